@@ -1,0 +1,1 @@
+namespace DecomCamNet; internal static class Placeholder {}

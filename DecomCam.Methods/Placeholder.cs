@@ -1,0 +1,1 @@
+namespace DecomCamNet.Methods; internal static class Placeholder {}
