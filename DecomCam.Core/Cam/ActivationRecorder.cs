@@ -1,0 +1,90 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DecomCamNet;
+
+/// <summary>
+/// Records the outputs of one or more target layers through forward hooks. Hooks are registered once and record only
+/// between <see cref="Start"/> and <see cref="Stop"/>, so masked forwards made while scoring do not overwrite what was
+/// captured. <see cref="Dispose"/> removes every hook.
+/// </summary>
+/// <remarks>TorchSharp runs forward hooks only when a module is invoked through <c>call()</c>; a model whose
+/// <c>forward</c> calls <c>child.forward(x)</c> bypasses them, which <see cref="Collect"/> reports.</remarks>
+public sealed class ActivationRecorder : IDisposable
+{
+    private readonly List<nn.Module<Tensor, Tensor>.HookRemover> _removers = new();
+    private readonly Tensor?[] _captured;
+    private bool _recording;
+    private bool _disposed;
+
+    /// <summary>Registers a forward hook on each resolved layer of <paramref name="model"/>.</summary>
+    /// <exception cref="ArgumentException">A layer cannot be found in the model.</exception>
+    public ActivationRecorder(nn.Module model, IReadOnlyList<CamLayer> layers)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layers);
+        if (layers.Count == 0) throw new ArgumentException("At least one target layer is required.", nameof(layers));
+        var resolved = layers.Select(l => l.Resolve(model)).ToList();
+        LayerNames = resolved.Select(r => r.Name).ToArray();
+        _captured = new Tensor?[resolved.Count];
+        for (int i = 0; i < resolved.Count; i++)
+        {
+            int slot = i;
+            _removers.Add(resolved[i].Module.register_forward_hook((_, _, output) =>
+            {
+                if (!_recording) return null!;
+                // Containers such as Sequential dispose intermediate outputs. contiguous() of a contiguous tensor is a second
+                // handle to the same tensor (same autograd identity), which survives that; a non-contiguous output is replaced
+                // by its contiguous copy so that the captured tensor is the one the rest of the model uses.
+                var kept = output.contiguous();
+                _captured[slot] = kept;
+                return output.is_contiguous() ? null! : kept.contiguous();
+            }));
+        }
+    }
+
+    /// <summary>The dotted names of the recorded layers, in the order given.</summary>
+    public IReadOnlyList<string> LayerNames { get; }
+
+    /// <summary>Clears earlier captures and starts recording.</summary>
+    public void Start()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Array.Clear(_captured);
+        _recording = true;
+    }
+
+    /// <summary>Stops recording; later forwards leave the captures untouched.</summary>
+    public void Stop() => _recording = false;
+
+    /// <summary>
+    /// The captured outputs, one per layer, checked to be feature maps <c>[N,C,h,w]</c> with batch size <paramref name="batch"/>.
+    /// </summary>
+    /// <exception cref="CamException">A layer did not run, or its output is not a feature map.</exception>
+    public IReadOnlyList<Tensor> Collect(long batch)
+    {
+        var result = new Tensor[_captured.Length];
+        for (int i = 0; i < _captured.Length; i++)
+        {
+            var a = _captured[i] ?? throw new CamException(
+                $"Layer '{LayerNames[i]}' did not run during the forward pass. TorchSharp fires hooks only through module.call(x): " +
+                "make sure the model (and every module between it and this layer) invokes children with call(), not forward().");
+            if (a.dim() != 4 || a.shape[0] != batch)
+                throw new CamException(
+                    $"Layer '{LayerNames[i]}' produced a tensor of shape [{string.Join(",", a.shape)}]; a CAM needs a feature map [N,C,h,w] with N = {batch}. Choose a convolutional layer.");
+            result[i] = a;
+        }
+        return result;
+    }
+
+    /// <summary>Removes every hook. Safe to call more than once.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _recording = false;
+        foreach (var r in _removers) r.remove();
+        _removers.Clear();
+        Array.Clear(_captured);
+    }
+}

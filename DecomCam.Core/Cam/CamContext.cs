@@ -1,0 +1,97 @@
+using static TorchSharp.torch;
+
+namespace DecomCamNet;
+
+/// <summary>
+/// Everything a method sees while it computes its map: the model, the (expanded) input, the targets, the captured
+/// activations and gradients, and a batched, memory-bounded scorer for masked inputs.
+/// </summary>
+public sealed class CamContext
+{
+    private readonly CamTarget _target;
+
+    internal CamContext(nn.Module<Tensor, Tensor> model, Tensor input, CamTarget target, Tensor scores, Tensor? classes,
+        IReadOnlyList<Tensor> activations, IReadOnlyList<Tensor>? gradients, IReadOnlyList<string> layerNames,
+        IProgress<CamProgress>? progress, CancellationToken cancellationToken)
+    {
+        Model = model;
+        Input = input;
+        _target = target;
+        Scores = scores;
+        Classes = classes;
+        Activations = activations;
+        Gradients = gradients;
+        LayerNames = layerNames;
+        Progress = progress;
+        CancellationToken = cancellationToken;
+    }
+
+    /// <summary>The model, in evaluation mode for the duration of the call.</summary>
+    public nn.Module<Tensor, Tensor> Model { get; }
+
+    /// <summary>The input rows [M,C,H,W] (one per image and target), detached.</summary>
+    public Tensor Input { get; }
+
+    /// <summary>Number of rows M.</summary>
+    public long Rows => Input.shape[0];
+
+    /// <summary>Input height H.</summary>
+    public long Height => Input.shape[2];
+
+    /// <summary>Input width W.</summary>
+    public long Width => Input.shape[3];
+
+    /// <summary>The target score of each row on the unmodified input [M], detached.</summary>
+    public Tensor Scores { get; }
+
+    /// <summary>The class of each row [M] (long), or null for a custom target.</summary>
+    public Tensor? Classes { get; }
+
+    /// <summary>Per layer, the activations A [M,C,h,w], detached.</summary>
+    public IReadOnlyList<Tensor> Activations { get; }
+
+    /// <summary>Per layer, the gradients G = d score / d A [M,C,h,w]; null for gradient-free methods.</summary>
+    public IReadOnlyList<Tensor>? Gradients { get; }
+
+    /// <summary>The dotted names of the layers.</summary>
+    public IReadOnlyList<string> LayerNames { get; }
+
+    /// <summary>Where long stages report progress.</summary>
+    public IProgress<CamProgress>? Progress { get; }
+
+    /// <summary>Checked between batches of masked forwards.</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>The gradients of layer <paramref name="layer"/>; throws if the method did not ask for gradients.</summary>
+    public Tensor GradientsOf(int layer) =>
+        Gradients?[layer] ?? throw new InvalidOperationException("This method was declared gradient-free; override RequiresGradients to get gradients.");
+
+    /// <summary>
+    /// Scores <paramref name="count"/> modified inputs without gradients, <paramref name="batchSize"/> at a time, so that
+    /// peak memory is bounded by one batch. <paramref name="build"/> returns, for items [start, start+length), the inputs
+    /// [length,C,H,W] and the row (index into <see cref="Input"/>) whose target each is scored for [length] (long).
+    /// Reports progress as <paramref name="stage"/> and honours cancellation between batches.
+    /// </summary>
+    /// <returns>The target score of each item, [count].</returns>
+    public Tensor ScoreInBatches(long count, int batchSize, Func<long, long, (Tensor Inputs, Tensor Rows)> build, ScoreKind kind, string stage)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
+        var parts = new List<Tensor>();
+        using var noGrad = no_grad();
+        for (long start = 0; start < count; start += batchSize)
+        {
+            CancellationToken.ThrowIfCancellationRequested();
+            long length = Math.Min(batchSize, count - start);
+            using (var scope = NewDisposeScope())
+            {
+                var (inputs, rows) = build(start, length);
+                var output = Model.call(inputs);
+                var classes = Classes?.index_select(0, rows);
+                var s = _target.ScoreRows(output, classes, kind).detach();
+                parts.Add(s.MoveToOuterDisposeScope());
+            }
+            Progress?.Report(new CamProgress(stage, start + length, count));
+        }
+        return parts.Count == 1 ? parts[0] : cat(parts, 0);
+    }
+}

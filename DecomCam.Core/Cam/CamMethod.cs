@@ -1,0 +1,139 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using static TorchSharp.torch;
+
+namespace DecomCamNet;
+
+/// <summary>
+/// The pipeline every CAM method shares (template method): validate the input, expand the targets, run the model with
+/// hooks on the target layers, take the target scores and, if needed, their gradients with respect to the activations,
+/// let the method compute one raw map per layer, then post-process (ReLU, per-image min-max, bilinear resize to the input,
+/// mean over layers). A method overrides only <see cref="ComputeLayerMap"/> (and <see cref="RequiresGradients"/> when it
+/// needs none). The model's training flags and <c>requires_grad</c> states are restored after every call, also on errors.
+/// </summary>
+public abstract class CamMethod : ICamMethod
+{
+    private readonly ActivationRecorder _recorder;
+
+    /// <summary>Binds the method to <paramref name="model"/> and its target <paramref name="layers"/>, registering hooks.</summary>
+    /// <exception cref="ArgumentException">A layer is not in the model (the message lists valid names) or none is given.</exception>
+    protected CamMethod(nn.Module<Tensor, Tensor> model, IReadOnlyList<CamLayer> layers, ILogger? logger)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Logger = logger ?? NullLogger.Instance;
+        _recorder = new ActivationRecorder(model, layers);
+    }
+
+    /// <inheritdoc />
+    public abstract string Name { get; }
+
+    /// <summary>The explained model.</summary>
+    public nn.Module<Tensor, Tensor> Model { get; }
+
+    /// <summary>The dotted names of the target layers.</summary>
+    public IReadOnlyList<string> LayerNames => _recorder.LayerNames;
+
+    /// <summary>Where the method logs (never the console).</summary>
+    protected ILogger Logger { get; }
+
+    /// <summary>Whether the method needs the gradients of the target scores with respect to the activations.</summary>
+    protected virtual bool RequiresGradients => true;
+
+    /// <summary>Computes the raw map of layer <paramref name="layer"/> for every row of the context.</summary>
+    protected abstract LayerMap ComputeLayerMap(CamContext context, int layer);
+
+    /// <inheritdoc />
+    public CamResult Explain(Tensor input, CamTarget? target = null, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        target ??= CamTarget.TopClass;
+        CamInputValidator.Validate(input, Model);
+        var rows = target.Expand(input.shape[0]);
+        var state = ModelState.Capture(Model);
+        var started = DateTime.UtcNow;
+        using var scope = NewDisposeScope();
+        try
+        {
+            Model.eval();
+            var x = rows.IsIdentity ? input.detach() : input.detach().index_select(0, tensor(rows.ImageIndex, device: input.device));
+            var context = Forward(x, target, rows, progress, cancellationToken);
+            var raws = new List<Tensor>();
+            var intermediates = new Dictionary<string, Tensor>();
+            for (int l = 0; l < LayerNames.Count; l++)
+            {
+                var map = ComputeLayerMap(context, l);
+                raws.Add(map.Raw.detach());
+                foreach (var (key, value) in map.Intermediates ?? new Dictionary<string, Tensor>())
+                    intermediates[$"{LayerNames[l]}/{key}"] = value.detach();
+            }
+            var maps = PostProcess(raws, x.shape[2], x.shape[3]);
+            var result = new CamResult(Name, maps, raws, LayerNames, context.Scores, context.Classes, rows.ImageIndex, intermediates);
+            result.MoveToOuterDisposeScope();
+            Logger.LogDebug("{Method} explained {Rows} row(s) of {Height}x{Width} for {Target} in {Ms:F1} ms",
+                Name, x.shape[0], x.shape[2], x.shape[3], target.Description, (DateTime.UtcNow - started).TotalMilliseconds);
+            return result;
+        }
+        finally
+        {
+            _recorder.Stop();
+            state.Restore();
+        }
+    }
+
+    /// <summary>Removes the hooks from the model.</summary>
+    public void Dispose()
+    {
+        _recorder.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private CamContext Forward(Tensor x, CamTarget target, TargetRows rows, IProgress<CamProgress>? progress, CancellationToken ct)
+    {
+        bool needGrad = RequiresGradients;
+        Tensor output;
+        IReadOnlyList<Tensor> activations;
+        _recorder.Start();
+        using (var mode = needGrad ? enable_grad() : no_grad())
+        {
+            var xin = needGrad ? x.requires_grad_(true) : x;
+            output = Model.call(xin);
+            _recorder.Stop();
+            activations = _recorder.Collect(x.shape[0]);
+        }
+        if (!isfinite(output).all().item<bool>())
+            throw new CamException("The model output contains NaN or infinity for this input.");
+        var (scores, classes) = needGrad ? WithGrad(() => target.Score(output, rows)) : target.Score(output, rows);
+        IReadOnlyList<Tensor>? gradients = null;
+        if (needGrad)
+        {
+            for (int l = 0; l < activations.Count; l++)
+                if (!activations[l].requires_grad)
+                    throw new CamException($"No gradient reaches layer '{LayerNames[l]}': its output does not depend on the input through differentiable operations (is the model run under no_grad or does it detach?).");
+            if (!scores.requires_grad)
+                throw new CamException("The target score does not require a gradient; a gradient-based method cannot use it.");
+            var grads = autograd.grad(new[] { scores.sum() }, activations.ToList(), allow_unused: true);
+            for (int l = 0; l < grads.Count; l++)
+            {
+                if (grads[l] is null || grads[l].IsInvalid)
+                    throw new CamException($"The target score does not depend on layer '{LayerNames[l]}' (no gradient): choose a layer that feeds the output.");
+                if (!isfinite(grads[l]).all().item<bool>())
+                    throw new CamException($"The gradient at layer '{LayerNames[l]}' contains NaN or infinity.");
+            }
+            gradients = grads.Select(g => g.detach()).ToList();
+            x.requires_grad_(false);
+        }
+        return new CamContext(Model, x.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),
+            gradients, LayerNames, progress, ct);
+    }
+
+    private static T WithGrad<T>(Func<T> f)
+    {
+        using var mode = enable_grad();
+        return f();
+    }
+
+    private static Tensor PostProcess(IReadOnlyList<Tensor> raws, long height, long width)
+    {
+        var maps = raws.Select(r => CamKernels.Resize(CamKernels.ReluNormalize(r), height, width)).ToList();
+        return maps.Count == 1 ? maps[0] : CamKernels.NormalizePerImage(stack(maps, 0).mean(new long[] { 0 }));
+    }
+}

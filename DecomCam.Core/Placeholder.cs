@@ -1,1 +1,0 @@
-namespace DecomCamNet; internal static class Placeholder {}

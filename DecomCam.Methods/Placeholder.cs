@@ -1,1 +1,0 @@
-namespace DecomCamNet.Methods; internal static class Placeholder {}
