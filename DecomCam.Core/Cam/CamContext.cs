@@ -92,6 +92,11 @@ public sealed class CamContext
             }
             Progress?.Report(new CamProgress(stage, start + length, count));
         }
-        return parts.Count == 1 ? parts[0] : cat(parts, 0);
+        return parts.Count switch
+        {
+            0 => empty(0, dtype: Input.dtype, device: Input.device),
+            1 => parts[0],
+            _ => cat(parts, 0),
+        };
     }
 }

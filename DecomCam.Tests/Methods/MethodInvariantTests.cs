@@ -1,0 +1,129 @@
+using DecomCamNet.Tests.Support;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Tests.Methods;
+
+public class MethodInvariantTests
+{
+    public static TheoryData<string> Methods => MethodFactory.All();
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void ShapeRangeAndDeterminism(string method)
+    {
+        using var scope = NewDisposeScope();
+        var model = new ConvGapLinear(channels: 12);
+        var x = TestTensors.Batch(2, 44, 40);
+        using var cam = MethodFactory.Create(method, model, "features");
+        using var r1 = cam.Explain(x, new[] { 1, 3 });
+        using var r2 = cam.Explain(x, new[] { 1, 3 });
+        Assert.Equal(new long[] { 2, 44, 40 }, r1.Maps.shape);
+        Assert.Equal(0, isnan(r1.Maps).sum().item<long>());
+        Assert.True(r1.Maps.min().item<float>() >= 0f && r1.Maps.max().item<float>() <= 1f);
+        Assert.Equal(0f, TestTensors.MaxAbsDiff(r1.Maps, r2.Maps));
+        Assert.Equal(method, cam.Name);
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void ConstantAndZeroInputsGiveNoNaN(string method)
+    {
+        using var scope = NewDisposeScope();
+        using var cam = MethodFactory.Create(method, new ConvGapLinear(), "features");
+        using var zero = cam.Explain(zeros(1, 3, 42, 42), 0);
+        using var constant = cam.Explain(full(new long[] { 1, 3, 42, 42 }, 0.5f), 0);
+        Assert.Equal(0, isnan(zero.Maps).sum().item<long>());
+        Assert.Equal(0, isnan(constant.Maps).sum().item<long>());
+        foreach (var t in zero.Intermediates.Values.Concat(constant.Intermediates.Values))
+            Assert.Equal(0, isnan(t).sum().item<long>());
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void NoTensorsOrHooksLeak(string method)
+    {
+        var model = new ConvGapLinear();
+        using var x = TestTensors.Batch(1, 42, 42);
+        var cam = MethodFactory.Create(method, model, "features");
+        cam.Explain(x).Dispose();
+        long before = TestTensors.LiveTensors;
+        cam.Explain(x, 2).Dispose();
+        Assert.Throws<ArgumentOutOfRangeException>(() => cam.Explain(x, 9));
+        Assert.Equal(before, TestTensors.LiveTensors);
+        cam.Dispose();
+        Assert.Equal(0, TestTensors.ForwardHookCount(model.features));
+    }
+
+    [Fact]
+    public void ScoreCamDoesNotDependOnBatchSize()
+    {
+        using var scope = NewDisposeScope();
+        var model = new ConvGapLinear(channels: 12);
+        var x = TestTensors.Batch(2, 20, 20);
+        using var one = new ScoreCam(model, "features", new ScoreCamOptions(1));
+        using var five = new ScoreCam(model, "features", new ScoreCamOptions(5));
+        using var all = new ScoreCam(model, "features", new ScoreCamOptions(64));
+        using var r1 = one.Explain(x, new[] { 0, 2 });
+        using var r5 = five.Explain(x, new[] { 0, 2 });
+        using var r64 = all.Explain(x, new[] { 0, 2 });
+        Assert.True(TestTensors.MaxAbsDiff(r1.Maps, r5.Maps) < 1e-5f);
+        Assert.True(TestTensors.MaxAbsDiff(r1.Maps, r64.Maps) < 1e-5f);
+    }
+
+    [Fact]
+    public void ScoreCamReportsProgressAndCancels()
+    {
+        using var scope = NewDisposeScope();
+        var model = new ConvGapLinear(channels: 12);
+        var x = TestTensors.Batch(1, 20, 20);
+        using var cam = new ScoreCam(model, "features", new ScoreCamOptions(4));
+        var reports = new List<CamProgress>();
+        cam.Explain(x, 0, new SyncProgress(reports.Add)).Dispose();
+        Assert.NotEmpty(reports);
+        Assert.Equal(reports[^1].Total, reports[^1].Done);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.Throws<OperationCanceledException>(() => cam.Explain(x, 0, null, cts.Token));
+        Assert.Equal(1, TestTensors.ForwardHookCount(model.features));
+    }
+
+    [Fact]
+    public void UnionCamSelectionRuleHolds()
+    {
+        using var scope = NewDisposeScope();
+        var model = new ConvGapLinear(channels: 12);
+        var x = TestTensors.Batch(3, 24, 24);
+        using var cam = new UnionCam(model, "features");
+        using var r = cam.Explain(x, new[] { 0, 1, 2 });
+        var betas = r.Intermediate("betas");
+        var chosen = r.Intermediate("selected_union");
+        var expectUnion = betas[.., 2].gt(betas[.., 1]).to_type(ScalarType.Float32);
+        Assert.Equal(0f, TestTensors.MaxAbsDiff(chosen, expectUnion));
+        for (int i = 0; i < 3; i++)
+        {
+            var source = chosen[i].item<float>() > 0.5f ? r.Intermediate("union")[i] : r.Intermediate("region")[i];
+            Assert.Equal(0f, TestTensors.MaxAbsDiff(r.RawMaps[0][i], source));
+        }
+    }
+
+    [Fact]
+    public void DecomCamExposesOrthogonalComponents()
+    {
+        using var scope = NewDisposeScope();
+        var model = new ConvGapLinear(channels: 16);
+        var x = TestTensors.Batch(2, 48, 48);
+        using var cam = new DecomCam(model, "features", new DecomCamOptions(Components: 4));
+        using var r = cam.Explain(x, new[] { 0, 1 });
+        Assert.Equal(new long[] { 2, 4, 48, 48 }, r.Intermediate("ossm").shape);
+        Assert.Equal(new long[] { 2, 4 }, r.Intermediate("singular_values").shape);
+        var s = r.Intermediate("singular_values");
+        Assert.True((s[.., ..^1] - s[.., 1..]).min().item<float>() >= 0f); // descending
+        var w = r.Intermediate("weights");
+        Assert.True(w.min().item<float>() >= 0f && w.max().item<float>() <= 1f);
+    }
+
+    private sealed class SyncProgress(Action<CamProgress> report) : IProgress<CamProgress>
+    {
+        public void Report(CamProgress value) => report(value);
+    }
+}
