@@ -1,1 +1,4 @@
-return 0;
+using BenchmarkDotNet.Running;
+using DecomCamNet.Benchmarks;
+
+BenchmarkSwitcher.FromAssembly(typeof(CamBenchmarks).Assembly).Run(args, BenchmarkConfig.Create());

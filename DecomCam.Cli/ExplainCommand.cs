@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using DecomCamNet.Imaging;
+using DecomCamNet.Models;
+using Microsoft.Extensions.Logging;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Cli;
+
+/// <summary><c>decomcam explain</c>: loads the model and input, runs the method, prints the targets and writes the outputs.</summary>
+internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, TextWriter stderr)
+{
+    public int Run()
+    {
+        if (options.Threads is int threads) set_num_threads(threads);
+        var device = ParseDevice(options.Device);
+        string modelName = options.Model ?? BundledAssets.DemoModel;
+        bool demo = modelName == BundledAssets.DemoModel;
+
+        using var scope = NewDisposeScope();
+        var model = LoadModel(modelName, demo, device);
+        var preprocessing = Preprocessing(demo);
+        var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
+        var layers = (options.Layer ?? ModelZoo.DefaultLayer(modelName)).Split(',').Select(l => (CamLayer)l.Trim()).ToList();
+        var labels = LoadLabels(demo);
+        ILogger? logger = options.Verbose ? new StderrLogger(stderr) : null;
+        var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta);
+
+        using var method = CamMethods.Create(options.Method, model, layers, settings, logger);
+        CamTarget? target = options.Targets switch
+        {
+            null => null,
+            { Length: 1 } t => CamTarget.Class(t[0]),
+            var t => CamTarget.PerSample(t),
+        };
+        var progress = new ProgressBar(stderr, enabled: true);
+        var result = method.Explain(input, target, progress);
+        progress.Finish();
+        if (options.Repeat > 0) Time(method, input, target, progress);
+
+        Report(result, labels);
+        WriteOutputs(result, pictures);
+        return 0;
+    }
+
+    private static Device ParseDevice(string text)
+    {
+        Device device;
+        try { device = new Device(text); }
+        catch (Exception e) { throw new CliException($"Unknown device '{text}' ({e.Message}); use cpu, cuda or cuda:N."); }
+        if (device.type == TorchSharp.DeviceType.CUDA && !cuda.is_available())
+            throw new CliException($"Device '{text}' was asked for but CUDA is not available (this build uses the CPU libtorch package).");
+        return device;
+    }
+
+    private nn.Module<Tensor, Tensor> LoadModel(string name, bool demo, Device device)
+    {
+        int classes = options.NumClasses ?? (demo ? 4 : 1000);
+        var model = ModelZoo.Create(name, classes);
+        string? weights = options.Weights ?? (demo && !options.RandomWeights ? BundledAssets.Weights : null);
+        if (weights is not null) StateDictLoader.Load(model, weights);
+        else if (!options.RandomWeights)
+            throw new CliException($"--weights is required for {name}: this tool never downloads weights. Pass a .safetensors or .pth state dict, or --random-weights for speed tests.");
+        model.to(device);
+        model.eval();
+        return model;
+    }
+
+    private ImagePreprocessing Preprocessing(bool demo)
+    {
+        if (options.NoResize) return ImagePreprocessing.None;
+        var baseline = demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet;
+        return baseline with { Resize = options.Resize ?? baseline.Resize, CenterCrop = options.Crop ?? baseline.CenterCrop };
+    }
+
+    private string[]? LoadLabels(bool demo)
+    {
+        string? path = options.Labels ?? (demo ? BundledAssets.Labels : null);
+        if (path is null) return null;
+        if (!File.Exists(path)) throw new CliException($"Labels file '{path}' does not exist.");
+        return File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
+    }
+
+    private void Time(ICamMethod method, Tensor input, CamTarget? target, ProgressBar progress)
+    {
+        var seconds = new List<double>();
+        for (int i = 0; i < options.Repeat; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            method.Explain(input, target).Dispose();
+            seconds.Add(clock.Elapsed.TotalSeconds);
+            progress.Report(new CamProgress("timing", i + 1, options.Repeat));
+        }
+        progress.Finish();
+        seconds.Sort();
+        double median = seconds.Count % 2 == 1 ? seconds[seconds.Count / 2] : (seconds[seconds.Count / 2 - 1] + seconds[seconds.Count / 2]) / 2;
+        stdout.WriteLine(FormattableString.Invariant($"median_seconds={median:F6}"));
+    }
+
+    private void Report(CamResult result, string[]? labels)
+    {
+        var scores = result.Scores.cpu().data<float>().ToArray();
+        var classes = result.Classes?.cpu().data<long>().ToArray();
+        for (int row = 0; row < scores.Length; row++)
+        {
+            string what = classes is null ? "custom target" : $"class {classes[row]}" +
+                (labels is not null && classes[row] < labels.Length ? $" ({labels[classes[row]]})" : "");
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"image {result.ImageIndex[row]}: {result.Method} on {string.Join("+", result.LayerNames)} for {what}, score {scores[row]:F4}"));
+        }
+    }
+
+    private void WriteOutputs(CamResult result, IReadOnlyList<Image<Rgb24>> pictures)
+    {
+        var maps = result.Maps.cpu();
+        long rows = maps.shape[0];
+        if (options.SaveMap is not null)
+        {
+            NpyFile.Write(options.SaveMap, maps);
+            stdout.WriteLine($"wrote {options.SaveMap} (float32 [{string.Join(",", maps.shape)}])");
+        }
+        string overlay = options.Overlay ?? "decomcam-overlay.png";
+        for (int row = 0; row < rows; row++)
+        {
+            var picture = pictures[(int)result.ImageIndex[row]];
+            string path = Numbered(overlay, row, rows);
+            CamImageWriter.SaveOverlay(picture, maps[row], path, options.Alpha);
+            stdout.WriteLine($"wrote {path}");
+            if (options.Heatmap is not null)
+            {
+                string heat = Numbered(options.Heatmap, row, rows);
+                CamImageWriter.SaveHeatmap(maps[row], heat);
+                stdout.WriteLine($"wrote {heat}");
+            }
+        }
+        if (result.Method == "decomcam") WriteComponents(result, pictures[(int)result.ImageIndex[0]], overlay);
+    }
+
+    private void WriteComponents(CamResult result, Image<Rgb24> picture, string overlay)
+    {
+        var ossm = result.Intermediate("ossm")[0].cpu(); // [Q,H,W], ReLU'd and upsampled, by singular value
+        var normalised = CamKernels.NormalizePerImage(ossm);
+        string grid = Path.Combine(Path.GetDirectoryName(overlay) ?? "", Path.GetFileNameWithoutExtension(overlay) + "_ossm.png");
+        CamImageWriter.SaveGrid(Enumerable.Range(0, (int)normalised.shape[0]).Select(q => normalised[q]).ToList(), grid, picture, alpha: options.Alpha);
+        stdout.WriteLine($"wrote {grid}");
+        if (options.SaveComponents is not null)
+        {
+            NpyFile.Write(options.SaveComponents, ossm);
+            stdout.WriteLine($"wrote {options.SaveComponents} (float32 [{string.Join(",", ossm.shape)}])");
+        }
+    }
+
+    private static string Numbered(string path, int row, long rows) =>
+        rows == 1 ? path : Path.Combine(Path.GetDirectoryName(path) ?? "", $"{Path.GetFileNameWithoutExtension(path)}_{row}{Path.GetExtension(path)}");
+}

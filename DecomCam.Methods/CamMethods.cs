@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Logging;
+using static TorchSharp.torch;
+
+namespace DecomCamNet;
+
+/// <summary>Settings for creating any method by name; each method reads the ones it uses.</summary>
+/// <param name="BatchSize">Masked inputs per forward (Score-CAM, UnionCAM, DecomCAM).</param>
+/// <param name="DecomChannels">DecomCAM's P.</param>
+/// <param name="DecomComponents">DecomCAM's Q.</param>
+/// <param name="DecomIntegration">DecomCAM's integration rule.</param>
+/// <param name="UnionTheta">UnionCAM's AMD percentile θ.</param>
+public sealed record CamMethodSettings(int BatchSize = 32, int DecomChannels = 500, int DecomComponents = 10,
+    DecomIntegration DecomIntegration = DecomIntegration.Paper, double UnionTheta = 10);
+
+/// <summary>Creates methods by their short names (as the CLI's <c>--method</c> takes them).</summary>
+public static class CamMethods
+{
+    /// <summary>The method names: gradcam, gradcam++, xgradcam, layercam, hirescam, eigencam, scorecam, unioncam, decomcam.</summary>
+    public static IReadOnlyList<string> Names { get; } = new[] { "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam", "scorecam", "unioncam", "decomcam" };
+
+    /// <summary>Creates the method <paramref name="name"/> (case-insensitive) on <paramref name="model"/> and its target layers.</summary>
+    /// <exception cref="ArgumentException">The name is unknown (the message lists the valid ones), or a layer is not in the model.</exception>
+    public static ICamMethod Create(string name, nn.Module<Tensor, Tensor> model, IReadOnlyList<CamLayer> layers,
+        CamMethodSettings? settings = null, ILogger? logger = null)
+    {
+        var s = settings ?? new CamMethodSettings();
+        return name.ToLowerInvariant() switch
+        {
+            "gradcam" => new GradCam(model, layers, logger),
+            "gradcam++" or "gradcampp" => new GradCamPlusPlus(model, layers, logger),
+            "xgradcam" => new XGradCam(model, layers, logger),
+            "layercam" => new LayerCam(model, layers, logger),
+            "hirescam" => new HiResCam(model, layers, logger),
+            "eigencam" => new EigenCam(model, layers, logger),
+            "scorecam" => new ScoreCam(model, layers, new ScoreCamOptions(s.BatchSize), logger),
+            "unioncam" => new UnionCam(model, layers, new UnionCamOptions(s.UnionTheta, s.BatchSize), logger),
+            "decomcam" => new DecomCam(model, layers, new DecomCamOptions(s.DecomChannels, s.DecomComponents, s.DecomIntegration, BatchSize: s.BatchSize), logger),
+            _ => throw new ArgumentException($"Unknown method '{name}'. Valid methods: {string.Join(", ", Names)}.", nameof(name)),
+        };
+    }
+}
