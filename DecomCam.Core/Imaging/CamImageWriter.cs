@@ -1,0 +1,234 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Imaging;
+
+/// <summary>
+/// Renders class-activation maps as PNG images: jet heat maps, heat maps blended over the input image, and grids of
+/// either (for DecomCAM's sub-maps).
+/// </summary>
+/// <remarks>
+/// A map is a rank-2 tensor <c>[H, W]</c> of finite values meant to lie in [0, 1]; values outside are clamped. It may live
+/// on any device and have any real dtype: it is copied to the CPU as float32 here, and is never changed. When a map's size
+/// differs from the image it is drawn on, it is resized bilinearly (<c>align_corners = false</c>) first.
+/// Blending computes, per channel, <c>round((1 - alpha) * image + alpha * jet(map))</c>, rounding half away from zero.
+/// </remarks>
+public static class CamImageWriter
+{
+    /// <summary>Width in pixels of the white gutter between the cells of a grid.</summary>
+    public const int GridGutter = 2;
+
+    /// <summary>Saves <paramref name="image"/> with the jet colouring of <paramref name="map"/> blended over it, as PNG.</summary>
+    /// <param name="image">The background, normally from <see cref="ImageLoader.LoadRgb"/>. Not changed.</param>
+    /// <param name="map">The map, <c>[H, W]</c> with values in [0, 1]; resized to the image if needed.</param>
+    /// <param name="path">The PNG file to write; its directory is created if needed.</param>
+    /// <param name="alpha">Weight of the colour map, in [0, 1]: 0 gives the image, 1 the heat map.</param>
+    /// <exception cref="ArgumentException">The map is not rank 2, is empty, or holds NaN or infinities; or <paramref name="alpha"/> is outside [0, 1].</exception>
+    public static void SaveOverlay(Image<Rgb24> image, Tensor map, string path, float alpha = 0.5f)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var result = CreateOverlay(image, map, alpha);
+        Save(result, path);
+    }
+
+    /// <summary>Saves the jet colouring of <paramref name="map"/> alone as a PNG of the map's size.</summary>
+    /// <param name="map">The map, <c>[H, W]</c> with values in [0, 1].</param>
+    /// <param name="path">The PNG file to write; its directory is created if needed.</param>
+    /// <exception cref="ArgumentException">The map is not rank 2, is empty, or holds NaN or infinities.</exception>
+    public static void SaveHeatmap(Tensor map, string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var result = CreateHeatmap(map);
+        Save(result, path);
+    }
+
+    /// <summary>
+    /// Saves a grid of maps as one PNG: overlays on <paramref name="background"/> when it is given, else heat maps.
+    /// Cells run left to right, top to bottom, separated by a <see cref="GridGutter"/>-pixel white gutter; unused cells of
+    /// the last row stay white.
+    /// </summary>
+    /// <param name="maps">The maps, each <c>[H, W]</c> with values in [0, 1]. Cells take the background's size, or else
+    /// the first map's size; other maps are resized bilinearly to it.</param>
+    /// <param name="path">The PNG file to write; its directory is created if needed.</param>
+    /// <param name="background">Optional image to draw every map on.</param>
+    /// <param name="columns">Cells per row (at least 1); fewer when there are fewer maps.</param>
+    /// <param name="alpha">Weight of the colour map in overlays, in [0, 1]; unused without a background.</param>
+    /// <exception cref="ArgumentException">No maps; a map is null, not rank 2, empty, or not finite; <paramref name="columns"/> is below 1; or <paramref name="alpha"/> is outside [0, 1].</exception>
+    public static void SaveGrid(IReadOnlyList<Tensor> maps, string path, Image<Rgb24>? background = null, int columns = 5, float alpha = 0.5f)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var result = CreateGrid(maps, background, columns, alpha);
+        Save(result, path);
+    }
+
+    /// <summary>Renders what <see cref="SaveOverlay"/> saves, without saving it.</summary>
+    /// <param name="image">The background. Not changed.</param>
+    /// <param name="map">The map, <c>[H, W]</c> with values in [0, 1]; resized to the image if needed.</param>
+    /// <param name="alpha">Weight of the colour map, in [0, 1].</param>
+    /// <returns>A new image of the background's size; the caller owns it.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="SaveOverlay"/>.</exception>
+    public static Image<Rgb24> CreateOverlay(Image<Rgb24> image, Tensor map, float alpha = 0.5f)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        CheckAlpha(alpha);
+        float[] values = ReadMap(map, nameof(map), image.Width, image.Height, out _, out _);
+        var result = image.Clone();
+        Paint(result, values, alpha);
+        return result;
+    }
+
+    /// <summary>Renders what <see cref="SaveHeatmap"/> saves, without saving it.</summary>
+    /// <param name="map">The map, <c>[H, W]</c> with values in [0, 1].</param>
+    /// <returns>A new <c>W x H</c> image; the caller owns it.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="SaveHeatmap"/>.</exception>
+    public static Image<Rgb24> CreateHeatmap(Tensor map)
+    {
+        float[] values = ReadMap(map, nameof(map), null, null, out int width, out int height);
+        var result = new Image<Rgb24>(width, height);
+        Paint(result, values, 1f);
+        return result;
+    }
+
+    /// <summary>Renders what <see cref="SaveGrid"/> saves, without saving it.</summary>
+    /// <param name="maps">The maps, each <c>[H, W]</c> with values in [0, 1].</param>
+    /// <param name="background">Optional image to draw every map on.</param>
+    /// <param name="columns">Cells per row (at least 1).</param>
+    /// <param name="alpha">Weight of the colour map in overlays, in [0, 1].</param>
+    /// <returns>A new image of <c>c * w + (c - 1) * 2</c> by <c>r * h + (r - 1) * 2</c> pixels for c columns and r rows of
+    /// w x h cells; the caller owns it.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="SaveGrid"/>.</exception>
+    public static Image<Rgb24> CreateGrid(IReadOnlyList<Tensor> maps, Image<Rgb24>? background = null, int columns = 5, float alpha = 0.5f)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        if (maps.Count == 0)
+            throw new ArgumentException("At least one map is needed for a grid.", nameof(maps));
+        if (columns < 1)
+            throw new ArgumentOutOfRangeException(nameof(columns), columns, "A grid needs at least one column.");
+        CheckAlpha(alpha);
+        for (int i = 0; i < maps.Count; i++)
+        {
+            if (maps[i] is null)
+                throw new ArgumentException($"maps[{i}] is null.", nameof(maps));
+        }
+
+        int cellWidth, cellHeight;
+        if (background is not null)
+        {
+            (cellWidth, cellHeight) = (background.Width, background.Height);
+        }
+        else
+        {
+            CheckShape(maps[0], nameof(maps), "maps[0]");
+            (cellHeight, cellWidth) = ((int)maps[0].shape[0], (int)maps[0].shape[1]);
+        }
+
+        int cols = Math.Min(columns, maps.Count);
+        int rows = (maps.Count + cols - 1) / cols;
+        int gridWidth = checked(cols * cellWidth + (cols - 1) * GridGutter);
+        int gridHeight = checked(rows * cellHeight + (rows - 1) * GridGutter);
+        var grid = new Image<Rgb24>(gridWidth, gridHeight, new Rgb24(255, 255, 255));
+        try
+        {
+            for (int i = 0; i < maps.Count; i++)
+            {
+                float[] values;
+                try
+                {
+                    values = ReadMap(maps[i], nameof(maps), cellWidth, cellHeight, out _, out _);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new ArgumentException($"maps[{i}]: {ex.Message}", nameof(maps), ex);
+                }
+
+                using var cell = background?.Clone() ?? new Image<Rgb24>(cellWidth, cellHeight);
+                Paint(cell, values, background is null ? 1f : alpha);
+                int x0 = i % cols * (cellWidth + GridGutter);
+                int y0 = i / cols * (cellHeight + GridGutter);
+                cell.ProcessPixelRows(grid, (src, dst) =>
+                {
+                    for (int y = 0; y < src.Height; y++)
+                        src.GetRowSpan(y).CopyTo(dst.GetRowSpan(y0 + y).Slice(x0, src.Width));
+                });
+            }
+            return grid;
+        }
+        catch
+        {
+            grid.Dispose();
+            throw;
+        }
+    }
+
+    // Blends jet(values) into the image in place; alpha = 1 replaces the pixels.
+    private static void Paint(Image<Rgb24> image, float[] values, float alpha)
+    {
+        float keep = 1f - alpha;
+        int width = image.Width;
+        image.ProcessPixelRows(accessor =>
+        {
+            for (int y = 0; y < accessor.Height; y++)
+            {
+                Span<Rgb24> row = accessor.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++)
+                {
+                    Rgb24 c = ColorMaps.Jet(values[y * width + x]);
+                    Rgb24 p = row[x];
+                    row[x] = new Rgb24(Blend(p.R, c.R, keep, alpha), Blend(p.G, c.G, keep, alpha), Blend(p.B, c.B, keep, alpha));
+                }
+            }
+        });
+    }
+
+    private static byte Blend(byte image, byte color, float keep, float alpha) =>
+        (byte)Math.Clamp(MathF.Round(keep * image + alpha * color, MidpointRounding.AwayFromZero), 0f, 255f);
+
+    private static void CheckAlpha(float alpha)
+    {
+        if (!(alpha >= 0f && alpha <= 1f))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be in [0, 1].");
+    }
+
+    private static void CheckShape(Tensor? map, string paramName, string what)
+    {
+        if (map is null)
+            throw new ArgumentNullException(paramName, $"{what} is null.");
+        if (map.dim() != 2)
+            throw new ArgumentException($"{what} must be a rank-2 [H, W] tensor; got shape [{string.Join(", ", map.shape)}].", paramName);
+        if (map.shape[0] == 0 || map.shape[1] == 0)
+            throw new ArgumentException($"{what} is empty (shape [{string.Join(", ", map.shape)}]).", paramName);
+        if (map.shape[0] > int.MaxValue || map.shape[1] > int.MaxValue)
+            throw new ArgumentException($"{what} is too large to draw (shape [{string.Join(", ", map.shape)}]).", paramName);
+        if (map.is_complex() || map.dtype == ScalarType.Bool)
+            throw new ArgumentException($"{what} must be real-valued; got dtype {map.dtype}.", paramName);
+    }
+
+    // Validates the map, copies it to the CPU as float32, resizes it to width x height when given, clamps to [0, 1].
+    private static float[] ReadMap(Tensor map, string paramName, int? width, int? height, out int mapWidth, out int mapHeight)
+    {
+        CheckShape(map, paramName, "The map");
+        using var scope = torch.NewDisposeScope();
+        var m = map.detach().cpu().to_type(ScalarType.Float32);
+        if (!m.isfinite().all().item<bool>())
+            throw new ArgumentException($"The map contains NaN or infinite values (shape [{string.Join(", ", map.shape)}]).", paramName);
+        mapHeight = (int)m.shape[0];
+        mapWidth = (int)m.shape[1];
+        if (width is int w && height is int h && (w != mapWidth || h != mapHeight))
+        {
+            m = nn.functional.interpolate(m.reshape(1, 1, mapHeight, mapWidth), size: [h, w], mode: InterpolationMode.Bilinear, align_corners: false)
+                .reshape(h, w);
+            (mapWidth, mapHeight) = (w, h);
+        }
+        return m.clamp(0f, 1f).contiguous().data<float>().ToArray();
+    }
+
+    private static void Save(Image<Rgb24> image, string path)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir))
+            Directory.CreateDirectory(dir);
+        image.SaveAsPng(path);
+    }
+}
