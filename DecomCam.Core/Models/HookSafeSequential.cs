@@ -1,0 +1,59 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Models;
+
+/// <summary>
+/// An ordered container of single-tensor modules, registered under the names "0", "1", ... exactly like PyTorch's
+/// <c>nn.Sequential</c>, so state-dict keys and dotted module names (<c>features.29</c>) match torchvision.
+/// </summary>
+/// <remarks>
+/// Unlike TorchSharp's <c>Sequential</c>, which disposes each intermediate output as soon as the next child has consumed
+/// it, this container leaves intermediates alive (free them with a dispose scope). A forward hook on a child therefore
+/// receives a tensor that stays valid after the whole model has run, which class-activation-map methods rely on.
+/// Every child is invoked through <c>call</c>, so forward hooks fire.
+/// </remarks>
+public sealed class HookSafeSequential : nn.Module<Tensor, Tensor>
+{
+    private readonly List<nn.Module<Tensor, Tensor>> _children;
+
+    /// <summary>Creates the container; children are registered as "0", "1", ... in the given order.</summary>
+    /// <param name="modules">The child modules, applied in order.</param>
+    public HookSafeSequential(params nn.Module<Tensor, Tensor>[] modules)
+        : this((IEnumerable<nn.Module<Tensor, Tensor>>)modules)
+    {
+    }
+
+    /// <summary>Creates the container; children are registered as "0", "1", ... in the given order.</summary>
+    /// <param name="modules">The child modules, applied in order.</param>
+    public HookSafeSequential(IEnumerable<nn.Module<Tensor, Tensor>> modules)
+        : base(nameof(HookSafeSequential))
+    {
+        ArgumentNullException.ThrowIfNull(modules);
+        _children = new List<nn.Module<Tensor, Tensor>>();
+        foreach (var module in modules)
+        {
+            ArgumentNullException.ThrowIfNull(module, nameof(modules));
+            register_module(_children.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
+            _children.Add(module);
+        }
+    }
+
+    /// <summary>The number of children.</summary>
+    public int Count => _children.Count;
+
+    /// <summary>The child at <paramref name="index"/> (the one named <c>index.ToString()</c>).</summary>
+    /// <param name="index">Zero-based position.</param>
+    public nn.Module<Tensor, Tensor> this[int index] => _children[index];
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        var x = input;
+        foreach (var child in _children)
+        {
+            x = child.call(x);
+        }
+        return _children.Count == 0 ? input.alias() : x;
+    }
+}

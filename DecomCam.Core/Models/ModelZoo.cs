@@ -1,0 +1,82 @@
+using TorchSharp;
+
+namespace DecomCamNet.Models;
+
+/// <summary>
+/// Creates the built-in architectures by name: torchvision's ResNets and VGGs (with torchvision's state-dict keys, so
+/// torchvision checkpoints load with <see cref="StateDictLoader"/>) and the demo <see cref="ShapesNet"/>.
+/// </summary>
+public static class ModelZoo
+{
+    private static readonly string[] AllNames =
+    [
+        "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+        "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
+        "shapesnet",
+    ];
+
+    /// <summary>The names <see cref="Create"/> accepts (lower case; matching ignores case).</summary>
+    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(AllNames);
+
+    /// <summary>
+    /// Creates an architecture with freshly initialised (untrained) weights, in evaluation mode.
+    /// </summary>
+    /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
+    /// <param name="numClasses">Classifier outputs; null means 1000 for the ImageNet architectures and
+    /// <see cref="ShapesNet.DefaultNumClasses"/> for <c>shapesnet</c>.</param>
+    /// <param name="device">Where to allocate the parameters; null means TorchSharp's default device (the CPU unless
+    /// changed). <c>torch.META</c> builds the structure without allocating weights.</param>
+    /// <returns>The model; the caller owns it and should dispose it.</returns>
+    /// <exception cref="ArgumentException">The name is unknown (the message lists the valid names).</exception>
+    public static torch.nn.Module<torch.Tensor, torch.Tensor> Create(
+        string name, int? numClasses = null, torch.Device? device = null)
+    {
+        var key = Normalize(name);
+        if (numClasses is < 1)
+            throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "Must be positive.");
+        long classes = numClasses ?? (key == "shapesnet" ? ShapesNet.DefaultNumClasses : 1000);
+        torch.nn.Module<torch.Tensor, torch.Tensor> model = key switch
+        {
+            "resnet18" => ResNet.ResNet18(classes, device),
+            "resnet34" => ResNet.ResNet34(classes, device),
+            "resnet50" => ResNet.ResNet50(classes, device),
+            "resnet101" => ResNet.ResNet101(classes, device),
+            "resnet152" => ResNet.ResNet152(classes, device),
+            "shapesnet" => new ShapesNet(classes, device),
+            _ => new VGG(VggDepth(key), key.EndsWith("_bn", StringComparison.Ordinal), classes, device: device),
+        };
+        model.eval();
+        return model;
+    }
+
+    /// <summary>
+    /// The usual CAM target layer of an architecture, as a dotted module name: <c>layer4</c> for the ResNets,
+    /// <c>features.N</c> (N = index of the last ReLU in <c>features</c>, 29 for VGG-16) for the VGGs, <c>block3</c>
+    /// for ShapesNet.
+    /// </summary>
+    /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
+    /// <exception cref="ArgumentException">The name is unknown (the message lists the valid names).</exception>
+    public static string DefaultLayer(string name)
+    {
+        var key = Normalize(name);
+        if (key.StartsWith("resnet", StringComparison.Ordinal))
+            return "layer4";
+        if (key == "shapesnet")
+            return "block3";
+        var index = VGG.LastReluIndex(VggDepth(key), key.EndsWith("_bn", StringComparison.Ordinal));
+        return "features." + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static int VggDepth(string key) =>
+        int.Parse(key.AsSpan(3, 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Normalize(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var key = name.Trim().ToLowerInvariant();
+        if (Array.IndexOf(AllNames, key) < 0)
+            throw new ArgumentException(
+                $"Unknown model '{name}'. Valid names: {string.Join(", ", AllNames)}.", nameof(name));
+        return key;
+    }
+}

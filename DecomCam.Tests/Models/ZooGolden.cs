@@ -1,0 +1,36 @@
+using DecomCamNet.Tests.Support;
+
+namespace DecomCamNet.Tests.Models;
+
+/// <summary>Paths and parsers for the goldens written by reference/zoo_logits.py.</summary>
+internal static class ZooGolden
+{
+    public static readonly long[] InputShape = [2, 3, 64, 64];
+
+    public static string Dir => Path.Combine(AppContext.BaseDirectory, "Golden", "zoo");
+
+    public static string File(string name) => Path.Combine(Dir, name);
+
+    public static (float[] Data, long[] Shape) Logits(string model) => Npy.ReadFloat32(File($"{model}_logits.npy"));
+
+    /// <summary>(key, shape, dtype) per state-dict entry, in PyTorch's state-dict order.</summary>
+    public static List<(string Key, long[] Shape, string DType)> Keys(string model) =>
+        System.IO.File.ReadAllLines(File($"{model}_keys.txt"))
+            .Where(line => line.Length > 0)
+            .Select(line =>
+            {
+                var parts = line.Split('\t');
+                var shape = parts[1].Length == 0 ? [] : parts[1].Split(',').Select(long.Parse).ToArray();
+                return (parts[0], shape, parts[2]);
+            })
+            .ToList();
+
+    public static IEnumerable<object[]> AllModels() => DecomCamNet.Models.ModelZoo.Names.Select(n => new object[] { n });
+}
+
+internal static class TensorAssert
+{
+    /// <summary>True when shapes, dtypes and every element are identical.</summary>
+    public static bool Identical(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b) =>
+        a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+}

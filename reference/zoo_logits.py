@@ -1,0 +1,69 @@
+"""Generate the model-zoo parity goldens in DecomCam.Tests/Golden/zoo/.
+
+Run with Debian's interpreter (torch 1.13, torchvision 0.14):  /usr/bin/python3 reference/zoo_logits.py
+
+For each model: fill with detinit.fill_module, run an eval-mode forward on detinit.fill_value("input", (2,3,64,64)),
+and write <name>_logits.npy (float32) and <name>_keys.txt (one "key<TAB>comma-separated shape<TAB>dtype" line per
+state-dict entry, in state-dict order). Also writes input.npy, and ShapesNet's filled state dict as
+shapesnet_detinit.pth (torch.save of the state dict) and shapesnet_detinit.safetensors.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+import torchvision
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import detinit  # noqa: E402
+import safetensors_io  # noqa: E402
+from models import ShapesNet  # noqa: E402
+
+OUT = os.path.join(HERE, "..", "DecomCam.Tests", "Golden", "zoo")
+
+TORCHVISION = [
+    "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+    "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
+]
+INPUT_SHAPE = (2, 3, 64, 64)
+
+
+def build(name: str) -> torch.nn.Module:
+    if name == "shapesnet":
+        return ShapesNet(num_classes=4)
+    return getattr(torchvision.models, name)(weights=None, num_classes=1000)
+
+
+def write_keys(model: torch.nn.Module, path: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        for key, t in model.state_dict().items():
+            shape = ",".join(str(d) for d in t.shape)
+            f.write(f"{key}\t{shape}\t{str(t.dtype).replace('torch.', '')}\n")
+
+
+def main() -> None:
+    os.makedirs(OUT, exist_ok=True)
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    x_np = detinit.fill_value("input", INPUT_SHAPE)
+    np.save(os.path.join(OUT, "input.npy"), x_np.astype(np.float32))
+    x = torch.from_numpy(x_np)
+    for name in TORCHVISION + ["shapesnet"]:
+        model = build(name)
+        detinit.fill_module(model)
+        model.eval()
+        with torch.no_grad():
+            logits = model(x).numpy().astype(np.float32)
+        np.save(os.path.join(OUT, f"{name}_logits.npy"), logits)
+        write_keys(model, os.path.join(OUT, f"{name}_keys.txt"))
+        print(f"{name}: logits {tuple(logits.shape)} max|logit| {np.abs(logits).max():.6g}")
+        if name == "shapesnet":
+            sd = model.state_dict()
+            torch.save(sd, os.path.join(OUT, "shapesnet_detinit.pth"))
+            safetensors_io.save(sd, os.path.join(OUT, "shapesnet_detinit.safetensors"))
+        del model
+
+
+if __name__ == "__main__":
+    main()
