@@ -5,6 +5,7 @@ using DecomCamNet.Models;
 using Microsoft.Extensions.Logging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Cli;

@@ -1,0 +1,134 @@
+using DecomCamNet.Cli;
+using DecomCamNet.Imaging;
+using DecomCamNet.Tests.Support;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Tests.Cli;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("decomcam-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string P(string name) => Path.Combine(_dir, name);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void DefaultRunExplainsTheBundledSampleWithTheBundledModel()
+    {
+        var (code, output, err) = Run("explain", "--overlay", P("o.png"), "--save-map", P("m.npy"));
+        Assert.True(code == 0, err);
+        Assert.Contains("for class", output);
+        Assert.Contains("triangle", output);
+        using var map = NpyFile.Read(P("m.npy"));
+        Assert.Equal(new long[] { 1, 96, 96 }, map.shape);
+        Assert.True(map.max().item<float>() > 0.99f && map.min().item<float>() >= 0f);
+        using var png = SixLabors.ImageSharp.Image.Load(P("o.png"));
+        Assert.Equal((96, 96), (png.Width, png.Height));
+    }
+
+    [Theory]
+    [MemberData(nameof(MethodFactory.All), MemberType = typeof(MethodFactory))]
+    public void EveryMethodRunsFromTheCommandLine(string method)
+    {
+        var (code, output, err) = Run("explain", "--method", method, "--overlay", P("o.png"), "--heatmap", P("h.png"), "--target", "2", "--batch-size", "16");
+        Assert.True(code == 0, err);
+        Assert.Contains($"{method} on block3 for class 2", output);
+        Assert.True(File.Exists(P("o.png")) && File.Exists(P("h.png")));
+    }
+
+    [Fact]
+    public void NpyInputGivesTheSameMapsAsTheApi()
+    {
+        using var scope = NewDisposeScope();
+        var x = TestTensors.Batch(2, 3, 40).expand(2, 3, 40, 40).contiguous();
+        NpyFile.Write(P("x.npy"), x);
+        var (code, output, err) = Run("explain", "--input", P("x.npy"), "--method", "gradcam++", "--target", "1,3", "--save-map", P("m.npy"), "--overlay", P("o.png"));
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(P("o_0.png")) && File.Exists(P("o_1.png")));
+
+        var model = Models.ModelZoo.Create("shapesnet");
+        Models.StateDictLoader.Load(model, Path.Combine(AppContext.BaseDirectory, "assets", "shapesnet.pth"));
+        using var cam = new GradCamPlusPlus(model, "block3");
+        using var expected = cam.Explain(x, new[] { 1, 3 });
+        Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-6f);
+    }
+
+    [Fact]
+    public void DecomCamWritesComponentsAndAGrid()
+    {
+        var (code, _, err) = Run("explain", "--method", "decomcam", "--decom-q", "4", "--decom-mode", "official", "--overlay", P("o.png"), "--save-components", P("c.npy"));
+        Assert.True(code == 0, err);
+        using var components = NpyFile.Read(P("c.npy"));
+        Assert.Equal(new long[] { 4, 96, 96 }, components.shape);
+        Assert.True(File.Exists(P("o_ossm.png")));
+    }
+
+    [Fact]
+    public void RepeatPrintsTheMedian()
+    {
+        var (code, output, err) = Run("explain", "--repeat", "3", "--overlay", P("o.png"), "--threads", "1");
+        Assert.True(code == 0, err);
+        var line = output.Split('\n').Single(l => l.StartsWith("median_seconds=", StringComparison.Ordinal));
+        Assert.True(double.Parse(line["median_seconds=".Length..], System.Globalization.CultureInfo.InvariantCulture) > 0);
+    }
+
+    [Fact]
+    public void ZooModelRunsWithRandomWeightsOnANpyInput()
+    {
+        using var scope = NewDisposeScope();
+        NpyFile.Write(P("x.npy"), TestTensors.Batch(1, 64, 64));
+        var (code, output, err) = Run("explain", "--model", "resnet18", "--random-weights", "--input", P("x.npy"), "--overlay", P("o.png"), "--target", "238");
+        Assert.True(code == 0, err);
+        Assert.Contains("gradcam on layer4 for class 238", output);
+    }
+
+    [Fact]
+    public void HelpDocumentsEveryOption()
+    {
+        var (code, output, _) = Run("--help");
+        Assert.Equal(0, code);
+        foreach (var option in new[] { "--input", "--model", "--weights", "--layer", "--method", "--target", "--save-map", "--overlay", "--device", "--threads", "--repeat", "--batch-size", "--decom-p", "--decom-q", "--decom-mode", "--save-components", "--unioncam-theta", "--verbose" })
+            Assert.Contains(option, output);
+    }
+
+    [Theory]
+    [InlineData(2, "Unknown method 'nope'", "explain", "--method", "nope")]
+    [InlineData(2, "Unknown option '--bogus'", "explain", "--bogus")]
+    [InlineData(2, "--weights is required for resnet18", "explain", "--model", "resnet18")]
+    [InlineData(2, "needs an integer", "explain", "--target", "x")]
+    [InlineData(2, "CUDA is not available", "explain", "--device", "cuda")]
+    [InlineData(1, "out of range", "explain", "--target", "7")]
+    [InlineData(1, "Layer 'layer4' is not in the model", "explain", "--layer", "layer4")]
+    [InlineData(1, "does-not-exist.png", "explain", "--input", "does-not-exist.png")]
+    [InlineData(1, "Unknown model", "explain", "--model", "resnet7", "--random-weights")]
+    public void ErrorsAreOneLineWithANonZeroExitCode(int expectedCode, string expected, params string[] args)
+    {
+        var (code, _, err) = Run(args.Append("--overlay").Append(P("o.png")).ToArray());
+        Assert.Equal(expectedCode, code);
+        Assert.Contains(expected, err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    [Trait("Category", "Packaging")]
+    public void TheBuiltToolRunsAsAProcess()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "decomcam.dll");
+        var ok = ProcessRunner.Run("dotnet", $"\"{dll}\" explain --method decomcam --overlay \"{P("p.png")}\"", _dir, TimeSpan.FromMinutes(2));
+        Assert.True(ok.ExitCode == 0, ok.Output);
+        Assert.True(File.Exists(P("p.png")));
+        var bad = ProcessRunner.Run("dotnet", $"\"{dll}\" explain --target 99", _dir, TimeSpan.FromMinutes(2));
+        Assert.Equal(1, bad.ExitCode);
+        Assert.StartsWith("error:", bad.Output.Trim());
+    }
+}
