@@ -30,7 +30,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("triangle", output);
         using var map = NpyFile.Read(P("m.npy"));
         Assert.Equal(new long[] { 1, 96, 96 }, map.shape);
-        Assert.True(map.max().item<float>() > 0.99f && map.min().item<float>() >= 0f);
+        Assert.True(map.max().item<float>() > 0.9f && map.max().item<float>() <= 1f && map.min().item<float>() >= 0f);
         using var png = SixLabors.ImageSharp.Image.Load(P("o.png"));
         Assert.Equal((96, 96), (png.Width, png.Height));
     }
@@ -49,14 +49,14 @@ public sealed class CliTests : IDisposable
     public void NpyInputGivesTheSameMapsAsTheApi()
     {
         using var scope = NewDisposeScope();
-        var x = TestTensors.Batch(2, 3, 40).expand(2, 3, 40, 40).contiguous();
+        var x = TestTensors.Batch(2, 40, 40);
         NpyFile.Write(P("x.npy"), x);
         var (code, output, err) = Run("explain", "--input", P("x.npy"), "--method", "gradcam++", "--target", "1,3", "--save-map", P("m.npy"), "--overlay", P("o.png"));
         Assert.True(code == 0, err);
         Assert.True(File.Exists(P("o_0.png")) && File.Exists(P("o_1.png")));
 
-        var model = Models.ModelZoo.Create("shapesnet");
-        Models.StateDictLoader.Load(model, Path.Combine(AppContext.BaseDirectory, "assets", "shapesnet.pth"));
+        var model = DecomCamNet.Models.ModelZoo.Create("shapesnet");
+        DecomCamNet.Models.StateDictLoader.Load(model, Path.Combine(AppContext.BaseDirectory, "assets", "shapesnet.pth"));
         using var cam = new GradCamPlusPlus(model, "block3");
         using var expected = cam.Explain(x, new[] { 1, 3 });
         Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-6f);
@@ -129,6 +129,8 @@ public sealed class CliTests : IDisposable
         Assert.True(File.Exists(P("p.png")));
         var bad = ProcessRunner.Run("dotnet", $"\"{dll}\" explain --target 99", _dir, TimeSpan.FromMinutes(2));
         Assert.Equal(1, bad.ExitCode);
-        Assert.StartsWith("error:", bad.Output.Trim());
+        // libtorch itself may print a start-up warning ("[W... NNPACK ...]") on some CPUs; ours is the one error line.
+        var ours = bad.Output.Split('\n').Where(l => !l.StartsWith("[W", StringComparison.Ordinal) && l.Trim().Length > 0).ToList();
+        Assert.Equal("error: Target class 99 is out of range: the model has 4 outputs (valid 0..3). (Parameter 'target')", Assert.Single(ours));
     }
 }
