@@ -6,35 +6,21 @@ namespace DecomCamNet.Benchmarks;
 /// The baselines and every method with a bounded number of forwards (the gradient family, Eigen-CAM, DecomCAM) on
 /// ResNet-18 and ResNet-50, 224x224, batch 1 and 8, CPU with torch's default thread count.
 /// </summary>
-public class CamBenchmarks
+public class CamBenchmarks : WorkloadBenchmark
 {
-    private CamWorkload _workload = null!;
-
-    /// <summary>The model.</summary>
+    /// <inheritdoc />
     [Params("resnet18", "resnet50")]
-    public string Model { get; set; } = "resnet18";
+    public override string Model { get; set; } = "resnet18";
 
-    /// <summary>Images per call.</summary>
+    /// <inheritdoc />
     [Params(1, 8)]
-    public int Batch { get; set; } = 1;
+    public override int Batch { get; set; } = 1;
 
-    /// <summary>A baseline or a method.</summary>
+    /// <inheritdoc />
     [ParamsSource(nameof(Methods))]
-    public string Method { get; set; } = "gradcam";
+    public override string Method { get; set; } = "gradcam";
 
     /// <summary>Baselines, then methods.</summary>
     public static IEnumerable<string> Methods =>
-        new[] { "forward", "forward+backward" }.Concat(new[] { "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam", "decomcam" });
-
-    /// <summary>Builds the case.</summary>
-    [GlobalSetup]
-    public void Setup() => _workload = new CamWorkload(Method, Model, Batch);
-
-    /// <summary>One call.</summary>
-    [Benchmark]
-    public void Explain() => _workload.Run();
-
-    /// <summary>Records peak memory; releases the case.</summary>
-    [GlobalCleanup]
-    public void Cleanup() => _workload.Dispose();
+        new[] { "forward", "forward+backward", "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam", "decomcam" };
 }

@@ -28,6 +28,8 @@ internal sealed class CamWorkload : IDisposable
         _input = randn(batch, 3, 224, 224);
         if (!Baselines.Contains(method))
             _method = CamMethods.Create(method, _model, new CamLayer[] { ModelZoo.DefaultLayer(model) }, new CamMethodSettings(BatchSize: maskBatch));
+        GC.Collect();
+        PeakMemoryColumn.Reset();
     }
 
     public void Run()
@@ -42,7 +44,9 @@ internal sealed class CamWorkload : IDisposable
                 using (no_grad()) _model.call(_input.expand(32, -1, -1, -1));
                 break;
             case "forward+backward":
-                _model.call(_input.detach().requires_grad_(true)).max(1).values.sum().backward();
+                // Back-propagates the top score all the way to the input (more than a CAM needs: it stops at its layer).
+                var x = _input.detach().requires_grad_(true);
+                autograd.grad(new[] { _model.call(x).max(1).values.sum() }, new[] { x });
                 break;
             default:
                 _method!.Explain(_input).Dispose();

@@ -6,12 +6,20 @@ using BenchmarkDotNet.Running;
 namespace DecomCamNet.Benchmarks;
 
 /// <summary>
-/// Peak resident memory (VmHWM) of each benchmark case's own process, which includes libtorch's native allocations.
-/// Each case records it in <see cref="Record"/> at cleanup; the host process reads it back for the summary table.
+/// Peak resident memory (VmHWM, which includes libtorch's native allocations) during each benchmark case: the peak is
+/// reset (<see cref="Reset"/>) when a case starts and recorded (<see cref="Record"/>) when it ends.
 /// </summary>
 internal sealed class PeakMemoryColumn : IColumn
 {
     private static string Folder => Path.Combine(Path.GetTempPath(), "decomcam-bench-peak");
+
+    /// <summary>Resets the process's peak resident memory to its current size (Linux: 5 → /proc/self/clear_refs).</summary>
+    public static void Reset()
+    {
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
 
     public static void Record(string key)
     {

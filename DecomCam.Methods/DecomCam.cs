@@ -30,7 +30,8 @@ public sealed record DecomCamOptions(int Channels = 500, int Components = 10, De
 /// OSSM m_q, min-max normalised, blends the input with its Gaussian-blurred copy, max(x ⊙ m_q, blur(x) ⊙ (1 − m_q)); the
 /// Q blends are scored in one batched pass and the scores weight the OSSMs (see <see cref="DecomIntegration"/>):
 /// L = Σ_q w_q OSSM_q. Each image of a batch gets its own SVD.
-/// Intermediates (per layer): <c>ossm</c> [M,Q,H,W] (ReLU'd, upsampled, before weighting, ordered by singular value),
+/// Intermediates (per layer): <c>components</c> [M,Q,h,w] (the OSSMs at feature resolution after the sign rule, before
+/// ReLU: mutually orthogonal), <c>ossm</c> [M,Q,H,W] (ReLU'd, upsampled, before weighting, ordered by singular value),
 /// <c>singular_values</c> [M,Q], <c>weights</c> [M,Q], <c>scores</c> [M,Q] (target logits of the blends).
 /// </summary>
 /// <example><code>
@@ -71,13 +72,15 @@ public sealed class DecomCam : CamMethod
         var selected = a.flatten(2).gather(1, index.unsqueeze(-1).expand(-1, -1, h * w)) * top.unsqueeze(-1); // [M,P,hw]
         var (projections, singular, _) = Pca.Project(selected.transpose(1, 2), _options.Components);
         long q = projections.shape[1];
-        var ossm = nn.functional.relu(projections.reshape(m, q, h, w));
+        var components = projections.reshape(m, q, h, w);
+        var ossm = nn.functional.relu(components);
         var upsampled = CamKernels.Resize(ossm, context.Height, context.Width, InterpolationMode.Bicubic);
 
         var (weights, scores) = Integrate(context, upsampled);
         var map = (weights.unsqueeze(-1).unsqueeze(-1) * upsampled).sum(1);
         return new LayerMap(map, new Dictionary<string, Tensor>
         {
+            ["components"] = components,
             ["ossm"] = upsampled,
             ["singular_values"] = singular,
             ["weights"] = weights,

@@ -32,10 +32,7 @@ public class HookAndStateTests
     public void TrainingFlagsAndRequiresGradAreRestored()
     {
         using var scope = NewDisposeScope();
-        var model = new ConvGapLinear();
-        model.train();
-        model.gap.eval();
-        model.fc.weight!.requires_grad = false;
+        var model = MixedStateModel();
         using var cam = new GradCam(model, "features");
         cam.Explain(TestTensors.Batch(1, 8, 8)).Dispose();
         AssertState(model);
@@ -45,12 +42,8 @@ public class HookAndStateTests
     public void StateIsRestoredAfterAnException()
     {
         using var scope = NewDisposeScope();
-        var model = new ConvGapLinear();
-        model.train();
-        model.gap.eval();
-        model.fc.weight!.requires_grad = false;
+        var model = MixedStateModel();
         using var cam = new GradCam(model, "features");
-        long before = TestTensors.LiveTensors;
         Assert.Throws<ArgumentOutOfRangeException>(() => cam.Explain(TestTensors.Batch(1, 8, 8), 99));
         AssertState(model);
         Assert.Equal(1, TestTensors.ForwardHookCount(model.features));
@@ -68,6 +61,16 @@ public class HookAndStateTests
         Assert.Equal(before, TestTensors.LiveTensors);
         Assert.Throws<ArgumentOutOfRangeException>(() => cam.Explain(x, 42));
         Assert.Equal(before, TestTensors.LiveTensors);
+    }
+
+    /// <summary>Training mode except <c>gap</c>, and <c>fc.weight</c> frozen: every flag that must come back as it was.</summary>
+    private static ConvGapLinear MixedStateModel()
+    {
+        var model = new ConvGapLinear();
+        model.train();
+        model.gap.eval();
+        model.fc.weight!.requires_grad = false;
+        return model;
     }
 
     private static void AssertState(ConvGapLinear model)

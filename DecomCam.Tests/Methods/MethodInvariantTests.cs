@@ -120,6 +120,14 @@ public class MethodInvariantTests
         Assert.True((s[.., ..^1] - s[.., 1..]).min().item<float>() >= 0f); // descending
         var w = r.Intermediate("weights");
         Assert.True(w.min().item<float>() >= 0f && w.max().item<float>() <= 1f);
+
+        // The OSSM basis is orthogonal: |<u_i,u_j>| < 1e-4 for the unit-length components of each image.
+        var u = r.Intermediate("components").flatten(2);
+        u = u / linalg.vector_norm(u, 2, new long[] { -1 }, keepdim: true);
+        var gram = u.matmul(u.transpose(1, 2));
+        var offDiagonal = gram - diag_embed(gram.diagonal(0, 1, 2));
+        Assert.True(offDiagonal.abs().max().item<float>() < 1e-4f);
+        Assert.True(TestTensors.MaxAbsDiff(gram.diagonal(0, 1, 2), ones(2, 4)) < 1e-5f);
     }
 
     private sealed class SyncProgress(Action<CamProgress> report) : IProgress<CamProgress>

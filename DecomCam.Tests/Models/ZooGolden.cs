@@ -1,4 +1,4 @@
-using DecomCamNet.Tests.Support;
+using DecomCamNet.Imaging;
 
 namespace DecomCamNet.Tests.Models;
 
@@ -11,7 +11,13 @@ internal static class ZooGolden
 
     public static string File(string name) => Path.Combine(Dir, name);
 
-    public static (float[] Data, long[] Shape) Logits(string model) => Npy.ReadFloat32(File($"{model}_logits.npy"));
+    public static (float[] Data, long[] Shape) Logits(string model) => ReadFloat32(File($"{model}_logits.npy"));
+
+    public static (float[] Data, long[] Shape) ReadFloat32(string path)
+    {
+        using var t = NpyFile.Read(path);
+        return (t.data<float>().ToArray(), t.shape);
+    }
 
     /// <summary>(key, shape, dtype) per state-dict entry, in PyTorch's state-dict order.</summary>
     public static List<(string Key, long[] Shape, string DType)> Keys(string model) =>
