@@ -20,6 +20,7 @@ internal sealed class CamWorkload : IDisposable
 
     public CamWorkload(string method, string model, int batch, int maskBatch = 32)
     {
+        LibTorchBackends.GuardAgainstUnknownCpuCaches(); // the baselines run backward passes too
         manual_seed(0);
         _name = method;
         _key = PeakMemoryColumn.Key(method, model, batch);

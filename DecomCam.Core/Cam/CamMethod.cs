@@ -22,6 +22,8 @@ public abstract class CamMethod : ICamMethod
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Logger = logger ?? NullLogger.Instance;
         _recorder = new ActivationRecorder(model, layers);
+        if (LibTorchBackends.GuardAgainstUnknownCpuCaches())
+            Logger.LogWarning("This CPU reports no cache sizes; oneDNN is turned off so that backward passes cannot crash libtorch (slower convolutions).");
     }
 
     /// <inheritdoc />
