@@ -6,18 +6,21 @@ using static TorchSharp.torch;
 namespace DecomCamNet.Tests.Methods;
 
 /// <summary>
-/// Every method against the independent Python reference (reference/cam_reference.py, Debian python3-torch) on two
-/// seeded models: ShapesNet (48x48, layer block3) and torchvision ResNet-18 (96x96, layer layer4), both filled by the
-/// deterministic hash fill shared with Python. Tolerances: 1e-4 for the gradient family, 1e-3 otherwise.
+/// Every method against the independent Python reference (reference/cam_reference.py, Debian python3-torch). Cases:
+/// seeded ShapesNet (48x48) at block3 and at block2 (where gradients vary over the map, so UnionCAM's AMD denoising
+/// zeroes entries), seeded torchvision ResNet-18 at layer4 (96x96; 128x128 for DecomCAM, where no component is empty),
+/// and the trained demo model on the bundled sample and a cross image. "Seeded" means the deterministic hash fill shared
+/// with Python. Tolerances: 1e-4 for the gradient family, 1e-3 otherwise.
 /// </summary>
 public class GoldenMapTests
 {
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var model in new[] { "shapesnet", "resnet18" })
+        foreach (var model in new[] { "shapesnet", "shapesnet_block2", "resnet18", "demo" })
             foreach (var method in CamMethods.Names)
                 data.Add(model, method);
+        data.Add("resnet18_128", "decomcam");
         return data;
     }
 
@@ -26,8 +29,8 @@ public class GoldenMapTests
     public void FinalAndRawMapsMatchTheReference(string model, string method)
     {
         using var scope = NewDisposeScope();
-        var (net, input, targets) = Load(model);
-        using var cam = CamMethods.Create(method, net, new CamLayer[] { ModelZoo.DefaultLayer(model) });
+        var (net, layer, input, targets) = Load(model);
+        using var cam = CamMethods.Create(method, net, new CamLayer[] { layer });
         using var result = cam.Explain(input, targets);
         string file = method == "gradcam++" ? "gradcampp" : method;
         float tolerance = method is "scorecam" or "unioncam" or "decomcam" or "eigencam" ? 1e-3f : 1e-4f;
@@ -40,37 +43,48 @@ public class GoldenMapTests
     [Theory]
     [InlineData("shapesnet")]
     [InlineData("resnet18")]
+    [InlineData("resnet18_128")]
+    [InlineData("demo")]
     public void DecomCamComponentsAndWeightsMatchTheReference(string model)
     {
         using var scope = NewDisposeScope();
-        var (net, input, targets) = Load(model);
+        var (net, layer, input, targets) = Load(model);
         foreach (var (mode, name) in new[] { (DecomIntegration.Paper, "paper"), (DecomIntegration.Official, "official") })
         {
-            using var cam = new DecomCam(net, ModelZoo.DefaultLayer(model), new DecomCamOptions(Integration: mode));
+            using var cam = new DecomCam(net, layer, new DecomCamOptions(Integration: mode));
             using var r = cam.Explain(input, targets);
             var ossm = Golden(model, "decomcam_ossm");
             AssertClose(ossm, r.Intermediate("ossm"), 1e-3f * Math.Max(1f, ossm.abs().max().item<float>()), $"{model} OSSMs");
             var s = Golden(model, "decomcam_singular");
             AssertClose(s, r.Intermediate("singular_values"), 1e-4f * Math.Max(1f, s.abs().max().item<float>()), $"{model} singular values");
-            AssertClose(Golden(model, $"decomcam_weights_{name}"), r.Intermediate("weights"), 1e-3f, $"{model} {name} weights");
+            // A component with a numerically zero singular value (rank-deficient data: ResNet-18's 3x3 layer4 has rank 8)
+            // has a rounding-noise mask, so its score and weight are not reproducible; compare the others.
+            var real = s.gt(s[.., 0..1] * 1e-4);
+            var w = Golden(model, $"decomcam_weights_{name}");
+            AssertClose(w * real, r.Intermediate("weights") * real, 1e-3f, $"{model} {name} weights");
             AssertClose(Golden(model, $"decomcam_{name}"), r.Maps, 1e-3f, $"{model} {name} maps");
         }
     }
 
     [Theory]
     [InlineData("shapesnet")]
+    [InlineData("shapesnet_block2")]
     [InlineData("resnet18")]
+    [InlineData("demo")]
     public void UnionCamIntermediatesMatchTheReference(string model)
     {
         using var scope = NewDisposeScope();
-        var (net, input, targets) = Load(model);
-        using var cam = new UnionCam(net, ModelZoo.DefaultLayer(model));
+        var (net, layer, input, targets) = Load(model);
+        using var cam = new UnionCam(net, layer);
         using var r = cam.Explain(input, targets);
         AssertClose(Golden(model, "unioncam_den"), r.Intermediate("denoised"), 1e-3f, "denoised");
         AssertClose(Golden(model, "unioncam_reg"), r.Intermediate("region"), 1e-3f, "region");
         AssertClose(Golden(model, "unioncam_union"), r.Intermediate("union"), 1e-3f, "union");
-        AssertClose(Golden(model, "unioncam_betas"), r.Intermediate("betas"), 1e-4f, "betas");
-        AssertClose(Golden(model, "unioncam_selected"), r.Intermediate("selected_union"), 0f, "selection");
+        var betas = Golden(model, "unioncam_betas");
+        AssertClose(betas, r.Intermediate("betas"), 1e-4f, "betas");
+        // AMS compares two betas; where the reference's are within 1e-5 the choice is a coin toss (both maps agree then).
+        var decided = (betas[.., 2] - betas[.., 1]).abs().gt(1e-5);
+        AssertClose(Golden(model, "unioncam_selected") * decided, r.Intermediate("selected_union") * decided, 0f, "selection");
     }
 
     [Fact]
@@ -84,14 +98,22 @@ public class GoldenMapTests
         }
     }
 
-    internal static (nn.Module<Tensor, Tensor> Model, Tensor Input, int[] Targets) Load(string model)
+    /// <summary>The case's model (seeded, or the bundled demo weights), target layer, input and targets.</summary>
+    internal static (nn.Module<Tensor, Tensor> Model, string Layer, Tensor Input, int[] Targets) Load(string golden)
     {
-        var net = ModelZoo.Create(model, model == "shapesnet" ? 4 : 1000);
-        DeterministicInit.FillModule(net);
+        var (architecture, layer) = golden switch
+        {
+            "shapesnet" or "demo" => ("shapesnet", "block3"),
+            "shapesnet_block2" => ("shapesnet", "block2"),
+            _ => ("resnet18", "layer4"),
+        };
+        var net = ModelZoo.Create(architecture);
+        if (golden == "demo") StateDictLoader.Load(net, Path.Combine(AppContext.BaseDirectory, "assets", "shapesnet.pth"));
+        else DeterministicInit.FillModule(net);
         net.eval();
-        var input = Golden(model, "input");
-        var targets = Golden(model, "targets").data<float>().Select(t => (int)t).ToArray();
-        return (net, input, targets);
+        var input = Golden(golden, "input");
+        var targets = Golden(golden, "targets").data<float>().Select(t => (int)t).ToArray();
+        return (net, layer, input, targets);
     }
 
     private static Tensor Golden(string model, string name) => NpyFile.Read(RepoPaths.Golden("cam", $"{model}_{name}.npy"));
