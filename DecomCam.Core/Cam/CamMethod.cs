@@ -22,8 +22,6 @@ public abstract class CamMethod : ICamMethod
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Logger = logger ?? NullLogger.Instance;
         _recorder = new ActivationRecorder(model, layers);
-        if (LibTorchBackends.GuardAgainstUnknownCpuCaches())
-            Logger.LogWarning("This CPU reports no cache sizes; oneDNN is turned off so that backward passes cannot crash libtorch (slower convolutions).");
     }
 
     /// <inheritdoc />
@@ -112,7 +110,9 @@ public abstract class CamMethod : ICamMethod
                     throw new CamException($"No gradient reaches layer '{LayerNames[l]}': its output does not depend on the input through differentiable operations (is the model run under no_grad or does it detach?).");
             if (!scores.requires_grad)
                 throw new CamException("The target score does not require a gradient; a gradient-based method cannot use it.");
-            var grads = autograd.grad(new[] { scores.sum() }, activations.ToList(), allow_unused: true);
+            IList<Tensor> grads;
+            using (LibTorchBackends.SafeBackward())
+                grads = autograd.grad(new[] { scores.sum() }, activations.ToList(), allow_unused: true);
             for (int l = 0; l < grads.Count; l++)
             {
                 if (grads[l] is null || grads[l].IsInvalid)

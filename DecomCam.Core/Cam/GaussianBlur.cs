@@ -3,8 +3,10 @@ using static TorchSharp.torch;
 namespace DecomCamNet;
 
 /// <summary>
-/// Gaussian blur of image batches as a separable depthwise convolution, matching <c>scipy.ndimage.gaussian_filter</c>
-/// (radius = int(truncate·σ + 0.5), boundary mode "reflect" = half-sample symmetric: … c b a | a b c …).
+/// Gaussian blur of image batches, matching <c>scipy.ndimage.gaussian_filter</c> (radius = int(truncate·σ + 0.5),
+/// boundary mode "reflect" = half-sample symmetric: … c b a | a b c …). Separable, computed as two small matrix
+/// products (rows, then columns) with the boundary folded into the matrices: much faster than an 81-tap depthwise
+/// convolution on the CPU.
 /// </summary>
 public static class GaussianBlur
 {
@@ -16,24 +18,27 @@ public static class GaussianBlur
     {
         if (images.dim() != 4) throw new ArgumentException($"Blur expects [N,C,H,W]; got [{string.Join(",", images.shape)}].", nameof(images));
         if (!(sigma > 0)) throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "Sigma must be positive.");
-        long channels = images.shape[1];
         long radius = Math.Min((long)(truncate * sigma + 0.5), Math.Min(images.shape[2], images.shape[3]) - 1);
         if (radius < 1) return images.clone();
         var offsets = arange(-radius, radius + 1, dtype: images.dtype, device: images.device);
         var kernel = exp(-offsets.pow(2) / (2 * sigma * sigma));
         kernel = kernel / kernel.sum();
-        var padded = SymmetricPad(SymmetricPad(images, radius, 3), radius, 2);
-        var horizontal = kernel.reshape(1, 1, 1, -1).expand(channels, 1, 1, -1).contiguous();
-        var vertical = kernel.reshape(1, 1, -1, 1).expand(channels, 1, -1, 1).contiguous();
-        var x = nn.functional.conv2d(padded, horizontal, groups: channels);
-        return nn.functional.conv2d(x, vertical, groups: channels);
+        var rows = BlurMatrix(images.shape[2], radius, kernel);
+        var columns = BlurMatrix(images.shape[3], radius, kernel);
+        return rows.matmul(images).matmul(columns.t());
     }
 
-    private static Tensor SymmetricPad(Tensor x, long r, long dim)
+    /// <summary>
+    /// The 1-D blur along an axis of length <paramref name="size"/> as a [size,size] matrix, with the symmetric boundary
+    /// folded in: row i holds the kernel taps of output i at the (reflected) input positions they read.
+    /// </summary>
+    private static Tensor BlurMatrix(long size, long radius, Tensor kernel)
     {
-        long size = x.shape[dim];
-        var before = x.narrow(dim, 0, r).flip(dim);
-        var after = x.narrow(dim, size - r, r).flip(dim);
-        return cat(new[] { before, x, after }, dim);
+        var device = kernel.device;
+        var taps = arange(size, device: device).unsqueeze(1) + arange(-radius, radius + 1, device: device).unsqueeze(0);
+        taps = where(taps.lt(0), -taps - 1, taps);
+        taps = where(taps.ge(size), 2 * size - taps - 1, taps);
+        return zeros(new[] { size, size }, dtype: kernel.dtype, device: device)
+            .scatter_add_(1, taps, kernel.unsqueeze(0).expand(size, -1).contiguous());
     }
 }

@@ -7,12 +7,11 @@ namespace DecomCamNet;
 /// libtorch back-end switches that TorchSharp does not expose, and a guard against a native crash on some virtual
 /// machines: when the CPU reports no cache sizes, oneDNN's (mkldnn's) convolution backward pass divides by zero while
 /// choosing its blocking and kills the process with SIGFPE (seen with libtorch 2.10 on AMD EPYC VMs, for example when
-/// gradients flow back through a strided 1x1 convolution, as in ResNet-50 below layer4).
+/// gradients flow back through a strided 1x1 convolution, as in ResNet-50 below layer4). See <see cref="SafeBackward"/>.
 /// </summary>
 public static class LibTorchBackends
 {
     private static readonly object Gate = new();
-    private static bool? _guardApplied;
 
     /// <summary>
     /// Whether libtorch may use oneDNN (mkldnn) CPU kernels; PyTorch's <c>torch.backends.mkldnn.enabled</c>.
@@ -22,24 +21,47 @@ public static class LibTorchBackends
     public static bool OneDnnEnabled
     {
         get { EnsureSupported(); return Native.UserEnabledMkldnn(Native.GlobalContext()); }
-        set { EnsureSupported(); Native.SetUserEnabledMkldnn(Native.GlobalContext(), value); }
+        set
+        {
+            EnsureSupported();
+            lock (Gate) Native.SetUserEnabledMkldnn(Native.GlobalContext(), value); // waits for a SafeBackward scope to end
+        }
     }
 
     /// <summary>True when this Linux machine publishes no CPU cache sizes (no <c>/sys/devices/system/cpu/cpu0/cache</c>).</summary>
     public static bool CpuCachesUnknown => OperatingSystem.IsLinux() && !Directory.Exists("/sys/devices/system/cpu/cpu0/cache");
 
     /// <summary>
-    /// Turns oneDNN off once per process when <see cref="CpuCachesUnknown"/>, so that backward passes cannot crash;
-    /// returns true when it did. Every CAM method calls this before its first explanation.
+    /// Wrap a backward pass in this: where <see cref="CpuCachesUnknown"/>, oneDNN is off until the returned scope is
+    /// disposed (then its previous state comes back), so the backward pass cannot crash; elsewhere it does nothing.
+    /// Forward passes keep oneDNN's speed. Every CAM method takes its gradients inside such a scope.
     /// </summary>
-    public static bool GuardAgainstUnknownCpuCaches()
+    public static IDisposable SafeBackward()
     {
-        lock (Gate)
+        if (!CpuCachesUnknown) return NoScope.Instance;
+        Monitor.Enter(Gate);
+        bool previous = OneDnnEnabled;
+        OneDnnEnabled = false;
+        return new RestoreScope(previous);
+    }
+
+    private sealed class NoScope : IDisposable
+    {
+        public static readonly NoScope Instance = new();
+
+        public void Dispose() { }
+    }
+
+    private sealed class RestoreScope(bool previous) : IDisposable
+    {
+        private bool _done;
+
+        public void Dispose()
         {
-            if (_guardApplied is bool done) return done;
-            _guardApplied = CpuCachesUnknown;
-            if (_guardApplied.Value) OneDnnEnabled = false;
-            return _guardApplied.Value;
+            if (_done) return;
+            _done = true;
+            OneDnnEnabled = previous;
+            Monitor.Exit(Gate);
         }
     }
 
