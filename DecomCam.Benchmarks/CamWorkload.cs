@@ -18,7 +18,7 @@ internal sealed class CamWorkload : IDisposable
     private readonly string _name;
     private readonly string _key;
 
-    public CamWorkload(string method, string model, int batch, int maskBatch = 32)
+    public CamWorkload(string method, string model, int batch)
     {
         manual_seed(0);
         _name = method;
@@ -27,7 +27,7 @@ internal sealed class CamWorkload : IDisposable
         _model.eval();
         _input = randn(batch, 3, 224, 224);
         if (!Baselines.Contains(method))
-            _method = CamMethods.Create(method, _model, new CamLayer[] { ModelZoo.DefaultLayer(model) }, new CamMethodSettings(BatchSize: maskBatch));
+            _method = CamMethods.Create(method, _model, new CamLayer[] { ModelZoo.DefaultLayer(model) }, new CamMethodSettings());
         GC.Collect();
         PeakMemoryColumn.Reset();
     }

@@ -4,12 +4,12 @@ using static TorchSharp.torch;
 namespace DecomCamNet;
 
 /// <summary>Settings for creating any method by name; each method reads the ones it uses.</summary>
-/// <param name="BatchSize">Masked inputs per forward (Score-CAM, UnionCAM, DecomCAM).</param>
+/// <param name="BatchSize">Masked inputs per forward (Score-CAM, UnionCAM, DecomCAM); null: each method's own default.</param>
 /// <param name="DecomChannels">DecomCAM's P.</param>
 /// <param name="DecomComponents">DecomCAM's Q.</param>
 /// <param name="DecomIntegration">DecomCAM's integration rule.</param>
 /// <param name="UnionTheta">UnionCAM's AMD percentile θ.</param>
-public sealed record CamMethodSettings(int BatchSize = 32, int DecomChannels = 500, int DecomComponents = 10,
+public sealed record CamMethodSettings(int? BatchSize = null, int DecomChannels = 500, int DecomComponents = 10,
     DecomIntegration DecomIntegration = DecomIntegration.Paper, double UnionTheta = 10);
 
 /// <summary>Creates methods by their short names (as the CLI's <c>--method</c> takes them).</summary>
@@ -32,9 +32,9 @@ public static class CamMethods
             "layercam" => new LayerCam(model, layers, logger),
             "hirescam" => new HiResCam(model, layers, logger),
             "eigencam" => new EigenCam(model, layers, logger),
-            "scorecam" => new ScoreCam(model, layers, new ScoreCamOptions(s.BatchSize), logger),
-            "unioncam" => new UnionCam(model, layers, new UnionCamOptions(s.UnionTheta, s.BatchSize), logger),
-            "decomcam" => new DecomCam(model, layers, new DecomCamOptions(s.DecomChannels, s.DecomComponents, s.DecomIntegration, BatchSize: s.BatchSize), logger),
+            "scorecam" => new ScoreCam(model, layers, s.BatchSize is int b ? new ScoreCamOptions(b) : new ScoreCamOptions(), logger),
+            "unioncam" => new UnionCam(model, layers, new UnionCamOptions(s.UnionTheta) with { BatchSize = s.BatchSize ?? new UnionCamOptions().BatchSize }, logger),
+            "decomcam" => new DecomCam(model, layers, new DecomCamOptions(s.DecomChannels, s.DecomComponents, s.DecomIntegration) with { BatchSize = s.BatchSize ?? new DecomCamOptions().BatchSize }, logger),
             _ => throw new ArgumentException($"Unknown method '{name}'. Valid methods: {string.Join(", ", Names)}.", nameof(name)),
         };
     }

@@ -18,9 +18,11 @@ public enum DecomIntegration
 /// <param name="Components">Q: the number of OSSMs (default 10; at most the rank of the data).</param>
 /// <param name="Integration">How OSSMs are weighted (default <see cref="DecomIntegration.Paper"/>).</param>
 /// <param name="BlurSigma">σ in pixels of the Gaussian-blurred reference (default 10; truncated at 4σ).</param>
-/// <param name="BatchSize">Masked inputs per forward (default 32: the Q masked inputs of a few images go in one pass).</param>
+/// <param name="BatchSize">Blends per forward (default 4). On a 2-core CPU, ResNet-18 at 224 px, chunks of 4 took 0.31 s
+/// per explanation against 0.73 s for all Q+1 = 11 in one pass (batched CPU forwards cost more per image); on a GPU,
+/// raise it to Q+1 or more so that the blends go in one pass.</param>
 public sealed record DecomCamOptions(int Channels = 500, int Components = 10, DecomIntegration Integration = DecomIntegration.Paper,
-    double BlurSigma = 10, int BatchSize = 32);
+    double BlurSigma = 10, int BatchSize = 4);
 
 /// <summary>
 /// DecomCAM (seed 000; official code described in seed 001). Decomposition: the Grad-CAM weights α_k = mean_{h,w} G_k
@@ -28,7 +30,7 @@ public sealed record DecomCamOptions(int Channels = 500, int Components = 10, De
 /// device, giving Q orthogonal sub-saliency maps (OSSMs), OSSM_q = U_q S_q: the dominant shared activation patterns.
 /// Each OSSM is made sign-unique (largest-magnitude entry positive), ReLU'd and upsampled (bicubic). Integration: each
 /// OSSM m_q, min-max normalised, blends the input with its Gaussian-blurred copy, max(x ⊙ m_q, blur(x) ⊙ (1 − m_q)); the
-/// Q blends are scored in one batched pass and the scores weight the OSSMs (see <see cref="DecomIntegration"/>):
+/// Q blends are scored in batched forwards without gradients and the scores weight the OSSMs (see <see cref="DecomIntegration"/>):
 /// L = Σ_q w_q OSSM_q. Each image of a batch gets its own SVD.
 /// Intermediates (per layer): <c>components</c> [M,Q,h,w] (the OSSMs at feature resolution after the sign rule, before
 /// ReLU: mutually orthogonal), <c>ossm</c> [M,Q,H,W] (ReLU'd, upsampled, before weighting, ordered by singular value),

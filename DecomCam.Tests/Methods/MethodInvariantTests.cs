@@ -71,6 +71,22 @@ public class MethodInvariantTests
     }
 
     [Fact]
+    public void DecomCamDoesNotDependOnBatchSize()
+    {
+        using var scope = NewDisposeScope();
+        var model = new ConvGapLinear(channels: 12);
+        var x = TestTensors.Batch(2, 44, 44);
+        using var one = new DecomCam(model, "features", new DecomCamOptions(BatchSize: 1));
+        using var byDefault = new DecomCam(model, "features");
+        using var all = new DecomCam(model, "features", new DecomCamOptions(BatchSize: 64));
+        using var r1 = one.Explain(x, new[] { 0, 2 });
+        using var rd = byDefault.Explain(x, new[] { 0, 2 });
+        using var r64 = all.Explain(x, new[] { 0, 2 });
+        Assert.True(TestTensors.MaxAbsDiff(r1.Maps, rd.Maps) < 1e-5f);
+        Assert.True(TestTensors.MaxAbsDiff(r1.Maps, r64.Maps) < 1e-5f);
+    }
+
+    [Fact]
     public void ScoreCamReportsProgressAndCancels()
     {
         using var scope = NewDisposeScope();
