@@ -54,31 +54,18 @@ public class MethodInvariantTests
         Assert.Equal(0, TestTensors.ForwardHookCount(model.features));
     }
 
-    [Fact]
-    public void ScoreCamDoesNotDependOnBatchSize()
-    {
-        using var scope = NewDisposeScope();
-        var model = new ConvGapLinear(channels: 12);
-        var x = TestTensors.Batch(2, 20, 20);
-        using var one = new ScoreCam(model, "features", new ScoreCamOptions(1));
-        using var five = new ScoreCam(model, "features", new ScoreCamOptions(5));
-        using var all = new ScoreCam(model, "features", new ScoreCamOptions(64));
-        using var r1 = one.Explain(x, new[] { 0, 2 });
-        using var r5 = five.Explain(x, new[] { 0, 2 });
-        using var r64 = all.Explain(x, new[] { 0, 2 });
-        Assert.True(TestTensors.MaxAbsDiff(r1.Maps, r5.Maps) < 1e-5f);
-        Assert.True(TestTensors.MaxAbsDiff(r1.Maps, r64.Maps) < 1e-5f);
-    }
-
-    [Fact]
-    public void DecomCamDoesNotDependOnBatchSize()
+    [Theory]
+    [InlineData("scorecam")]
+    [InlineData("unioncam")]
+    [InlineData("decomcam")]
+    public void MaskedForwardMethodsDoNotDependOnBatchSize(string method)
     {
         using var scope = NewDisposeScope();
         var model = new ConvGapLinear(channels: 12);
         var x = TestTensors.Batch(2, 44, 44);
-        using var one = new DecomCam(model, "features", new DecomCamOptions(BatchSize: 1));
-        using var byDefault = new DecomCam(model, "features");
-        using var all = new DecomCam(model, "features", new DecomCamOptions(BatchSize: 64));
+        using var one = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings(BatchSize: 1));
+        using var byDefault = CamMethods.Create(method, model, new CamLayer[] { "features" });
+        using var all = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings(BatchSize: 64));
         using var r1 = one.Explain(x, new[] { 0, 2 });
         using var rd = byDefault.Explain(x, new[] { 0, 2 });
         using var r64 = all.Explain(x, new[] { 0, 2 });
