@@ -1,3 +1,4 @@
+using DecomCamNet.Imaging;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -26,8 +27,6 @@ public sealed record UnionCamOptions(double Theta = 10, int BatchSize = 32, Tens
 /// </summary>
 public sealed class UnionCam : CamMethod
 {
-    private static readonly float[] ImageNetMean = { 0.485f, 0.456f, 0.406f };
-    private static readonly float[] ImageNetStd = { 0.229f, 0.224f, 0.225f };
     private readonly UnionCamOptions _options;
 
     /// <summary>UnionCAM on one target layer.</summary>
@@ -107,8 +106,8 @@ public sealed class UnionCam : CamMethod
     private static Tensor DefaultBaseline(Tensor input)
     {
         if (input.shape[1] != 3) return zeros_like(input);
-        var mean = tensor(ImageNetMean, device: input.device).to_type(input.dtype).reshape(1, 3, 1, 1);
-        var std = tensor(ImageNetStd, device: input.device).to_type(input.dtype).reshape(1, 3, 1, 1);
+        var mean = tensor(ImagePreprocessing.ImageNetMean.ToArray(), device: input.device).to_type(input.dtype).reshape(1, 3, 1, 1);
+        var std = tensor(ImagePreprocessing.ImageNetStd.ToArray(), device: input.device).to_type(input.dtype).reshape(1, 3, 1, 1);
         return (zeros_like(input) - mean) / std;
     }
 }
