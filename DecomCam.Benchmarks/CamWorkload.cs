@@ -5,7 +5,7 @@ namespace DecomCamNet.Benchmarks;
 
 /// <summary>
 /// One benchmark case: a zoo model with random weights (speed does not depend on them), a 224x224 input batch, and either
-/// a baseline ("forward", "forward+backward") or a CAM method on the model's default layer.
+/// a baseline ("forward", "forward+backward", "forward-x32") or a CAM method on a layer (by default the model's default one).
 /// </summary>
 internal sealed class CamWorkload : IDisposable
 {
@@ -18,16 +18,16 @@ internal sealed class CamWorkload : IDisposable
     private readonly string _name;
     private readonly string _key;
 
-    public CamWorkload(string method, string model, int batch)
+    public CamWorkload(string method, string model, int batch, string layer)
     {
         manual_seed(0);
         _name = method;
-        _key = PeakMemoryColumn.Key(method, model, batch);
+        _key = PeakMemoryColumn.Key(method, model, batch, layer);
         _model = ModelZoo.Create(model);
         _model.eval();
         _input = randn(batch, 3, 224, 224);
         if (!Baselines.Contains(method))
-            _method = CamMethods.Create(method, _model, new CamLayer[] { ModelZoo.DefaultLayer(model) }, new CamMethodSettings());
+            _method = CamMethods.Create(method, _model, new CamLayer[] { layer == "default" ? ModelZoo.DefaultLayer(model) : layer }, new CamMethodSettings());
         GC.Collect();
         PeakMemoryColumn.Reset();
     }

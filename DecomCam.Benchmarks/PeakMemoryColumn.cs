@@ -30,7 +30,7 @@ internal sealed class PeakMemoryColumn : IColumn
         File.WriteAllText(Path.Combine(Folder, Sanitise(key)), kb.ToString(CultureInfo.InvariantCulture));
     }
 
-    public static string Key(string method, string model, int batch) => $"{method}_{model}_{batch}";
+    public static string Key(string method, string model, int batch, string layer) => $"{method}_{model}_{batch}_{layer}";
 
     private static string Sanitise(string key) => string.Concat(key.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '-'));
 
@@ -49,7 +49,7 @@ internal sealed class PeakMemoryColumn : IColumn
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
     {
         string Param(string name) => benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == name)?.Value?.ToString() ?? "";
-        var file = Path.Combine(Folder, Sanitise(Key(Param("Method"), Param("Model"), int.TryParse(Param("Batch"), out var b) ? b : 0)));
+        var file = Path.Combine(Folder, Sanitise(Key(Param("Method"), Param("Model"), int.TryParse(Param("Batch"), out var b) ? b : 0, Param("Layer") is { Length: > 0 } l ? l : "default")));
         return File.Exists(file) ? (long.Parse(File.ReadAllText(file), CultureInfo.InvariantCulture) / 1024.0).ToString("F0", CultureInfo.InvariantCulture) + " MiB" : "-";
     }
 }

@@ -3,9 +3,10 @@ using BenchmarkDotNet.Attributes;
 namespace DecomCamNet.Benchmarks;
 
 /// <summary>
-/// The masked-forward methods (one forward per channel: 512 for ResNet-18's layer4) on ResNet-18, 224x224, batch 1,
-/// against one forward of a 32-image batch (their unit of work: Score-CAM should cost about K/32 of those).
-/// ResNet-50 (2048 channels) and batch 8 would take minutes per call; they are left out.
+/// The masked-forward methods (one forward per channel) on ResNet-18, 224x224, batch 1, at layer2, layer3 and layer4
+/// (K = 128, 256, 512 channels), against one forward of a 32-image batch: Score-CAM should cost about K/32 of those and
+/// its peak memory should not grow with K. ResNet-50 (2048 channels at layer4) and batch 8 would take minutes per call;
+/// they are left out.
 /// </summary>
 public class ScoreCamBenchmarks : WorkloadBenchmark
 {
@@ -20,4 +21,8 @@ public class ScoreCamBenchmarks : WorkloadBenchmark
     /// <inheritdoc />
     [Params(1)]
     public override int Batch { get; set; } = 1;
+
+    /// <inheritdoc />
+    [Params("layer2", "layer3", "layer4")]
+    public override string Layer { get; set; } = "layer4";
 }

@@ -19,9 +19,12 @@ public abstract class WorkloadBenchmark
     /// <summary>Images per call.</summary>
     public abstract int Batch { get; set; }
 
+    /// <summary>The target layer; "default" is the model's <see cref="Models.ModelZoo.DefaultLayer"/>.</summary>
+    public virtual string Layer { get; set; } = "default";
+
     /// <summary>Builds the case.</summary>
     [GlobalSetup]
-    public void Setup() => _workload = new CamWorkload(Method, Model, Batch);
+    public void Setup() => _workload = new CamWorkload(Method, Model, Batch, Layer);
 
     /// <summary>One call.</summary>
     [Benchmark]

@@ -34,7 +34,7 @@ public static class CamMethods
             "eigencam" => new EigenCam(model, layers, logger),
             "scorecam" => new ScoreCam(model, layers, s.BatchSize is int b ? new ScoreCamOptions(b) : new ScoreCamOptions(), logger),
             "unioncam" => new UnionCam(model, layers, new UnionCamOptions(s.UnionTheta) with { BatchSize = s.BatchSize ?? new UnionCamOptions().BatchSize }, logger),
-            "decomcam" => new DecomCam(model, layers, new DecomCamOptions(s.DecomChannels, s.DecomComponents, s.DecomIntegration) with { BatchSize = s.BatchSize ?? new DecomCamOptions().BatchSize }, logger),
+            "decomcam" => new DecomCam(model, layers, new DecomCamOptions(s.DecomChannels, s.DecomComponents, s.DecomIntegration) with { BatchSize = s.BatchSize }, logger),
             _ => throw new ArgumentException($"Unknown method '{name}'. Valid methods: {string.Join(", ", Names)}.", nameof(name)),
         };
     }
