@@ -2,5 +2,5 @@ using BenchmarkDotNet.Running;
 using DecomCamNet;
 using DecomCamNet.Benchmarks;
 
-NativeHeap.KeepFreedMemory(); // as the command line does; see NativeHeap and README's benchmark section
+NativeHeap.TuneForLibTorch(); // as the command line does, before any tensor; see NativeHeap
 BenchmarkSwitcher.FromAssembly(typeof(CamBenchmarks).Assembly).Run(args, BenchmarkConfig.Create());

@@ -1,5 +1,5 @@
 using DecomCamNet;
 using DecomCamNet.Cli;
 
-NativeHeap.KeepFreedMemory(); // batched masked forwards reuse freed pages instead of faulting fresh ones (see NativeHeap)
+NativeHeap.TuneForLibTorch(); // before any tensor: batched forwards reuse memory instead of faulting fresh pages (see NativeHeap)
 return CliApp.Run(args, Console.Out, Console.Error);

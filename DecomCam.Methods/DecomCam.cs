@@ -19,15 +19,15 @@ public enum DecomIntegration
 /// <param name="Components">Q: the number of OSSMs (default 10; at most the rank of the data).</param>
 /// <param name="Integration">How OSSMs are weighted (default <see cref="DecomIntegration.Paper"/>).</param>
 /// <param name="BlurSigma">σ in pixels of the Gaussian-blurred reference (default 10; truncated at 4σ).</param>
-/// <param name="BatchSize">Blends per forward; null (default) picks by device: on a GPU, the Q(+1) blends of an image go in
-/// one pass; on a CPU, in chunks of <see cref="CpuBatchSize"/>, because oneDNN is already efficient on single images and
-/// larger batches spill the caches (ResNet-50 at 224 px on a 2-core VM: one pass of 11 blends took 0.8 to 1.5 s, chunks
-/// of 4 took 0.63 s, 11 single forwards 0.62 s).</param>
+/// <param name="BatchSize">Blends per forward; null (default) picks by device: on a GPU the Q(+1) blends of an image go in one
+/// pass; on a CPU, chunks of <see cref="CpuBatchSize"/>, where a forward costs about the same per image at any batch size
+/// (oneDNN is already efficient on one image) and 8 keeps a 224-px ResNet's activations under the 32 MiB above which
+/// glibc maps and unmaps every block (see <see cref="NativeHeap"/>).</param>
 public sealed record DecomCamOptions(int Channels = 500, int Components = 10, DecomIntegration Integration = DecomIntegration.Paper,
     double BlurSigma = 10, int? BatchSize = null)
 {
     /// <summary>The CPU default of <see cref="BatchSize"/>.</summary>
-    public const int CpuBatchSize = 4;
+    public const int CpuBatchSize = 8;
 }
 
 /// <summary>
