@@ -22,5 +22,5 @@ public class CamBenchmarks : WorkloadBenchmark
 
     /// <summary>Baselines, then methods.</summary>
     public static IEnumerable<string> Methods =>
-        new[] { "forward", "forward+backward", "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam", "decomcam" };
+        new[] { CamWorkload.Forward, CamWorkload.ForwardBackward, CamWorkload.GradCamPlusForwards, "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam", "decomcam" };
 }

@@ -31,6 +31,7 @@ internal sealed record CliOptions
     public bool NoResize { get; init; }
     public string? Labels { get; init; }
     public bool Verbose { get; init; }
+    public bool PlainHeap { get; init; }
     public bool Help { get; init; }
 
     public const string Usage = """
@@ -50,14 +51,15 @@ internal sealed record CliOptions
           --no-resize           use the image at its own size (overrides the defaults)
           --device D            cpu (default), cuda, cuda:1, ...
           --threads N           CPU threads for torch (default: torch's choice)
+          --plain-heap          keep glibc's default allocator settings (less resident memory, slower batched forwards;
+                                by default the heap keeps freed memory and libtorch uses huge pages: NativeHeap)
 
         Method:
           --method NAME         gradcam (default), gradcam++, xgradcam, layercam, hirescam, eigencam, scorecam, unioncam, decomcam
           --layer NAME          dotted target layer name (default: layer4 for ResNets, the last ReLU of VGG features, block3 for shapesnet);
                                 several comma-separated layers are averaged
           --target N[,N...]     class to explain: one for all images, or one per image (default: each image's top class)
-          --batch-size N        masked inputs per forward (default 32 for scorecam/unioncam, 4 for decomcam; on 2 CPU cores
-                                4 was fastest for all three, on a GPU larger is better)
+          --batch-size N        masked inputs per forward (default 32 for scorecam/unioncam; decomcam: 8 on a CPU, Q+1 on a GPU)
           --decom-p N           DecomCAM: top-P channels by Grad-CAM weight (default 500)
           --decom-q N           DecomCAM: number of OSSMs Q (default 10)
           --decom-mode M        DecomCAM integration: paper (default) or official
@@ -117,6 +119,7 @@ internal sealed record CliOptions
                 "--save-components" => o with { SaveComponents = Value() },
                 "--repeat" => o with { Repeat = Int(name, Value(), 1) },
                 "--verbose" => o with { Verbose = true },
+                "--plain-heap" => o with { PlainHeap = true },
                 "--help" or "-h" => o with { Help = true },
                 _ => throw new CliException($"Unknown option '{name}'; see --help."),
             };
