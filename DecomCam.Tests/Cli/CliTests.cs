@@ -92,11 +92,21 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void PlainHeapGivesTheSameMap()
+    {
+        var (tuned, _, err1) = Run("explain", "--save-map", P("tuned.npy"), "--overlay", P("t.png"));
+        var (plain, _, err2) = Run("explain", "--plain-heap", "--save-map", P("plain.npy"), "--overlay", P("p.png"));
+        Assert.True(tuned == 0, err1);
+        Assert.True(plain == 0, err2);
+        Assert.Equal(File.ReadAllBytes(P("tuned.npy")), File.ReadAllBytes(P("plain.npy")));
+    }
+
+    [Fact]
     public void HelpDocumentsEveryOption()
     {
         var (code, output, _) = Run("--help");
         Assert.Equal(0, code);
-        foreach (var option in new[] { "--input", "--model", "--weights", "--layer", "--method", "--target", "--save-map", "--overlay", "--device", "--threads", "--repeat", "--batch-size", "--decom-p", "--decom-q", "--decom-mode", "--save-components", "--unioncam-theta", "--verbose" })
+        foreach (var option in new[] { "--input", "--model", "--weights", "--layer", "--method", "--target", "--save-map", "--overlay", "--device", "--threads", "--repeat", "--batch-size", "--decom-p", "--decom-q", "--decom-mode", "--save-components", "--unioncam-theta", "--plain-heap", "--verbose" })
             Assert.Contains(option, output);
     }
 
