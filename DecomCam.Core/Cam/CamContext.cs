@@ -68,7 +68,8 @@ public sealed class CamContext
 
     /// <summary>
     /// Scores <paramref name="count"/> modified inputs without gradients, <paramref name="batchSize"/> at a time, so that
-    /// peak memory is bounded by one batch. <paramref name="build"/> returns, for items [start, start+length), the inputs
+    /// peak memory is bounded by one batch (the scores go into one preallocated [count] tensor, so nothing else grows with
+    /// the number of batches). <paramref name="build"/> returns, for items [start, start+length), the inputs
     /// [length,C,H,W] and the row (index into <see cref="Input"/>) whose target each is scored for [length] (long).
     /// Reports progress as <paramref name="stage"/> and honours cancellation between batches.
     /// </summary>
@@ -76,7 +77,7 @@ public sealed class CamContext
     public Tensor ScoreInBatches(long count, int batchSize, Func<long, long, (Tensor Inputs, Tensor Rows)> build, ScoreKind kind, string stage)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
-        var parts = new List<Tensor>();
+        Tensor? result = null;
         using var noGrad = no_grad();
         for (long start = 0; start < count; start += batchSize)
         {
@@ -88,15 +89,11 @@ public sealed class CamContext
                 var output = Model.call(inputs);
                 var classes = Classes?.index_select(0, rows);
                 var s = _target.ScoreRows(output, classes, kind).detach();
-                parts.Add(s.MoveToOuterDisposeScope());
+                result ??= empty(count, dtype: s.dtype, device: s.device).MoveToOuterDisposeScope();
+                result.narrow(0, start, length).copy_(s);
             }
             Progress?.Report(new CamProgress(stage, start + length, count));
         }
-        return parts.Count switch
-        {
-            0 => empty(0, dtype: Input.dtype, device: Input.device),
-            1 => parts[0],
-            _ => cat(parts, 0),
-        };
+        return result ?? empty(0, dtype: Input.dtype, device: Input.device);
     }
 }

@@ -57,6 +57,29 @@ public class MethodInvariantTests
     [Theory]
     [InlineData("scorecam")]
     [InlineData("unioncam")]
+    public void LiveTensorsWhileScoringDoNotGrowWithTheChannelCount(string method)
+    {
+        // Between batches of masked forwards, the tensors alive are the same whether the layer has 8 or 64 channels
+        // (2 or 16 batches of 4): memory is bounded by one batch, not by K.
+        long AliveBetweenBatches(int channels)
+        {
+            using var model = new ConvGapLinear(channels: channels);
+            using var x = TestTensors.Batch(1, 40, 40);
+            using var cam = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings(BatchSize: 4));
+            var seen = new List<long>();
+            long before = TestTensors.LiveTensors;
+            cam.Explain(x, 1, new SyncProgress(p => { if (p.Stage == "masked forwards") seen.Add(TestTensors.LiveTensors); })).Dispose();
+            Assert.True(seen.Count > 1, $"{seen.Count} batches");
+            Assert.All(seen, n => Assert.Equal(seen[0], n));
+            return seen[0] - before;
+        }
+
+        Assert.Equal(AliveBetweenBatches(8), AliveBetweenBatches(64));
+    }
+
+    [Theory]
+    [InlineData("scorecam")]
+    [InlineData("unioncam")]
     [InlineData("decomcam")]
     public void MaskedForwardMethodsDoNotDependOnBatchSize(string method)
     {
