@@ -51,8 +51,7 @@ internal sealed record CliOptions
           --no-resize           use the image at its own size (overrides the defaults)
           --device D            cpu (default), cuda, cuda:1, ...
           --threads N           CPU threads for torch (default: torch's choice)
-          --plain-heap          keep glibc's default allocator settings (less resident memory, slower batched forwards;
-                                by default the heap keeps freed memory and libtorch uses huge pages: NativeHeap)
+          --plain-heap          do not let libtorch use transparent huge pages (by default it does: NativeHeap.UseHugePages)
 
         Method:
           --method NAME         gradcam (default), gradcam++, xgradcam, layercam, hirescam, eigencam, scorecam, unioncam, decomcam

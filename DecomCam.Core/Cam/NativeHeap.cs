@@ -3,11 +3,11 @@ using System.Runtime.InteropServices;
 namespace DecomCamNet;
 
 /// <summary>
-/// The C heap that libtorch's CPU tensors live on. By default glibc gives large freed blocks back to the kernel, so every
-/// forward pass gets fresh pages that the kernel must map and zero again, and threads other than the main one allocate
-/// from arenas that are unmapped even more eagerly. On the project's 2-core VM a ResNet-18 forward of 32 images took
-/// 1.6 s on a worker thread and 0.55 to 1.9 s on the main thread this way, against about 0.63 s on either after
-/// <see cref="TuneForLibTorch"/>; Score-CAM, UnionCAM and DecomCAM, which run many batched forwards, gain as much.
+/// The C heap that libtorch's CPU tensors live on (Linux with glibc). By default glibc gives large freed blocks back to
+/// the kernel, so every batched forward pass gets fresh pages that the kernel must map and zero again, 4 KiB at a time;
+/// threads other than the main one allocate from arenas that are unmapped even more eagerly. On the project's 2-core VM
+/// a ResNet-18 forward of 32 images cost 50 ms per image this way against 25 ms for one image alone. Both switches here
+/// are process-wide and opt-in: the library never calls them on its own.
 /// </summary>
 public static class NativeHeap
 {
@@ -17,22 +17,40 @@ public static class NativeHeap
     private const string HugePagesVariable = "THP_MEM_ALLOC_ENABLE";
 
     /// <summary>
-    /// Process-wide and opt-in (the <c>decomcam</c> command line and the benchmarks call it first thing); Linux with glibc
-    /// only. Two settings: glibc keeps freed memory for reuse (trim threshold 2 GiB; blocks up to 32 MiB come from the
-    /// heap instead of their own mappings), and libtorch backs CPU tensors of 2 MiB or more with transparent huge pages
-    /// (it sets <c>THP_MEM_ALLOC_ENABLE=1</c> in the native environment unless it is set already; libtorch reads it once,
-    /// at its first CPU allocation, so call this before creating any tensor; it helps where the kernel's THP mode is
-    /// <c>madvise</c> or <c>always</c>). The price: resident memory stays near its peak instead of shrinking after each call.
+    /// Lets libtorch back CPU tensors of 2 MiB or more with transparent huge pages, so that fresh memory faults in 2 MiB
+    /// at a time: it sets <c>THP_MEM_ALLOC_ENABLE=1</c> in the native environment unless it is set already. libtorch reads
+    /// it once, at its first CPU allocation, so call this before creating any tensor. It helps where the kernel's THP
+    /// mode is <c>madvise</c> or <c>always</c> and costs no resident memory (Score-CAM on ResNet-18's layer4 from the
+    /// command line: 15 s instead of 28 s, peak 1.9 GiB either way). The <c>decomcam</c> command line calls it.
     /// </summary>
-    /// <returns>True when glibc took the settings; false elsewhere (not Linux, not glibc), where nothing changes.</returns>
-    public static bool TuneForLibTorch()
+    /// <returns>True on Linux (the variable is set); false elsewhere, where nothing changes.</returns>
+    public static bool UseHugePages()
     {
         if (!OperatingSystem.IsLinux()) return false;
         try
         {
-            bool heap = Native.mallopt(MmapThreshold, LargestMmapThreshold) == 1 && Native.mallopt(TrimThreshold, int.MaxValue) == 1;
-            if (heap) Native.setenv(HugePagesVariable, "1", 0);
-            return heap;
+            return Native.setenv(HugePagesVariable, "1", 0) == 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Makes glibc keep freed memory for reuse (trim threshold 2 GiB; blocks up to 32 MiB come from the heap instead of
+    /// their own mappings). Batched forwards then reuse pages instead of faulting fresh ones: on worker threads, with
+    /// <see cref="UseHugePages"/>, a ResNet-18 forward of 32 images took 0.63 s instead of 1.6 s. The price: resident
+    /// memory stays near its peak, and on the main thread glibc's heap fragments and keeps growing for a few calls
+    /// (Score-CAM on ResNet-18's layer4: 4.6 GiB after four calls against 1.8 GiB without). The benchmarks call it.
+    /// </summary>
+    /// <returns>True when glibc took the settings; false elsewhere (not Linux, not glibc), where nothing changes.</returns>
+    public static bool KeepFreedMemory()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            return Native.mallopt(MmapThreshold, LargestMmapThreshold) == 1 && Native.mallopt(TrimThreshold, int.MaxValue) == 1;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

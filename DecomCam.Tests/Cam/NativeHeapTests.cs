@@ -5,11 +5,18 @@ namespace DecomCamNet.Tests.Cam;
 public class NativeHeapTests
 {
     [Fact]
+    public void HugePagesAreAskedForInTheNativeEnvironment()
+    {
+        Assert.True(NativeHeap.UseHugePages());
+        Assert.True(NativeHeap.UseHugePages()); // idempotent
+        Assert.Equal("1", Marshal.PtrToStringUTF8(GetEnv("THP_MEM_ALLOC_ENABLE"))); // what libtorch reads
+    }
+
+    [Fact]
     public void BlocksUpTo32MiBComeFromTheHeapAfterwards()
     {
-        Assert.True(NativeHeap.TuneForLibTorch());
-        Assert.True(NativeHeap.TuneForLibTorch()); // idempotent
-        Assert.Equal("1", Marshal.PtrToStringUTF8(GetEnv("THP_MEM_ALLOC_ENABLE"))); // the native environment libtorch reads
+        Assert.True(NativeHeap.KeepFreedMemory());
+        Assert.True(NativeHeap.KeepFreedMemory()); // idempotent
 
         long mappedBefore = (long)MallInfo2().hblkhd;
         IntPtr block = Marshal.AllocHGlobal(20 << 20); // malloc on Linux; glibc's default would map it on its own
