@@ -21,7 +21,7 @@ public static class NativeHeap
     /// at a time: it sets <c>THP_MEM_ALLOC_ENABLE=1</c> in the native environment unless it is set already. libtorch reads
     /// it once, at its first CPU allocation, so call this before creating any tensor. It helps where the kernel's THP
     /// mode is <c>madvise</c> or <c>always</c> and costs no resident memory (Score-CAM on ResNet-18's layer4 from the
-    /// command line: 15 s instead of 28 s, peak 1.9 GiB either way). The <c>decomcam</c> command line calls it.
+    /// command line: 14 s instead of 22 to 28 s, peak 1.9 GiB either way). The <c>decomcam</c> command line calls it.
     /// </summary>
     /// <returns>True on Linux (the variable is set); false elsewhere, where nothing changes.</returns>
     public static bool UseHugePages()
