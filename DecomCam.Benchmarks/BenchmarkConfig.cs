@@ -7,8 +7,9 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 namespace DecomCamNet.Benchmarks;
 
 /// <summary>
-/// A short in-process job (CAM calls take 0.05 to 30 s each, so few iterations suffice; two warm-ups, because fresh pages are slow to fault in on the VMs we measure on; in-process, because the host is
-/// the build that carries the libstdc++ fix), the median, managed allocations, and each case's peak resident memory.
+/// A short in-process job (CAM calls take 0.05 to 30 s each, so few iterations suffice; two warm-ups, because fresh pages
+/// are slow to fault in on the VMs we measure on; in-process, because the host is the build that carries the libstdc++
+/// fix), the median, managed allocations, and each case's peak resident memory.
 /// </summary>
 internal static class BenchmarkConfig
 {

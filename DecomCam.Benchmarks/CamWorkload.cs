@@ -24,6 +24,9 @@ internal sealed class CamWorkload : IDisposable
     /// <summary>Score-CAM's target: ⌈batch·K/32⌉ forwards of 32 images, K being the layer's channel count.</summary>
     public const string ChannelForwards = "K/32-forwards";
 
+    /// <summary>The layer name that stands for the model's <see cref="ModelZoo.DefaultLayer"/>.</summary>
+    public const string DefaultLayer = "default";
+
     private readonly nn.Module<Tensor, Tensor> _model;
     private readonly Tensor _input;
     private readonly ICamMethod? _method;
@@ -39,7 +42,7 @@ internal sealed class CamWorkload : IDisposable
         _model = ModelZoo.Create(model);
         _model.eval();
         _input = randn(batch, 3, 224, 224);
-        CamLayer target = layer == "default" ? ModelZoo.DefaultLayer(model) : layer;
+        CamLayer target = layer == DefaultLayer ? ModelZoo.DefaultLayer(model) : layer;
         if (method == GradCamPlusForwards) _method = new GradCam(_model, target);
         else if (!Baselines.Contains(method)) _method = CamMethods.Create(method, _model, new[] { target }, new CamMethodSettings());
         if (method == ChannelForwards) _forwardsOf32 = (batch * ChannelCount(target) + 31) / 32;

@@ -19,8 +19,8 @@ public abstract class WorkloadBenchmark
     /// <summary>Images per call.</summary>
     public abstract int Batch { get; set; }
 
-    /// <summary>The target layer; "default" is the model's <see cref="Models.ModelZoo.DefaultLayer"/>.</summary>
-    public virtual string Layer { get; set; } = "default";
+    /// <summary>The target layer; <see cref="CamWorkload.DefaultLayer"/> is the model's default one.</summary>
+    public virtual string Layer { get; set; } = CamWorkload.DefaultLayer;
 
     /// <summary>Builds the case.</summary>
     [GlobalSetup]
