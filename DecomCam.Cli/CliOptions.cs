@@ -26,6 +26,7 @@ internal sealed record CliOptions
     public int DecomQ { get; init; } = 10;
     public DecomIntegration DecomMode { get; init; } = DecomIntegration.Paper;
     public double UnionTheta { get; init; } = 10;
+    public MaskedInputLayout Layout { get; init; } = MaskedInputLayout.Auto;
     public int? Resize { get; init; }
     public int? Crop { get; init; }
     public bool NoResize { get; init; }
@@ -58,7 +59,9 @@ internal sealed record CliOptions
           --layer NAME          dotted target layer name (default: layer4 for ResNets, the last ReLU of VGG features, block3 for shapesnet);
                                 several comma-separated layers are averaged
           --target N[,N...]     class to explain: one for all images, or one per image (default: each image's top class)
-          --batch-size N        masked inputs per forward (default 32 for scorecam/unioncam; decomcam: 8 on a CPU, Q+1 on a GPU)
+          --batch-size N        masked inputs per forward (default 8 on a CPU; 32 on a GPU, decomcam Q+1 there)
+          --layout L            masked-forward memory layout: auto (default: channels-last on CPUs that report cache sizes),
+                                contiguous or channels-last
           --decom-p N           DecomCAM: top-P channels by Grad-CAM weight (default 500)
           --decom-q N           DecomCAM: number of OSSMs Q (default 10)
           --decom-mode M        DecomCAM integration: paper (default) or official
@@ -111,6 +114,7 @@ internal sealed record CliOptions
                 "--decom-q" => o with { DecomQ = Int(name, Value(), 1) },
                 "--decom-mode" => o with { DecomMode = Mode(Value()) },
                 "--unioncam-theta" => o with { UnionTheta = Double(name, Value(), 0, 99.999) },
+                "--layout" => o with { Layout = ParseLayout(Value()) },
                 "--overlay" => o with { Overlay = Value() },
                 "--heatmap" => o with { Heatmap = Value() },
                 "--alpha" => o with { Alpha = (float)Double(name, Value(), 0, 1) },
@@ -148,6 +152,14 @@ internal sealed record CliOptions
         "paper" => DecomIntegration.Paper,
         "official" => DecomIntegration.Official,
         _ => throw new CliException($"Option --decom-mode takes 'paper' or 'official'; got '{text}'."),
+    };
+
+    private static MaskedInputLayout ParseLayout(string text) => text.ToLowerInvariant() switch
+    {
+        "auto" => MaskedInputLayout.Auto,
+        "contiguous" => MaskedInputLayout.Contiguous,
+        "channels-last" => MaskedInputLayout.ChannelsLast,
+        _ => throw new CliException($"Option --layout takes 'auto', 'contiguous' or 'channels-last'; got '{text}'."),
     };
 }
 

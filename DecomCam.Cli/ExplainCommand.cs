@@ -27,7 +27,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         var layers = (options.Layer ?? ModelZoo.DefaultLayer(modelName)).Split(',').Select(l => (CamLayer)l.Trim()).ToList();
         var labels = LoadLabels(demo);
         ILogger? logger = options.Verbose ? new StderrLogger(stderr) : null;
-        var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta);
+        var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta, options.Layout);
 
         using var method = CamMethods.Create(options.Method, model, layers, settings, logger);
         CamTarget? target = options.Targets switch

@@ -9,8 +9,10 @@ namespace DecomCamNet;
 /// <param name="DecomComponents">DecomCAM's Q.</param>
 /// <param name="DecomIntegration">DecomCAM's integration rule.</param>
 /// <param name="UnionTheta">UnionCAM's AMD percentile θ.</param>
+/// <param name="MaskedLayout">Memory layout of the masked forwards (Score-CAM, UnionCAM, DecomCAM).</param>
 public sealed record CamMethodSettings(int? BatchSize = null, int DecomChannels = 500, int DecomComponents = 10,
-    DecomIntegration DecomIntegration = DecomIntegration.Paper, double UnionTheta = 10);
+    DecomIntegration DecomIntegration = DecomIntegration.Paper, double UnionTheta = 10,
+    MaskedInputLayout MaskedLayout = MaskedInputLayout.Auto);
 
 /// <summary>Creates methods by their short names (as the CLI's <c>--method</c> takes them).</summary>
 public static class CamMethods
@@ -24,7 +26,7 @@ public static class CamMethods
         CamMethodSettings? settings = null, ILogger? logger = null)
     {
         var s = settings ?? new CamMethodSettings();
-        return name.ToLowerInvariant() switch
+        CamMethod method = name.ToLowerInvariant() switch
         {
             "gradcam" => new GradCam(model, layers, logger),
             "gradcam++" or "gradcampp" => new GradCamPlusPlus(model, layers, logger),
@@ -32,10 +34,12 @@ public static class CamMethods
             "layercam" => new LayerCam(model, layers, logger),
             "hirescam" => new HiResCam(model, layers, logger),
             "eigencam" => new EigenCam(model, layers, logger),
-            "scorecam" => new ScoreCam(model, layers, s.BatchSize is int b ? new ScoreCamOptions(b) : new ScoreCamOptions(), logger),
-            "unioncam" => new UnionCam(model, layers, new UnionCamOptions(s.UnionTheta) with { BatchSize = s.BatchSize ?? new UnionCamOptions().BatchSize }, logger),
+            "scorecam" => new ScoreCam(model, layers, new ScoreCamOptions(s.BatchSize), logger),
+            "unioncam" => new UnionCam(model, layers, new UnionCamOptions(s.UnionTheta, s.BatchSize), logger),
             "decomcam" => new DecomCam(model, layers, new DecomCamOptions(s.DecomChannels, s.DecomComponents, s.DecomIntegration) with { BatchSize = s.BatchSize }, logger),
             _ => throw new ArgumentException($"Unknown method '{name}'. Valid methods: {string.Join(", ", Names)}.", nameof(name)),
         };
+        method.MaskedLayout = s.MaskedLayout;
+        return method;
     }
 }

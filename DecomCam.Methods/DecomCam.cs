@@ -20,15 +20,9 @@ public enum DecomIntegration
 /// <param name="Integration">How OSSMs are weighted (default <see cref="DecomIntegration.Paper"/>).</param>
 /// <param name="BlurSigma">σ in pixels of the Gaussian-blurred reference (default 10; truncated at 4σ).</param>
 /// <param name="BatchSize">Blends per forward; null (default) picks by device: on a GPU the Q(+1) blends of an image go in one
-/// pass; on a CPU, chunks of <see cref="CpuBatchSize"/>, where a forward costs about the same per image at any batch size
-/// (oneDNN is already efficient on one image) and 8 keeps a 224-px ResNet's activations under the 32 MiB above which
-/// glibc maps and unmaps every block (see <see cref="NativeHeap"/>).</param>
+/// pass; on a CPU, chunks of <see cref="MaskedForwards.CpuBatchSize"/> (see <see cref="MaskedForwards"/>).</param>
 public sealed record DecomCamOptions(int Channels = 500, int Components = 10, DecomIntegration Integration = DecomIntegration.Paper,
-    double BlurSigma = 10, int? BatchSize = null)
-{
-    /// <summary>The CPU default of <see cref="BatchSize"/>.</summary>
-    public const int CpuBatchSize = 8;
-}
+    double BlurSigma = 10, int? BatchSize = null);
 
 /// <summary>
 /// DecomCAM (seed 000; official code described in seed 001). Decomposition: the Grad-CAM weights α_k = mean_{h,w} G_k
@@ -105,7 +99,7 @@ public sealed class DecomCam : CamMethod
         var peak = shifted.amax(new long[] { 2, 3 }, keepdim: true);
         var masks = where(peak.gt(0), shifted / peak, shifted); // [M,Q,H,W]
         long total = m * q + (_options.Integration == DecomIntegration.Paper ? m : 0);
-        int batchSize = _options.BatchSize ?? (input.device.type == DeviceType.CPU ? DecomCamOptions.CpuBatchSize : (int)(total / m));
+        int batchSize = _options.BatchSize ?? (input.device.type == DeviceType.CPU ? MaskedForwards.CpuBatchSize : (int)(total / m));
         var all = context.ScoreInBatches(total, batchSize, (start, length) =>
         {
             var item = arange(start, start + length, device: input.device);

@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace DecomCamNet;
 
 /// <summary>Options of <see cref="ScoreCam"/>.</summary>
-/// <param name="BatchSize">Masked inputs per forward; peak memory is bounded by one batch (default 32).</param>
-public sealed record ScoreCamOptions(int BatchSize = 32);
+/// <param name="BatchSize">Masked inputs per forward; peak memory is bounded by one batch. Null (default): by device,
+/// <see cref="MaskedForwards.DefaultBatchSize"/>.</param>
+public sealed record ScoreCamOptions(int? BatchSize = null);
 
 /// <summary>
 /// Score-CAM (Wang et al., 2020): gradient-free. Each activation channel, upsampled and min-max normalised, masks the
@@ -26,7 +27,7 @@ public sealed class ScoreCam : CamMethod
         : base(model, layers, logger)
     {
         _options = options ?? new ScoreCamOptions();
-        if (_options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchSize, "BatchSize must be at least 1.");
+        if (_options.BatchSize is < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchSize, "BatchSize must be at least 1.");
     }
 
     /// <inheritdoc />

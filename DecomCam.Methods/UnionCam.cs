@@ -6,11 +6,11 @@ namespace DecomCamNet;
 
 /// <summary>Options of <see cref="UnionCam"/>.</summary>
 /// <param name="Theta">AMD percentile: per channel, gradient entries below this percentile are zeroed (default 10).</param>
-/// <param name="BatchSize">Masked inputs per forward (default 32).</param>
+/// <param name="BatchSize">Masked inputs per forward. Null (default): by device, <see cref="MaskedForwards.DefaultBatchSize"/>.</param>
 /// <param name="Baseline">The reference input for the score differences, broadcastable to the input [N,C,H,W]. Default:
 /// a black image expressed in the model's input space, i.e. (0 − mean) / std per channel with ImageNet statistics for
 /// 3-channel inputs, zeros otherwise.</param>
-public sealed record UnionCamOptions(double Theta = 10, int BatchSize = 32, Tensor? Baseline = null);
+public sealed record UnionCamOptions(double Theta = 10, int? BatchSize = null, Tensor? Baseline = null);
 
 /// <summary>
 /// UnionCAM (seed 003): unites a denoised gradient map and a region (Score-CAM) map, then keeps the better of the union
@@ -39,7 +39,7 @@ public sealed class UnionCam : CamMethod
     {
         _options = options ?? new UnionCamOptions();
         if (_options.Theta is < 0 or >= 100) throw new ArgumentOutOfRangeException(nameof(options), _options.Theta, "Theta is a percentile in [0, 100).");
-        if (_options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchSize, "BatchSize must be at least 1.");
+        if (_options.BatchSize is < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchSize, "BatchSize must be at least 1.");
     }
 
     /// <inheritdoc />

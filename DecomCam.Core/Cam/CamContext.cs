@@ -12,8 +12,9 @@ public sealed class CamContext
 
     internal CamContext(nn.Module<Tensor, Tensor> model, Tensor input, CamTarget target, Tensor scores, Tensor? classes,
         IReadOnlyList<Tensor> activations, IReadOnlyList<Tensor>? gradients, IReadOnlyList<string> layerNames,
-        IProgress<CamProgress>? progress, CancellationToken cancellationToken)
+        MaskedInputLayout maskedLayout, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
+        MaskedLayout = maskedLayout;
         Model = model;
         Input = input;
         _target = target;
@@ -56,6 +57,9 @@ public sealed class CamContext
     /// <summary>The dotted names of the layers.</summary>
     public IReadOnlyList<string> LayerNames { get; }
 
+    /// <summary>The layout in which <see cref="ScoreInBatches"/> forwards its inputs.</summary>
+    public MaskedInputLayout MaskedLayout { get; }
+
     /// <summary>Where long stages report progress.</summary>
     public IProgress<CamProgress>? Progress { get; }
 
@@ -67,26 +71,29 @@ public sealed class CamContext
         Gradients?[layer] ?? throw new InvalidOperationException("This method was declared gradient-free; override RequiresGradients to get gradients.");
 
     /// <summary>
-    /// Scores <paramref name="count"/> modified inputs without gradients, <paramref name="batchSize"/> at a time, so that
-    /// peak memory is bounded by one batch (the scores go into one preallocated [count] tensor, so nothing else grows with
+    /// Scores <paramref name="count"/> modified inputs without gradients, <paramref name="batchSize"/> at a time (null:
+    /// <see cref="MaskedForwards.DefaultBatchSize"/> for the input's device), laid out as <see cref="MaskedLayout"/> says,
+    /// so that peak memory is bounded by one batch (the scores go into one preallocated [count] tensor, so nothing else grows with
     /// the number of batches). <paramref name="build"/> returns, for items [start, start+length), the inputs
     /// [length,C,H,W] and the row (index into <see cref="Input"/>) whose target each is scored for [length] (long).
     /// Reports progress as <paramref name="stage"/> and honours cancellation between batches.
     /// </summary>
     /// <returns>The target score of each item, [count].</returns>
-    public Tensor ScoreInBatches(long count, int batchSize, Func<long, long, (Tensor Inputs, Tensor Rows)> build, ScoreKind kind, string stage)
+    public Tensor ScoreInBatches(long count, int? batchSize, Func<long, long, (Tensor Inputs, Tensor Rows)> build, ScoreKind kind, string stage)
     {
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
+        int size = batchSize ?? MaskedForwards.DefaultBatchSize(Input.device);
+        if (size < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
+        bool channelsLast = MaskedForwards.UsesChannelsLast(MaskedLayout, Input.device);
         Tensor? result = null;
         using var noGrad = no_grad();
-        for (long start = 0; start < count; start += batchSize)
+        for (long start = 0; start < count; start += size)
         {
             CancellationToken.ThrowIfCancellationRequested();
-            long length = Math.Min(batchSize, count - start);
+            long length = Math.Min(size, count - start);
             using (var scope = NewDisposeScope())
             {
                 var (inputs, rows) = build(start, length);
-                var output = Model.call(inputs);
+                var output = Model.call(channelsLast ? MaskedForwards.ToChannelsLast(inputs) : inputs);
                 var classes = Classes?.index_select(0, rows);
                 var s = _target.ScoreRows(output, classes, kind).detach();
                 result ??= empty(count, dtype: s.dtype, device: s.device).MoveToOuterDisposeScope();

@@ -33,6 +33,12 @@ public abstract class CamMethod : ICamMethod
     /// <summary>The dotted names of the target layers.</summary>
     public IReadOnlyList<string> LayerNames => _recorder.LayerNames;
 
+    /// <summary>
+    /// The memory layout of the gradient-free masked forwards (Score-CAM, UnionCAM, DecomCAM); default
+    /// <see cref="MaskedInputLayout.Auto"/>. Maps do not depend on it beyond float32 rounding.
+    /// </summary>
+    public MaskedInputLayout MaskedLayout { get; set; } = MaskedInputLayout.Auto;
+
     /// <summary>Where the method logs (never the console).</summary>
     protected ILogger Logger { get; }
 
@@ -124,7 +130,7 @@ public abstract class CamMethod : ICamMethod
             x.requires_grad_(false);
         }
         return new CamContext(Model, x.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),
-            gradients, LayerNames, progress, ct);
+            gradients, LayerNames, MaskedLayout, progress, ct);
     }
 
     private static T WithGrad<T>(Func<T> f)

@@ -11,7 +11,7 @@ namespace DecomCamNet;
 public static class ChannelMaskScoring
 {
     /// <summary>The target logit of every row for every channel's masked input, [M,C].</summary>
-    public static Tensor Scores(CamContext context, Tensor activations, int batchSize)
+    public static Tensor Scores(CamContext context, Tensor activations, int? batchSize)
     {
         long m = activations.shape[0], c = activations.shape[1];
         var dims = new long[] { 2, 3 };
