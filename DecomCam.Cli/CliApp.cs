@@ -15,7 +15,7 @@ public static class CliApp
                 stdout.WriteLine(CliOptions.Usage);
                 return 0;
             }
-            if (!options.PlainHeap) NativeHeap.UseHugePages(); // before any tensor exists (libtorch reads it once)
+            if (options.HugePages) NativeHeap.UseHugePages(); // before any tensor exists (libtorch reads it once)
             return new ExplainCommand(options, stdout, stderr).Run();
         }
         catch (CliException e)

@@ -32,7 +32,7 @@ internal sealed record CliOptions
     public bool NoResize { get; init; }
     public string? Labels { get; init; }
     public bool Verbose { get; init; }
-    public bool PlainHeap { get; init; }
+    public bool HugePages { get; init; }
     public bool Help { get; init; }
 
     public const string Usage = """
@@ -52,14 +52,16 @@ internal sealed record CliOptions
           --no-resize           use the image at its own size (overrides the defaults)
           --device D            cpu (default), cuda, cuda:1, ...
           --threads N           CPU threads for torch (default: torch's choice)
-          --plain-heap          do not let libtorch use transparent huge pages (by default it does: NativeHeap.UseHugePages)
+          --huge-pages          let libtorch use transparent huge pages (NativeHeap.UseHugePages): faster batched forwards on
+                                some idle machines, much slower under CPU contention; off by default
 
         Method:
           --method NAME         gradcam (default), gradcam++, xgradcam, layercam, hirescam, eigencam, scorecam, unioncam, decomcam
           --layer NAME          dotted target layer name (default: layer4 for ResNets, the last ReLU of VGG features, block3 for shapesnet);
                                 several comma-separated layers are averaged
           --target N[,N...]     class to explain: one for all images, or one per image (default: each image's top class)
-          --batch-size N        masked inputs per forward (default 8 on a CPU; 32 on a GPU, decomcam Q+1 there)
+          --batch-size N        masked inputs per forward (default on a CPU: as many as keep the largest activation
+                                under 30 MiB, e.g. 10 for a 224-px ResNet; on a GPU 32, decomcam Q+1)
           --layout L            masked-forward memory layout: auto (default: channels-last on CPUs that report cache sizes),
                                 contiguous or channels-last
           --decom-p N           DecomCAM: top-P channels by Grad-CAM weight (default 500)
@@ -122,7 +124,7 @@ internal sealed record CliOptions
                 "--save-components" => o with { SaveComponents = Value() },
                 "--repeat" => o with { Repeat = Int(name, Value(), 1) },
                 "--verbose" => o with { Verbose = true },
-                "--plain-heap" => o with { PlainHeap = true },
+                "--huge-pages" => o with { HugePages = true },
                 "--help" or "-h" => o with { Help = true },
                 _ => throw new CliException($"Unknown option '{name}'; see --help."),
             };

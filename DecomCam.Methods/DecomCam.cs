@@ -20,7 +20,7 @@ public enum DecomIntegration
 /// <param name="Integration">How OSSMs are weighted (default <see cref="DecomIntegration.Paper"/>).</param>
 /// <param name="BlurSigma">σ in pixels of the Gaussian-blurred reference (default 10; truncated at 4σ).</param>
 /// <param name="BatchSize">Blends per forward; null (default) picks by device: on a GPU the Q(+1) blends of an image go in one
-/// pass; on a CPU, chunks of <see cref="MaskedForwards.CpuBatchSize"/> (see <see cref="MaskedForwards"/>).</param>
+/// pass; on a CPU, equal chunks sized from the model's largest activation (see <see cref="MaskedForwards"/>).</param>
 public sealed record DecomCamOptions(int Channels = 500, int Components = 10, DecomIntegration Integration = DecomIntegration.Paper,
     double BlurSigma = 10, int? BatchSize = null);
 
@@ -63,6 +63,9 @@ public sealed class DecomCam : CamMethod
     public override string Name => "decomcam";
 
     /// <inheritdoc />
+    protected override bool UsesMaskedForwards => true;
+
+    /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer)
     {
         var a = context.Activations[layer];
@@ -99,7 +102,7 @@ public sealed class DecomCam : CamMethod
         var peak = shifted.amax(new long[] { 2, 3 }, keepdim: true);
         var masks = where(peak.gt(0), shifted / peak, shifted); // [M,Q,H,W]
         long total = m * q + (_options.Integration == DecomIntegration.Paper ? m : 0);
-        int batchSize = _options.BatchSize ?? (input.device.type == DeviceType.CPU ? MaskedForwards.CpuBatchSize : (int)(total / m));
+        int batchSize = _options.BatchSize ?? (input.device.type == DeviceType.CPU ? context.DefaultBatchSize(total) : (int)(total / m));
         var all = context.ScoreInBatches(total, batchSize, (start, length) =>
         {
             var item = arange(start, start + length, device: input.device);

@@ -5,7 +5,7 @@ namespace DecomCamNet;
 
 /// <summary>Options of <see cref="ScoreCam"/>.</summary>
 /// <param name="BatchSize">Masked inputs per forward; peak memory is bounded by one batch. Null (default): by device,
-/// <see cref="MaskedForwards.DefaultBatchSize"/>.</param>
+/// <see cref="CamContext.DefaultBatchSize"/>.</param>
 public sealed record ScoreCamOptions(int? BatchSize = null);
 
 /// <summary>
@@ -32,6 +32,9 @@ public sealed class ScoreCam : CamMethod
 
     /// <inheritdoc />
     public override string Name => "scorecam";
+
+    /// <inheritdoc />
+    protected override bool UsesMaskedForwards => true;
 
     /// <inheritdoc />
     protected override bool RequiresGradients => false;

@@ -6,7 +6,7 @@ namespace DecomCamNet;
 
 /// <summary>Options of <see cref="UnionCam"/>.</summary>
 /// <param name="Theta">AMD percentile: per channel, gradient entries below this percentile are zeroed (default 10).</param>
-/// <param name="BatchSize">Masked inputs per forward. Null (default): by device, <see cref="MaskedForwards.DefaultBatchSize"/>.</param>
+/// <param name="BatchSize">Masked inputs per forward. Null (default): by device, <see cref="CamContext.DefaultBatchSize"/>.</param>
 /// <param name="Baseline">The reference input for the score differences, broadcastable to the input [N,C,H,W]. Default:
 /// a black image expressed in the model's input space, i.e. (0 − mean) / std per channel with ImageNet statistics for
 /// 3-channel inputs, zeros otherwise.</param>
@@ -44,6 +44,9 @@ public sealed class UnionCam : CamMethod
 
     /// <inheritdoc />
     public override string Name => "unioncam";
+
+    /// <inheritdoc />
+    protected override bool UsesMaskedForwards => true;
 
     /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet;
@@ -12,9 +13,10 @@ public sealed class CamContext
 
     internal CamContext(nn.Module<Tensor, Tensor> model, Tensor input, CamTarget target, Tensor scores, Tensor? classes,
         IReadOnlyList<Tensor> activations, IReadOnlyList<Tensor>? gradients, IReadOnlyList<string> layerNames,
-        MaskedInputLayout maskedLayout, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
+        MaskedInputLayout maskedLayout, long largestActivationBytes, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
         MaskedLayout = maskedLayout;
+        LargestActivationBytes = largestActivationBytes;
         Model = model;
         Input = input;
         _target = target;
@@ -60,6 +62,18 @@ public sealed class CamContext
     /// <summary>The layout in which <see cref="ScoreInBatches"/> forwards its inputs.</summary>
     public MaskedInputLayout MaskedLayout { get; }
 
+    /// <summary>The largest submodule output per input row seen in the first forward pass, in bytes (0 if not measured).</summary>
+    public long LargestActivationBytes { get; }
+
+    /// <summary>
+    /// The default number of masked inputs per forward for <paramref name="count"/> items: on a CPU, equal batches that
+    /// keep the largest activation under <see cref="MaskedForwards.CpuActivationBudget"/>; on a GPU,
+    /// <see cref="MaskedForwards.GpuBatchSize"/>.
+    /// </summary>
+    public int DefaultBatchSize(long count) => Input.device.type == DeviceType.CPU
+        ? MaskedForwards.Balanced(count, MaskedForwards.CpuBatchSize(LargestActivationBytes))
+        : MaskedForwards.GpuBatchSize;
+
     /// <summary>Where long stages report progress.</summary>
     public IProgress<CamProgress>? Progress { get; }
 
@@ -72,7 +86,7 @@ public sealed class CamContext
 
     /// <summary>
     /// Scores <paramref name="count"/> modified inputs without gradients, <paramref name="batchSize"/> at a time (null:
-    /// <see cref="MaskedForwards.DefaultBatchSize"/> for the input's device), laid out as <see cref="MaskedLayout"/> says,
+    /// <see cref="DefaultBatchSize"/>), laid out as <see cref="MaskedLayout"/> says,
     /// so that peak memory is bounded by one batch (the scores go into one preallocated [count] tensor, so nothing else grows with
     /// the number of batches). <paramref name="build"/> returns, for items [start, start+length), the inputs
     /// [length,C,H,W] and the row (index into <see cref="Input"/>) whose target each is scored for [length] (long).
@@ -81,7 +95,7 @@ public sealed class CamContext
     /// <returns>The target score of each item, [count].</returns>
     public Tensor ScoreInBatches(long count, int? batchSize, Func<long, long, (Tensor Inputs, Tensor Rows)> build, ScoreKind kind, string stage)
     {
-        int size = batchSize ?? MaskedForwards.DefaultBatchSize(Input.device);
+        int size = batchSize ?? DefaultBatchSize(count);
         if (size < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
         bool channelsLast = MaskedForwards.UsesChannelsLast(MaskedLayout, Input.device);
         Tensor? result = null;

@@ -45,6 +45,9 @@ public abstract class CamMethod : ICamMethod
     /// <summary>Whether the method needs the gradients of the target scores with respect to the activations.</summary>
     protected virtual bool RequiresGradients => true;
 
+    /// <summary>Whether the method forwards masked inputs (its CPU batches are then sized from the model's largest activation).</summary>
+    protected virtual bool UsesMaskedForwards => false;
+
     /// <summary>Computes the raw map of layer <paramref name="layer"/> for every row of the context.</summary>
     protected abstract LayerMap ComputeLayerMap(CamContext context, int layer);
 
@@ -97,13 +100,16 @@ public abstract class CamMethod : ICamMethod
         bool needGrad = RequiresGradients;
         Tensor output;
         IReadOnlyList<Tensor> activations;
+        long largest = 0;
         _recorder.Start();
         using (var mode = needGrad ? enable_grad() : no_grad())
+        using (var probe = UsesMaskedForwards ? new LargestActivationProbe(Model, x.shape[0]) : null)
         {
             var xin = needGrad ? x.requires_grad_(true) : x;
             output = Model.call(xin);
             _recorder.Stop();
             activations = _recorder.Collect(x.shape[0]);
+            largest = probe?.BytesPerRow ?? 0;
         }
         if (!isfinite(output).all().item<bool>())
             throw new CamException("The model output contains NaN or infinity for this input.");
@@ -130,7 +136,7 @@ public abstract class CamMethod : ICamMethod
             x.requires_grad_(false);
         }
         return new CamContext(Model, x.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),
-            gradients, LayerNames, MaskedLayout, progress, ct);
+            gradients, LayerNames, MaskedLayout, largest, progress, ct);
     }
 
     private static T WithGrad<T>(Func<T> f)

@@ -31,8 +31,10 @@ public class TargetTests
         Assert.Equal(new long[] { 0, 0, 1 }, many.ImageIndex);
         using var first = cam.Explain(x[0..1], 3);
         using var second = cam.Explain(x[1..2], 2);
-        Assert.True(TestTensors.MaxAbsDiff(many.Maps[1], first.Maps[0]) < 1e-6f);
-        Assert.True(TestTensors.MaxAbsDiff(many.Maps[2], second.Maps[0]) < 1e-6f);
+        // Batch 2 against batch 1: oneDNN may pick other kernels, and another test thread's backward may switch it off
+        // (LibTorchBackends.SafeBackward): a few 1e-6 on [0,1] maps. A row paired with the wrong target differs by > 0.1.
+        Assert.True(TestTensors.MaxAbsDiff(many.Maps[1], first.Maps[0]) < 1e-5f);
+        Assert.True(TestTensors.MaxAbsDiff(many.Maps[2], second.Maps[0]) < 1e-5f);
     }
 
     [Fact]
@@ -44,7 +46,7 @@ public class TargetTests
         using var byClass = cam.Explain(x, 4);
         using var custom = cam.Explain(x, CamTarget.Custom(output => output[.., 4], "logit 4"));
         Assert.Null(custom.Classes);
-        Assert.True(TestTensors.MaxAbsDiff(byClass.Maps, custom.Maps) < 1e-6f);
+        Assert.True(TestTensors.MaxAbsDiff(byClass.Maps, custom.Maps) < 1e-5f); // two calls: as above
     }
 
     [Fact]
@@ -67,6 +69,6 @@ public class TargetTests
         Assert.Equal(2, r.RawMaps.Count);
         Assert.Equal(new[] { "features", "features.conv" }, r.LayerNames);
         var expected = CamKernels.NormalizePerImage((CamKernels.ReluNormalize(r.RawMaps[0]) + CamKernels.ReluNormalize(r.RawMaps[1])) / 2);
-        Assert.True(TestTensors.MaxAbsDiff(r.Maps, expected) < 1e-6f);
+        Assert.True(TestTensors.MaxAbsDiff(r.Maps, expected) < 1e-6f); // the same tensors, the same operations: rounding only
     }
 }

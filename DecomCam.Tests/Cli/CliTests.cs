@@ -59,7 +59,8 @@ public sealed class CliTests : IDisposable
         DecomCamNet.Models.StateDictLoader.Load(model, Path.Combine(AppContext.BaseDirectory, "assets", "shapesnet.pth"));
         using var cam = new GradCamPlusPlus(model, "block3");
         using var expected = cam.Explain(x, new[] { 1, 3 });
-        Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-6f);
+        // Another process, the same computation; in this one another test thread may have oneDNN off: a few 1e-6.
+        Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-5f);
     }
 
     [Fact]
@@ -92,13 +93,13 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void PlainHeapGivesTheSameMap()
+    public void HugePagesGiveTheSameMap()
     {
-        var (tuned, _, err1) = Run("explain", "--save-map", P("tuned.npy"), "--overlay", P("t.png"));
-        var (plain, _, err2) = Run("explain", "--plain-heap", "--save-map", P("plain.npy"), "--overlay", P("p.png"));
-        Assert.True(tuned == 0, err1);
-        Assert.True(plain == 0, err2);
-        Assert.Equal(File.ReadAllBytes(P("tuned.npy")), File.ReadAllBytes(P("plain.npy")));
+        var (plain, _, err1) = Run("explain", "--save-map", P("plain.npy"), "--overlay", P("p.png"));
+        var (huge, _, err2) = Run("explain", "--huge-pages", "--save-map", P("huge.npy"), "--overlay", P("h.png"));
+        Assert.True(plain == 0, err1);
+        Assert.True(huge == 0, err2);
+        Assert.Equal(File.ReadAllBytes(P("plain.npy")), File.ReadAllBytes(P("huge.npy")));
     }
 
     [Fact]
@@ -106,7 +107,7 @@ public sealed class CliTests : IDisposable
     {
         var (code, output, _) = Run("--help");
         Assert.Equal(0, code);
-        foreach (var option in new[] { "--input", "--model", "--weights", "--layer", "--method", "--target", "--save-map", "--overlay", "--device", "--threads", "--repeat", "--batch-size", "--decom-p", "--decom-q", "--decom-mode", "--save-components", "--unioncam-theta", "--plain-heap", "--verbose" })
+        foreach (var option in new[] { "--input", "--model", "--weights", "--layer", "--method", "--target", "--save-map", "--overlay", "--device", "--threads", "--repeat", "--batch-size", "--decom-p", "--decom-q", "--decom-mode", "--save-components", "--unioncam-theta", "--huge-pages", "--layout", "--verbose" })
             Assert.Contains(option, output);
     }
 

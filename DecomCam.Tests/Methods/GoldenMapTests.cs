@@ -33,6 +33,10 @@ public class GoldenMapTests
         using var cam = CamMethods.Create(method, net, new CamLayer[] { layer });
         using var result = cam.Explain(input, targets);
         string file = method == "gradcam++" ? "gradcampp" : method;
+        // Against PyTorch 1.13 on another machine: the gradient family differs by the float32 rounding of one forward
+        // and backward; Score-CAM, UnionCAM and DecomCAM combine hundreds of masked scores and Eigen-CAM an SVD, so they
+        // get 10x more. Both hold with 1 or 2 threads and oneDNN limited to AVX2 or SSE4.1; a wrong weight, mask or
+        // component moves [0,1] maps by > 1e-2.
         float tolerance = method is "scorecam" or "unioncam" or "decomcam" or "eigencam" ? 1e-3f : 1e-4f;
         AssertClose(Golden(model, file), result.Maps, tolerance, $"{model} {method} maps");
         var raw = Golden(model, file + "_raw");
@@ -54,6 +58,8 @@ public class GoldenMapTests
             using var cam = new DecomCam(net, layer, new DecomCamOptions(Integration: mode));
             using var r = cam.Explain(input, targets);
             var ossm = Golden(model, "decomcam_ossm");
+            // OSSMs come from a float32 SVD and a bicubic upsampling: relative 1e-3 of their range; singular values are
+            // better conditioned (relative 1e-4). A component with the wrong sign or order is off by its whole range.
             AssertClose(ossm, r.Intermediate("ossm"), 1e-3f * Math.Max(1f, ossm.abs().max().item<float>()), $"{model} OSSMs");
             var s = Golden(model, "decomcam_singular");
             AssertClose(s, r.Intermediate("singular_values"), 1e-4f * Math.Max(1f, s.abs().max().item<float>()), $"{model} singular values");
@@ -81,7 +87,7 @@ public class GoldenMapTests
         AssertClose(Golden(model, "unioncam_reg"), r.Intermediate("region"), 1e-3f, "region");
         AssertClose(Golden(model, "unioncam_union"), r.Intermediate("union"), 1e-3f, "union");
         var betas = Golden(model, "unioncam_betas");
-        AssertClose(betas, r.Intermediate("betas"), 1e-4f, "betas");
+        AssertClose(betas, r.Intermediate("betas"), 1e-4f, "betas"); // differences of softmax probabilities in [0,1]
         // AMS compares two betas; where the reference's are within 1e-5 the choice is a coin toss (both maps agree then).
         var decided = (betas[.., 2] - betas[.., 1]).abs().gt(1e-5);
         AssertClose(Golden(model, "unioncam_selected") * decided, r.Intermediate("selected_union") * decided, 0f, "selection");
@@ -94,6 +100,7 @@ public class GoldenMapTests
         foreach (var model in new[] { "shapesnet", "resnet18" })
         {
             var input = Golden(model, "input");
+            // 81-tap float32 sums of inputs of order 1: rounding ~1e-6; a wrong padding mode is off by > 1e-2 at the edges.
             AssertClose(Golden(model, "decomcam_blur"), GaussianBlur.Apply(input, 10), 1e-5f, $"{model} blur");
         }
     }

@@ -35,6 +35,8 @@ public class ZooParityTests(ITestOutputHelper output)
         double worst = 0;
         for (int i = 0; i < mine.Length; i++)
             worst = Math.Max(worst, Math.Abs((double)mine[i] - golden[i]));
+        // Deep networks (up to 152 layers) accumulate float32 rounding: worst seen 3.2e-6 relative between PyTorch 1.13 and
+        // libtorch 2.10; 1e-4 relative leaves room for other kernels and instruction sets, a wrong weight is off by > 1e-2.
         double tolerance = 1e-4 * Math.Max(1.0, maxAbs);
         output.WriteLine(
             $"{name}: max|diff| {worst:G4}, max|logit| {maxAbs:G6}, relative {worst / Math.Max(1.0, maxAbs):G3}, " +
