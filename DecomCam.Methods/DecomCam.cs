@@ -103,15 +103,21 @@ public sealed class DecomCam : CamMethod
         var masks = where(peak.gt(0), shifted / peak, shifted); // [M,Q,H,W]
         long total = m * q + (_options.Integration == DecomIntegration.Paper ? m : 0);
         int batchSize = _options.BatchSize ?? (input.device.type == DeviceType.CPU ? context.DefaultBatchSize(total) : (int)(total / m));
+        // Items 0..M*Q-1 are the blends (row i / Q, mask i); items M*Q.. the blurred references of the rows. Index
+        // tensors are built once per call, so a batch only narrows them (no per-batch native scalars, see CachedScalars).
+        var item = arange(total, device: input.device);
+        var isMask = item.lt(m * q);
+        var rows = where(isMask, item.div(q, rounding_mode: RoundingMode.floor), item - m * q);
+        var maskOf = item.clamp_max(m * q - 1);
+        var flatMasks = masks.flatten(0, 1).unsqueeze(1); // [M*Q,1,H,W]
+        var inverse = 1 - flatMasks;
         var all = context.ScoreInBatches(total, batchSize, (start, length) =>
         {
-            var item = arange(start, start + length, device: input.device);
-            var isMask = item.lt(m * q);
-            var rows = where(isMask, item.div(q, rounding_mode: RoundingMode.floor), item - m * q);
-            var mask = masks.flatten(0, 1).index_select(0, item.clamp_max(m * q - 1)).unsqueeze(1);
-            var blend = maximum(input.index_select(0, rows) * mask, blurred.index_select(0, rows) * (1 - mask));
-            var blurOnly = blurred.index_select(0, rows);
-            return (where(isMask.reshape(-1, 1, 1, 1), blend, blurOnly), rows);
+            var r = rows.narrow(0, start, length);
+            var k = maskOf.narrow(0, start, length);
+            var blurredRows = blurred.index_select(0, r);
+            var blend = maximum(input.index_select(0, r) * flatMasks.index_select(0, k), blurredRows * inverse.index_select(0, k));
+            return (where(isMask.narrow(0, start, length).reshape(-1, 1, 1, 1), blend, blurredRows), r);
         }, ScoreKind.Logit, "OSSM scores");
         var scores = all.narrow(0, 0, m * q).reshape(m, q);
         Tensor weights;

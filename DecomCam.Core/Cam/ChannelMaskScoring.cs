@@ -17,13 +17,13 @@ public static class ChannelMaskScoring
         var dims = new long[] { 2, 3 };
         var varying = (activations.amax(dims) - activations.amin(dims)).gt(0).flatten(); // [M*C]
         var items = varying.nonzero().flatten(); // flat (row, channel) indices that need a forward
+        var itemRows = items.div(c, rounding_mode: RoundingMode.floor); // once per call: batches only narrow
+        var itemChannels = items.remainder(c);
         var input = context.Input;
         var scores = context.ScoreInBatches(items.shape[0], batchSize, (start, length) =>
         {
-            var flat = items.narrow(0, start, length);
-            var rows = flat.div(c, rounding_mode: RoundingMode.floor);
-            var channels = flat.remainder(c);
-            var maps = activations[rows, channels].unsqueeze(1); // [len,1,h,w]
+            var rows = itemRows.narrow(0, start, length);
+            var maps = activations[rows, itemChannels.narrow(0, start, length)].unsqueeze(1); // [len,1,h,w]
             var up = nn.functional.interpolate(maps, new[] { context.Height, context.Width }, mode: InterpolationMode.Bilinear, align_corners: true);
             var mask = CamKernels.NormalizePerChannel(up);
             return (input.index_select(0, rows) * mask, rows);

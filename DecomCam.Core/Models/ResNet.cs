@@ -54,7 +54,7 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
         var y = relu.call(bn1.call(conv1.call(input)));
         y = bn2.call(conv2.call(y));
         var identity = downsample is null ? input : downsample.call(input);
-        return relu.call(y + identity);
+        return relu.call(y.add(identity, CachedScalars.One));
     }
 }
 
@@ -104,7 +104,7 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
         y = relu.call(bn2.call(conv2.call(y)));
         y = bn3.call(conv3.call(y));
         var identity = downsample is null ? input : downsample.call(input);
-        return relu.call(y + identity);
+        return relu.call(y.add(identity, CachedScalars.One));
     }
 }
 
