@@ -2,6 +2,6 @@ using BenchmarkDotNet.Running;
 using DecomCamNet;
 using DecomCamNet.Benchmarks;
 
-NativeHeap.UseHugePages(); // as the command line does, before any tensor
-NativeHeap.KeepFreedMemory(); // BenchmarkDotNet runs cases on a worker thread, where this pays (see NativeHeap)
+NativeHeap.KeepFreedMemory(); // as the command line does; BenchmarkDotNet runs cases on a worker thread, where it pays most
+OpenMpThreads.UsePassiveWaits(); // as the command line does, before the first TorchSharp call
 BenchmarkSwitcher.FromAssembly(typeof(CamBenchmarks).Assembly).Run(args, BenchmarkConfig.Create());

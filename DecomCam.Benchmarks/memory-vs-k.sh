@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Peak resident memory and time of Score-CAM (and UnionCAM) as the channel count K grows, each run in its own process
 # (BenchmarkDotNet's in-process peak includes what earlier cases left behind). Uses the command line with random
-# weights on a 224x224 crop of the bundled sample, once with libtorch on transparent huge pages (--huge-pages:
-# NativeHeap.UseHugePages) and once with the default plain heap. Usage: bash DecomCam.Benchmarks/memory-vs-k.sh [methods] [cases]
+# weights on a 224x224 crop of the bundled sample, once with the command line's default heap (NativeHeap.KeepFreedMemory)
+# and once with libtorch on transparent huge pages as well (--huge-pages: NativeHeap.UseHugePages). Usage: bash DecomCam.Benchmarks/memory-vs-k.sh [methods] [cases]
 #   methods: space-separated, default "scorecam"; cases: "model:layer" pairs, default ResNet-18 layer2..4 (K=128..512).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "| model | layer | method | heap | seconds | peak RSS (MiB) |"
 echo "|---|---|---|---|---:|---:|"
-for heap in huge-pages plain; do
+for heap in default huge-pages; do
   for method in $methods; do
     for case in $cases; do
       model=${case%%:*}; layer=${case#*:}

@@ -15,6 +15,8 @@ public static class CliApp
                 stdout.WriteLine(CliOptions.Usage);
                 return 0;
             }
+            if (!options.PlainHeap) NativeHeap.KeepFreedMemory();
+            if (!options.SpinThreads) OpenMpThreads.UsePassiveWaits();
             if (options.HugePages) NativeHeap.UseHugePages(); // before any tensor exists (libtorch reads it once)
             return new ExplainCommand(options, stdout, stderr).Run();
         }

@@ -33,6 +33,8 @@ internal sealed record CliOptions
     public string? Labels { get; init; }
     public bool Verbose { get; init; }
     public bool HugePages { get; init; }
+    public bool PlainHeap { get; init; }
+    public bool SpinThreads { get; init; }
     public bool Help { get; init; }
 
     public const string Usage = """
@@ -52,8 +54,12 @@ internal sealed record CliOptions
           --no-resize           use the image at its own size (overrides the defaults)
           --device D            cpu (default), cuda, cuda:1, ...
           --threads N           CPU threads for torch (default: torch's choice)
-          --huge-pages          let libtorch use transparent huge pages (NativeHeap.UseHugePages): faster batched forwards on
-                                some idle machines, much slower under CPU contention; off by default
+          --plain-heap          leave glibc's heap settings alone (by default freed memory is kept for the next forward:
+                                NativeHeap.KeepFreedMemory)
+          --spin-threads        let torch's OpenMP threads spin while waiting (default: passive waits, OpenMpThreads):
+                                5-10% faster on an idle machine, about 2x slower when other processes compete
+          --huge-pages          let libtorch use transparent huge pages (NativeHeap.UseHugePages): faster batches over
+                                32 MiB on some idle machines, much slower under CPU contention; off by default
 
         Method:
           --method NAME         gradcam (default), gradcam++, xgradcam, layercam, hirescam, eigencam, scorecam, unioncam, decomcam
@@ -125,6 +131,8 @@ internal sealed record CliOptions
                 "--repeat" => o with { Repeat = Int(name, Value(), 1) },
                 "--verbose" => o with { Verbose = true },
                 "--huge-pages" => o with { HugePages = true },
+                "--plain-heap" => o with { PlainHeap = true },
+                "--spin-threads" => o with { SpinThreads = true },
                 "--help" or "-h" => o with { Help = true },
                 _ => throw new CliException($"Unknown option '{name}'; see --help."),
             };

@@ -20,8 +20,10 @@ public static class NativeHeap
     /// Lets libtorch back CPU tensors of 2 MiB or more with transparent huge pages, so that fresh memory faults in 2 MiB
     /// at a time: it sets <c>THP_MEM_ALLOC_ENABLE=1</c> in the native environment unless it is set already. libtorch reads
     /// it once, at its first CPU allocation, so call this before creating any tensor. It helps where the kernel's THP
-    /// mode is <c>madvise</c> or <c>always</c> and costs no resident memory (Score-CAM on ResNet-18's layer4 from the
-    /// command line: 14 s instead of 22 to 28 s, peak 1.9 GiB either way). The <c>decomcam</c> command line calls it.
+    /// mode is <c>madvise</c> or <c>always</c> and costs no resident memory (Score-CAM on ResNet-18's layer4 in batches of
+    /// 32: 14 s instead of 22 to 28 s, peak 1.9 GiB either way). It hurts where batches fit the heap anyway and under CPU
+    /// contention (DecomCAM 4.8 s instead of 1.1 to 1.5 s with a second busy process; on an idle machine Grad-CAM on
+    /// ResNet-18 took 0.070 s instead of 0.033 s), so the <c>decomcam</c> command line calls it only for <c>--huge-pages</c>.
     /// </summary>
     /// <returns>True on Linux (the variable is set); false elsewhere, where nothing changes.</returns>
     public static bool UseHugePages()
@@ -40,9 +42,13 @@ public static class NativeHeap
     /// <summary>
     /// Makes glibc keep freed memory for reuse (trim threshold 2 GiB; blocks up to 32 MiB come from the heap instead of
     /// their own mappings). Batched forwards then reuse pages instead of faulting fresh ones: on worker threads, with
-    /// <see cref="UseHugePages"/>, a ResNet-18 forward of 32 images took 0.63 s instead of 1.6 s. The price: resident
-    /// memory stays near its peak, and on the main thread glibc's heap fragments and keeps growing for a few calls
-    /// (Score-CAM on ResNet-18's layer4: 4.6 GiB after four calls against 1.8 GiB without). The benchmarks call it.
+    /// <see cref="UseHugePages"/>, a ResNet-18 forward of 32 images took 0.63 s instead of 1.6 s. Resident memory stays
+    /// near its peak instead of being returned between calls; the peak itself does not grow when batches stay under
+    /// 32 MiB per activation, as the methods' CPU defaults do (DecomCAM on ResNet-18, 224 px: 0.25 s per call and a flat
+    /// 0.6 GB over 300 calls, against 0.42 s per call without, since the freed top of the heap is returned and faulted in
+    /// again every call). With batches whose activations exceed 32 MiB the heap fragments on the main thread (Score-CAM
+    /// on ResNet-18's layer4 in batches of 32: 4.6 GiB after four calls against 1.8 GiB without). The <c>decomcam</c>
+    /// command line and the benchmarks call it.
     /// </summary>
     /// <returns>True when glibc took the settings; false elsewhere (not Linux, not glibc), where nothing changes.</returns>
     public static bool KeepFreedMemory()

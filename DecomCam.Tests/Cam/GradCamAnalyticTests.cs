@@ -65,6 +65,8 @@ public class GradCamAnalyticTests
         using var cam = new GradCam(model, "features");
         using var r1 = cam.Explain(x, 2);
         using var r2 = cam.Explain(x, 2);
-        Assert.Equal(0f, TestTensors.MaxAbsDiff(r1.Maps, r2.Maps));
+        // Identical up to the convolution kernel: another test thread's backward pass may switch oneDNN off process-wide
+        // on CPUs without cache information (LibTorchBackends.SafeBackward); seen 7.7e-7 on [0,1] maps.
+        Assert.True(TestTensors.MaxAbsDiff(r1.Maps, r2.Maps) < 1e-5f, $"{TestTensors.MaxAbsDiff(r1.Maps, r2.Maps)}");
     }
 }

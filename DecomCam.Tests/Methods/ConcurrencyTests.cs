@@ -30,11 +30,13 @@ public class ConcurrencyTests
 
         // Same kernels on the same shapes: libtorch's CPU results do not depend on which thread runs them. The margin
         // allows for one thing only: where the CPU reports no cache sizes, one thread's backward pass switches oneDNN
-        // off process-wide (LibTorchBackends.SafeBackward) and the other's forwards then round differently (~2e-6).
+        // off process-wide (LibTorchBackends.SafeBackward) and the other's forwards then round differently (~2e-6 on
+        // scores); DecomCAM's weights divide by the largest score and move its maps by up to ~2e-5, as with batch sizes.
+        // A map computed on the other thread's model or input differs by > 0.1.
         Assert.NotNull(concurrent1);
         Assert.NotNull(concurrent2);
-        Assert.True(TestTensors.MaxAbsDiff(sequential1, concurrent1!) < 1e-5f, $"{first}: {TestTensors.MaxAbsDiff(sequential1, concurrent1!)}");
-        Assert.True(TestTensors.MaxAbsDiff(sequential2, concurrent2!) < 1e-5f, $"{second}: {TestTensors.MaxAbsDiff(sequential2, concurrent2!)}");
+        Assert.True(TestTensors.MaxAbsDiff(sequential1, concurrent1!) < 1e-4f, $"{first}: {TestTensors.MaxAbsDiff(sequential1, concurrent1!)}");
+        Assert.True(TestTensors.MaxAbsDiff(sequential2, concurrent2!) < 1e-4f, $"{second}: {TestTensors.MaxAbsDiff(sequential2, concurrent2!)}");
         concurrent1!.Dispose();
         concurrent2!.Dispose();
     }
