@@ -14,13 +14,34 @@ public class CallLifetimeTests
 
     public static TheoryData<string> Methods => MethodFactory.All();
 
+    /// <summary>A small model, a seeded input of some images and the method, disposed together.</summary>
+    private sealed class Setup : IDisposable
+    {
+        public Setup(string method, long rows, int batchSize = 5)
+        {
+            Model = new ConvGapLinear(channels: 12);
+            X = TestTensors.Batch(rows, 40, 40);
+            Cam = MethodFactory.Create(method, Model, "features", batchSize);
+        }
+
+        public ConvGapLinear Model { get; }
+        public Tensor X { get; }
+        public ICamMethod Cam { get; }
+
+        public void Dispose()
+        {
+            Cam.Dispose();
+            X.Dispose();
+            Model.Dispose();
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Methods))]
     public void ManyCallsLeaveNoTensorWithoutAnOuterScope(string method)
     {
-        using var model = new ConvGapLinear(channels: 12);
-        using var x = TestTensors.Batch(2, 40, 40);
-        using var cam = MethodFactory.Create(method, model, "features", batchSize: 5);
+        using var s = new Setup(method, 2);
+        var (cam, x) = (s.Cam, s.X);
         cam.Explain(x, new[] { 1, 3 }).Dispose();
         long before = TestTensors.LiveTensors;
         for (int i = 0; i < Calls; i++)
@@ -35,9 +56,8 @@ public class CallLifetimeTests
     [MemberData(nameof(Methods))]
     public void ManyCallsLeaveNoTensorInsideAnOuterScope(string method)
     {
-        using var model = new ConvGapLinear(channels: 12);
-        using var x = TestTensors.Batch(2, 40, 40);
-        using var cam = MethodFactory.Create(method, model, "features", batchSize: 5);
+        using var s = new Setup(method, 2);
+        var (cam, x) = (s.Cam, s.X);
         long outside = TestTensors.LiveTensors;
         using (var scope = NewDisposeScope())
         {
@@ -54,16 +74,15 @@ public class CallLifetimeTests
     [MemberData(nameof(Methods))]
     public void AnExceptionAfterTheForwardPassLeavesNoTensor(string method)
     {
-        using var model = new ConvGapLinear(channels: 12);
-        using var x = TestTensors.Batch(1, 40, 40);
-        using var cam = MethodFactory.Create(method, model, "features", batchSize: 5);
+        using var s = new Setup(method, 1);
+        var (cam, x) = (s.Cam, s.X);
         var failing = CamTarget.Custom(_ => throw new InvalidOperationException("target failed"));
         cam.Explain(x, 1).Dispose();
         long before = TestTensors.LiveTensors;
         for (int i = 0; i < 3; i++)
             Assert.Throws<InvalidOperationException>(() => cam.Explain(x, failing));
         Assert.Equal(before, TestTensors.LiveTensors);
-        Assert.Equal(1, TestTensors.ForwardHookCount(model.features));
+        Assert.Equal(1, TestTensors.ForwardHookCount(s.Model.features));
     }
 
     [Theory]
@@ -72,9 +91,8 @@ public class CallLifetimeTests
     [InlineData("decomcam")]
     public void CancellingBetweenMaskedBatchesLeavesNoTensor(string method)
     {
-        using var model = new ConvGapLinear(channels: 12);
-        using var x = TestTensors.Batch(1, 40, 40);
-        using var cam = MethodFactory.Create(method, model, "features", batchSize: 2);
+        using var s = new Setup(method, 1, batchSize: 2);
+        var (cam, x) = (s.Cam, s.X);
         cam.Explain(x, 1).Dispose();
         long before = TestTensors.LiveTensors;
         using var cts = new CancellationTokenSource();
