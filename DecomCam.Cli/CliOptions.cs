@@ -67,7 +67,7 @@ internal sealed record CliOptions
                                 several comma-separated layers are averaged
           --target N[,N...]     class to explain: one for all images, or one per image (default: each image's top class)
           --batch-size N        masked inputs per forward (default on a CPU: as many as keep the largest activation
-                                under 30 MiB, e.g. 10 for a 224-px ResNet; on a GPU 32, decomcam Q+1)
+                                under 31 MiB, e.g. 10 for a 224-px ResNet; on a GPU 32, decomcam Q+1)
           --layout L            masked-forward memory layout: auto (default: channels-last on CPUs that report cache sizes),
                                 contiguous or channels-last
           --decom-p N           DecomCAM: top-P channels by Grad-CAM weight (default 500)

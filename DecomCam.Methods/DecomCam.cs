@@ -102,7 +102,7 @@ public sealed class DecomCam : CamMethod
         var peak = shifted.amax(new long[] { 2, 3 }, keepdim: true);
         var masks = where(peak.gt(0), shifted / peak, shifted); // [M,Q,H,W]
         long total = m * q + (_options.Integration == DecomIntegration.Paper ? m : 0);
-        int batchSize = _options.BatchSize ?? (input.device.type == DeviceType.CPU ? context.DefaultBatchSize(total) : (int)(total / m));
+        int? batchSize = _options.BatchSize ?? (input.device.type == DeviceType.CPU ? null : (int)(total / m)); // null: the CPU default
         // Items 0..M*Q-1 are the blends (row i / Q, mask i); items M*Q.. the blurred references of the rows. Index
         // tensors are built once per call, so a batch only narrows them (no per-batch native scalars, see CachedScalars).
         var item = arange(total, device: input.device);

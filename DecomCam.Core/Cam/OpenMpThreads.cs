@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace DecomCamNet;
 
 /// <summary>
@@ -16,22 +14,6 @@ public static class OpenMpThreads
     /// (<c>--spin-threads</c> leaves the default).
     /// </summary>
     /// <returns>True on Linux and macOS (the variable is set); false elsewhere, where nothing changes.</returns>
-    public static bool UsePassiveWaits()
-    {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return false;
-        try
-        {
-            return Native.setenv("OMP_WAIT_POLICY", "PASSIVE", 0) == 0;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;
-        }
-    }
-
-    private static class Native
-    {
-        [DllImport("libc", EntryPoint = "setenv")]
-        public static extern int setenv(string name, string value, int overwrite);
-    }
+    public static bool UsePassiveWaits() =>
+        (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) && NativeEnvironment.SetIfUnset("OMP_WAIT_POLICY", "PASSIVE");
 }
