@@ -36,6 +36,11 @@ internal sealed record CliOptions
     public bool PlainHeap { get; init; }
     public bool SpinThreads { get; init; }
     public bool Help { get; init; }
+    public string[] Prompts { get; init; } = Array.Empty<string>();
+    public string? PromptsFile { get; init; }
+    public bool AllPrompts { get; init; }
+    public ActivationReshape? Reshape { get; init; }
+    public Clip.ClipScore ClipScore { get; init; } = Clip.ClipScore.Cosine;
 
     public const string Usage = """
         decomcam explain [options]   Explain an image (or a .npy batch) with a CAM method and write maps and overlays.
@@ -44,13 +49,16 @@ internal sealed record CliOptions
 
         Input and model:
           --input PATH          PNG/JPEG image, or a float32 .npy tensor [N,C,H,W] used exactly as given (default: bundled sample)
-          --model NAME          shapesnet (bundled, default), resnet18|34|50|101|152, vgg11|13|16|19[_bn]
+          --model NAME          shapesnet (bundled, default), resnet18|34|50|101|152, vgg11|13|16|19[_bn],
+                                clip-rn50|clip-rn101|clip-rn50x4|clip-vit-b32|clip-vit-b16 (OpenAI-layout state dict),
+                                clip (any OpenAI-layout CLIP checkpoint, architecture inferred from --weights)
           --weights PATH        .safetensors or PyTorch .pth state dict (zoo models need one; nothing is downloaded)
           --random-weights      use the model's random initialisation instead of --weights (for speed tests only)
           --num-classes N       classifier outputs (default 1000; shapesnet 4)
           --labels PATH         class names, one per line (default: bundled names for shapesnet)
           --resize N            resize the shorter image side to N (default 256 for zoo models, none for shapesnet)
           --crop N              centre crop N x N (default 224 for zoo models, none for shapesnet)
+                                (CLIP models: bicubic resize and crop to the model's resolution, CLIP's mean and std)
           --no-resize           use the image at its own size (overrides the defaults)
           --device D            cpu (default), cuda, cuda:1, ...
           --threads N           CPU threads for torch (default: torch's choice)
@@ -65,7 +73,17 @@ internal sealed record CliOptions
           --method NAME         gradcam (default), gradcam++, xgradcam, layercam, hirescam, eigencam, scorecam, unioncam, decomcam
           --layer NAME          dotted target layer name (default: layer4 for ResNets, the last ReLU of VGG features, block3 for shapesnet);
                                 several comma-separated layers are averaged
-          --target N[,N...]     class to explain: one for all images, or one per image (default: each image's top class)
+          --target N[,N...]     class to explain: one for all images, or one per image (default: each image's top class);
+                                with prompts, the prompt's index (default: each image's zero-shot choice)
+
+        CLIP:
+          --prompt TEXT         a text prompt to explain (repeatable); prints each prompt's similarity and the zero-shot choice
+          --prompts-file PATH   prompts, one per line
+          --all-prompts         one map per prompt per image (outputs named after the prompts)
+          --clip-score S        cosine (default), logit (logit_scale x cosine) or official (the official DecomCAM code's
+                                un-normalised dot product)
+          --reshape R           how a layer's output becomes a feature map: vit, vit-seq-first, swin or none (default:
+                                vit-seq-first for clip-vit-*, none otherwise)
           --batch-size N        masked inputs per forward (default on a CPU: as many as keep the largest activation
                                 under 31 MiB, e.g. 10 for a 224-px ResNet; on a GPU 32, decomcam Q+1)
           --layout L            masked-forward memory layout: auto (default: channels-last on CPUs that report cache sizes),
@@ -133,6 +151,11 @@ internal sealed record CliOptions
                 "--huge-pages" => o with { HugePages = true },
                 "--plain-heap" => o with { PlainHeap = true },
                 "--spin-threads" => o with { SpinThreads = true },
+                "--prompt" => o with { Prompts = o.Prompts.Append(Value()).ToArray() },
+                "--prompts-file" => o with { PromptsFile = Value() },
+                "--all-prompts" => o with { AllPrompts = true },
+                "--clip-score" => o with { ClipScore = ParseClipScore(Value()) },
+                "--reshape" => o with { Reshape = ParseReshape(Value()) },
                 "--help" or "-h" => o with { Help = true },
                 _ => throw new CliException($"Unknown option '{name}'; see --help."),
             };
@@ -163,6 +186,20 @@ internal sealed record CliOptions
         "official" => DecomIntegration.Official,
         _ => throw new CliException($"Option --decom-mode takes 'paper' or 'official'; got '{text}'."),
     };
+
+    private static Clip.ClipScore ParseClipScore(string text) => text.ToLowerInvariant() switch
+    {
+        "cosine" => Clip.ClipScore.Cosine,
+        "logit" => Clip.ClipScore.Logit,
+        "official" => Clip.ClipScore.OfficialDot,
+        _ => throw new CliException($"Option --clip-score takes 'cosine', 'logit' or 'official'; got '{text}'."),
+    };
+
+    private static ActivationReshape ParseReshape(string text)
+    {
+        try { return ActivationReshape.Parse(text); }
+        catch (ArgumentException e) { throw new CliException($"Option --reshape: {e.Message}"); }
+    }
 
     private static MaskedInputLayout ParseLayout(string text) => text.ToLowerInvariant() switch
     {

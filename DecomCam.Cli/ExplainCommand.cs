@@ -21,28 +21,35 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         bool demo = modelName == BundledAssets.DemoModel;
 
         using var scope = NewDisposeScope();
-        var model = LoadModel(modelName, demo, device);
-        var preprocessing = Preprocessing(demo);
+        bool isClip = ClipSetup.IsClip(modelName);
+        if (!isClip && (options.Prompts.Length > 0 || options.PromptsFile is not null || options.AllPrompts))
+            throw new CliException($"--prompt, --prompts-file and --all-prompts need a CLIP model (--model clip-rn50, ...); {modelName} is a classifier.");
+        using var clip = isClip ? ClipSetup.Create(options, modelName, device) : null;
+        var model = clip?.Model ?? LoadModel(modelName, demo, device);
+        var preprocessing = clip?.Preprocessing(options) ?? Preprocessing(demo);
         var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
-        var layers = (options.Layer ?? ModelZoo.DefaultLayer(modelName)).Split(',').Select(l => (CamLayer)l.Trim()).ToList();
-        var labels = LoadLabels(demo);
+        var reshape = options.Reshape ?? clip?.DefaultReshape ?? ActivationReshape.None;
+        var layers = (options.Layer ?? clip?.DefaultLayer ?? ModelZoo.DefaultLayer(modelName)).Split(',')
+            .Select(l => ((CamLayer)l.Trim()).WithReshape(reshape)).ToList();
+        var labels = clip?.Prompts.ToArray() ?? LoadLabels(demo);
         ILogger? logger = options.Verbose ? new StderrLogger(stderr) : null;
         var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta, options.Layout);
 
         using var method = CamMethods.Create(options.Method, model, layers, settings, logger);
-        CamTarget? target = options.Targets switch
+        CamTarget? target = clip?.Target(options, input.shape[0]) ?? options.Targets switch
         {
             null => null,
             { Length: 1 } t => CamTarget.Class(t[0]),
             var t => CamTarget.PerSample(t),
         };
+        clip?.Report(input, stdout);
         var progress = new ProgressBar(stderr, enabled: true);
         var result = method.Explain(input, target, progress);
         progress.Finish();
         if (options.Repeat > 0) Time(method, input, target, progress);
 
-        Report(result, labels);
-        WriteOutputs(result, pictures);
+        Report(result, labels, clip is null ? "class" : "prompt");
+        WriteOutputs(result, pictures, clip);
         return 0;
     }
 
@@ -100,22 +107,26 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         stdout.WriteLine(FormattableString.Invariant($"median_seconds={median:F6}"));
     }
 
-    private void Report(CamResult result, string[]? labels)
+    private void Report(CamResult result, string[]? labels, string kind)
     {
         var scores = result.Scores.cpu().data<float>().ToArray();
         var classes = result.Classes?.cpu().data<long>().ToArray();
         for (int row = 0; row < scores.Length; row++)
         {
-            string what = classes is null ? "custom target" : $"class {classes[row]}" +
+            string what = classes is null ? "custom target" : $"{kind} {classes[row]}" +
                 (labels is not null && classes[row] < labels.Length ? $" ({labels[classes[row]]})" : "");
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"image {result.ImageIndex[row]}: {result.Method} on {string.Join("+", result.LayerNames)} for {what}, score {scores[row]:F4}"));
         }
     }
 
-    private void WriteOutputs(CamResult result, IReadOnlyList<Image<Rgb24>> pictures)
+    private void WriteOutputs(CamResult result, IReadOnlyList<Image<Rgb24>> pictures, ClipSetup? clip)
     {
         var maps = result.Maps.cpu();
         long rows = maps.shape[0];
+        var classes = result.Classes?.cpu().data<long>().ToArray();
+        string Name(string path, int row) => clip is null || classes is null
+            ? Numbered(path, row, rows)
+            : Numbered(Suffixed(path, clip.Slug((int)classes[row])), (int)result.ImageIndex[row], pictures.Count);
         if (options.SaveMap is not null)
         {
             NpyFile.Write(options.SaveMap, maps);
@@ -125,17 +136,17 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         for (int row = 0; row < rows; row++)
         {
             var picture = pictures[(int)result.ImageIndex[row]];
-            string path = Numbered(overlay, row, rows);
+            string path = Name(overlay, row);
             CamImageWriter.SaveOverlay(picture, maps[row], path, options.Alpha);
             stdout.WriteLine($"wrote {path}");
             if (options.Heatmap is not null)
             {
-                string heat = Numbered(options.Heatmap, row, rows);
+                string heat = Name(options.Heatmap, row);
                 CamImageWriter.SaveHeatmap(maps[row], heat);
                 stdout.WriteLine($"wrote {heat}");
             }
         }
-        if (result.Method == "decomcam") WriteComponents(result, pictures[(int)result.ImageIndex[0]], overlay);
+        if (result.Method == "decomcam") WriteComponents(result, pictures[(int)result.ImageIndex[0]], clip is null ? overlay : Name(overlay, 0));
     }
 
     private void WriteComponents(CamResult result, Image<Rgb24> picture, string overlay)
@@ -151,6 +162,9 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             stdout.WriteLine($"wrote {options.SaveComponents} (float32 [{string.Join(",", ossm.shape)}])");
         }
     }
+
+    private static string Suffixed(string path, string suffix) =>
+        Path.Combine(Path.GetDirectoryName(path) ?? "", $"{Path.GetFileNameWithoutExtension(path)}_{suffix}{Path.GetExtension(path)}");
 
     private static string Numbered(string path, int row, long rows) =>
         rows == 1 ? path : Path.Combine(Path.GetDirectoryName(path) ?? "", $"{Path.GetFileNameWithoutExtension(path)}_{row}{Path.GetExtension(path)}");

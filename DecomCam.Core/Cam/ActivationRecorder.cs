@@ -14,6 +14,7 @@ public sealed class ActivationRecorder : IDisposable
 {
     private readonly List<nn.Module<Tensor, Tensor>.HookRemover> _removers = new();
     private readonly Tensor?[] _captured;
+    private readonly ActivationReshape[] _reshapes;
     private bool _recording;
     private bool _disposed;
 
@@ -26,6 +27,7 @@ public sealed class ActivationRecorder : IDisposable
         if (layers.Count == 0) throw new ArgumentException("At least one target layer is required.", nameof(layers));
         var resolved = layers.Select(l => l.Resolve(model)).ToList();
         LayerNames = resolved.Select(r => r.Name).ToArray();
+        _reshapes = layers.Select(l => l.Reshape ?? ActivationReshape.None).ToArray();
         _captured = new Tensor?[resolved.Count];
         for (int i = 0; i < resolved.Count; i++)
         {
@@ -58,24 +60,31 @@ public sealed class ActivationRecorder : IDisposable
     public void Stop() => _recording = false;
 
     /// <summary>
-    /// The captured outputs, one per layer, checked to be feature maps <c>[N,C,h,w]</c> with batch size <paramref name="batch"/>.
+    /// The captured outputs as feature maps <c>[N,C,h,w]</c>, one per layer, with batch size <paramref name="batch"/>
+    /// (<see cref="CollectOutputs"/>, then <see cref="ToFeatureMaps"/>).
     /// </summary>
-    /// <exception cref="CamException">A layer did not run, or its output is not a feature map.</exception>
-    public IReadOnlyList<Tensor> Collect(long batch)
+    /// <exception cref="CamException">A layer did not run, or its output is not a feature map after its reshape.</exception>
+    public IReadOnlyList<Tensor> Collect(long batch) => ToFeatureMaps(CollectOutputs(), batch);
+
+    /// <summary>The captured outputs as the layers produced them, one per layer (gradients are taken with respect to these).</summary>
+    /// <exception cref="CamException">A layer did not run during the forward pass.</exception>
+    public IReadOnlyList<Tensor> CollectOutputs()
     {
         var result = new Tensor[_captured.Length];
         for (int i = 0; i < _captured.Length; i++)
-        {
-            var a = _captured[i] ?? throw new CamException(
+            result[i] = _captured[i] ?? throw new CamException(
                 $"Layer '{LayerNames[i]}' did not run during the forward pass. TorchSharp fires hooks only through module.call(x): " +
                 "make sure the model (and every module between it and this layer) invokes children with call(), not forward().");
-            if (a.dim() != 4 || a.shape[0] != batch)
-                throw new CamException(
-                    $"Layer '{LayerNames[i]}' produced a tensor of shape [{string.Join(",", a.shape)}]; a CAM needs a feature map [N,C,h,w] with N = {batch}. Choose a convolutional layer.");
-            result[i] = a;
-        }
         return result;
     }
+
+    /// <summary>
+    /// Each layer's <paramref name="tensors"/> (its outputs, or the gradients with respect to them) as feature maps
+    /// <c>[N,C,h,w]</c> through the layer's <see cref="ActivationReshape"/>.
+    /// </summary>
+    /// <exception cref="CamException">A tensor does not have the layout its layer's reshape expects.</exception>
+    public IReadOnlyList<Tensor> ToFeatureMaps(IReadOnlyList<Tensor> tensors, long batch) =>
+        tensors.Select((t, i) => _reshapes[i].ToFeatureMap(t, batch, LayerNames[i])).ToArray();
 
     /// <summary>Removes every hook. Safe to call more than once.</summary>
     public void Dispose()

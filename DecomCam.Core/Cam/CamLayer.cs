@@ -5,7 +5,8 @@ namespace DecomCamNet;
 
 /// <summary>
 /// A target layer, given either as a module instance or as its dotted name in the model
-/// (<c>layer4</c>, <c>layer4.1.conv2</c>, <c>features.29</c>). Converts implicitly from both.
+/// (<c>layer4</c>, <c>layer4.1.conv2</c>, <c>features.29</c>), with an optional <see cref="Reshape"/> for layers whose
+/// output is not a feature map (transformer tokens). Converts implicitly from both.
 /// </summary>
 public readonly record struct CamLayer
 {
@@ -17,6 +18,12 @@ public readonly record struct CamLayer
     /// <summary>The module, when the layer was given as an instance.</summary>
     public nn.Module? Module { get; }
 
+    /// <summary>How the layer's output becomes a feature map <c>[N,C,h,w]</c>; null for none (a convolutional layer).</summary>
+    public ActivationReshape? Reshape { get; init; }
+
+    /// <summary>The same layer with <paramref name="reshape"/> applied to its output (<c>"visual.transformer.resblocks.11.ln_1"</c> with <see cref="ActivationReshape.VitSequenceFirst"/>).</summary>
+    public CamLayer WithReshape(ActivationReshape? reshape) => this with { Reshape = reshape };
+
     /// <summary>A layer given by its dotted name.</summary>
     public static implicit operator CamLayer(string name) => new(name ?? throw new ArgumentNullException(nameof(name)), null);
 
@@ -24,7 +31,7 @@ public readonly record struct CamLayer
     public static implicit operator CamLayer(nn.Module module) => new(null, module ?? throw new ArgumentNullException(nameof(module)));
 
     /// <inheritdoc />
-    public override string ToString() => Name ?? Module?.GetName() ?? "(none)";
+    public override string ToString() => (Name ?? Module?.GetName() ?? "(none)") + (Reshape is { Layout: not ActivationLayout.FeatureMap } r ? $" ({r.Layout})" : "");
 
     /// <summary>
     /// Finds the layer in <paramref name="model"/> and returns its dotted name and module.

@@ -45,7 +45,10 @@ public abstract class CamMethod : ICamMethod
     /// <summary>Whether the method needs the gradients of the target scores with respect to the activations.</summary>
     protected virtual bool RequiresGradients => true;
 
-    /// <summary>Whether the method forwards masked inputs (its CPU batches are then sized from the model's largest activation).</summary>
+    /// <summary>
+    /// Whether the method forwards masked inputs in batches of the default size: on a CPU the call's forward then measures
+    /// the model's largest activation, from which <see cref="CamContext.DefaultBatchSize"/> sizes the batches.
+    /// </summary>
     protected virtual bool UsesMaskedForwards => false;
 
     /// <summary>Computes the raw map of layer <paramref name="layer"/> for every row of the context.</summary>
@@ -99,16 +102,17 @@ public abstract class CamMethod : ICamMethod
     {
         bool needGrad = RequiresGradients;
         Tensor output;
-        IReadOnlyList<Tensor> activations;
+        IReadOnlyList<Tensor> outputs, activations;
         long largest = 0;
         _recorder.Start();
         using (var mode = needGrad ? enable_grad() : no_grad())
-        using (var probe = UsesMaskedForwards ? new LargestActivationProbe(Model, x.shape[0]) : null)
+        using (var probe = UsesMaskedForwards && x.device.type == TorchSharp.DeviceType.CPU ? new LargestActivationProbe(Model, x.shape[0]) : null)
         {
             var xin = needGrad ? x.requires_grad_(true) : x;
             output = Model.call(xin);
             _recorder.Stop();
-            activations = _recorder.Collect(x.shape[0]);
+            outputs = _recorder.CollectOutputs();
+            activations = _recorder.ToFeatureMaps(outputs, x.shape[0]);
             largest = probe?.BytesPerRow ?? 0;
         }
         if (!isfinite(output).all().item<bool>())
@@ -117,14 +121,14 @@ public abstract class CamMethod : ICamMethod
         IReadOnlyList<Tensor>? gradients = null;
         if (needGrad)
         {
-            for (int l = 0; l < activations.Count; l++)
-                if (!activations[l].requires_grad)
+            for (int l = 0; l < outputs.Count; l++)
+                if (!outputs[l].requires_grad)
                     throw new CamException($"No gradient reaches layer '{LayerNames[l]}': its output does not depend on the input through differentiable operations (is the model run under no_grad or does it detach?).");
             if (!scores.requires_grad)
                 throw new CamException("The target score does not require a gradient; a gradient-based method cannot use it.");
             IList<Tensor> grads;
             using (LibTorchBackends.SafeBackward())
-                grads = autograd.grad(new[] { scores.sum() }, activations.ToList(), allow_unused: true);
+                grads = autograd.grad(new[] { scores.sum() }, outputs.ToList(), allow_unused: true);
             for (int l = 0; l < grads.Count; l++)
             {
                 if (grads[l] is null || grads[l].IsInvalid)
@@ -132,7 +136,12 @@ public abstract class CamMethod : ICamMethod
                 if (!isfinite(grads[l]).all().item<bool>())
                     throw new CamException($"The gradient at layer '{LayerNames[l]}' contains NaN or infinity.");
             }
-            gradients = grads.Select(g => g.detach()).ToList();
+            gradients = _recorder.ToFeatureMaps(grads.Select(g => g.detach()).ToList(), x.shape[0]);
+            for (int l = 0; l < gradients.Count; l++)
+                if (!gradients[l].ne(0).any().item<bool>())
+                    throw new CamException($"The gradients at layer '{LayerNames[l]}' are all zero, so a gradient-based map would be empty. " +
+                        "In a vision transformer the last block's output reaches the score only through the class token: " +
+                        "explain that block's ln_1 (or an earlier block) instead.");
             x.requires_grad_(false);
         }
         return new CamContext(Model, x.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),

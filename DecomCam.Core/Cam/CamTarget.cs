@@ -4,7 +4,8 @@ namespace DecomCamNet;
 
 /// <summary>
 /// What to explain: the model's top class, one class for the whole batch, one class per image, several classes per image,
-/// or a custom scalar score computed from the model output (for similarity targets such as CLIP).
+/// or a custom scalar score computed from the model output. Any of them can read a differentiable head's output instead of
+/// the model's (<see cref="On"/>): CLIP prompt targets score the image embedding against text embeddings that way.
 /// An <see cref="int"/> converts implicitly to <see cref="Class"/>, an <c>int[]</c> to <see cref="PerSample"/>.
 /// </summary>
 public sealed class CamTarget
@@ -14,13 +15,27 @@ public sealed class CamTarget
     private readonly Kind _kind;
     private readonly int[][] _classes;
     private readonly Func<Tensor, Tensor>? _score;
+    private readonly Func<Tensor, Tensor>? _head;
 
-    private CamTarget(Kind kind, int[][] classes, Func<Tensor, Tensor>? score, string description)
+    private CamTarget(Kind kind, int[][] classes, Func<Tensor, Tensor>? score, string description, Func<Tensor, Tensor>? head = null)
     {
         _kind = kind;
         _classes = classes;
         _score = score;
+        _head = head;
         Description = description;
+    }
+
+    /// <summary>
+    /// This target, applied to <c>head(output)</c> instead of the model output: <paramref name="head"/> is a differentiable
+    /// function of the output (batch first) to scores <c>[N,K]</c>, for example the similarities of an image embedding to K
+    /// text embeddings, whose "classes" are then the K prompts. Masked and blended inputs are scored through it too.
+    /// </summary>
+    public CamTarget On(Func<Tensor, Tensor> head, string description)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        var inner = _head;
+        return new(_kind, _classes, _score, description, inner is null ? head : o => head(inner(o)));
     }
 
     /// <summary>A short human-readable form, for logs.</summary>
@@ -105,6 +120,7 @@ public sealed class CamTarget
     /// <exception cref="ArgumentOutOfRangeException">A class index is not below the number of outputs.</exception>
     internal (Tensor Scores, Tensor? Classes) Score(Tensor output, TargetRows rows)
     {
+        if (_head is not null) output = _head(output);
         long m = rows.ImageIndex.Length;
         if (_kind == Kind.Custom)
         {
@@ -137,6 +153,7 @@ public sealed class CamTarget
     /// </summary>
     internal Tensor ScoreRows(Tensor output, Tensor? classes, ScoreKind kind)
     {
+        if (_head is not null) output = _head(output);
         if (_kind == Kind.Custom)
         {
             var s = _score!(output);

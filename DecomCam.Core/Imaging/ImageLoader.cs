@@ -3,6 +3,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using SixLabors.ImageSharp.Processing.Processors.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -60,7 +61,7 @@ public static class ImageLoader
         {
             var (width, height) = ResizeTarget(image, options);
             if (width != image.Width || height != image.Height)
-                image.Mutate(c => c.Resize(width, height, KnownResamplers.Triangle));
+                image.Mutate(c => c.Resize(width, height, Resampler(options)));
             return CropOwned(image, options);
         }
         catch
@@ -110,7 +111,7 @@ public static class ImageLoader
         // torchvision returns the image untouched when the size already matches.
         Image<Rgb24> owned = width == image.Width && height == image.Height
             ? image.Clone()
-            : image.Clone(c => c.Resize(width, height, KnownResamplers.Triangle));
+            : image.Clone(c => c.Resize(width, height, Resampler(options)));
         return CropOwned(owned, options);
     }
 
@@ -152,6 +153,9 @@ public static class ImageLoader
         using var cpu = torch.tensor(data, shape);
         return cpu.to(device);
     }
+
+    private static IResampler Resampler(ImagePreprocessing options) =>
+        options.Filter == ResizeFilter.Bicubic ? KnownResamplers.Bicubic : KnownResamplers.Triangle;
 
     private static (int Width, int Height) ResizeTarget(Image<Rgb24> image, ImagePreprocessing options) =>
         options.Resize is int shorter ? ImagePreprocessing.ResizedSize(image.Width, image.Height, shorter) : (image.Width, image.Height);

@@ -10,7 +10,8 @@ namespace DecomCamNet.Imaging;
 /// The sizes follow torchvision 0.14 exactly: the shorter side becomes <see cref="Resize"/> and the longer side
 /// <c>floor(Resize * long / short)</c>; an image whose size already matches is not resampled; the centre crop starts at
 /// <c>round((size - crop) / 2)</c> with round-half-to-even, and a crop larger than the image pads with black first.
-/// Resampling uses ImageSharp's triangle (bilinear, antialiased when shrinking) filter, which approximates PIL's bilinear.
+/// Resampling uses ImageSharp's triangle (bilinear, antialiased when shrinking) filter, which approximates PIL's bilinear,
+/// or its bicubic filter (<see cref="ResizeFilter.Bicubic"/>, as CLIP's preprocessing asks).
 /// </remarks>
 public sealed record ImagePreprocessing
 {
@@ -62,6 +63,9 @@ public sealed record ImagePreprocessing
             ? value
             : throw new ArgumentOutOfRangeException(nameof(CenterCrop), value, "CenterCrop must be a positive number of pixels (or null for none).");
     }
+
+    /// <summary>The resampling filter of <see cref="Resize"/>: bilinear (default, torchvision's) or bicubic (CLIP's).</summary>
+    public ResizeFilter Filter { get; init; } = ResizeFilter.Bilinear;
 
     /// <summary>Per-channel means (R, G, B) subtracted after scaling pixels to [0, 1]. Three finite values; copied on assignment.</summary>
     /// <exception cref="ArgumentException">Not exactly three finite values.</exception>
@@ -132,18 +136,20 @@ public sealed record ImagePreprocessing
         other is not null
         && _resize == other._resize
         && _centerCrop == other._centerCrop
+        && Filter == other.Filter
         && _maxPixels == other._maxPixels
         && _mean.SequenceEqual(other._mean)
         && _std.SequenceEqual(other._std);
 
     /// <inheritdoc />
     public override int GetHashCode() =>
-        HashCode.Combine(_resize, _centerCrop, _maxPixels, _mean[0], _mean[1], _mean[2], _std[0], HashCode.Combine(_std[1], _std[2]));
+        HashCode.Combine(_resize, _centerCrop, _maxPixels, _mean[0], _mean[1], _mean[2], _std[0], HashCode.Combine(_std[1], _std[2], Filter));
 
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
         builder.Append("Resize = ").Append(_resize?.ToString() ?? "null")
             .Append(", CenterCrop = ").Append(_centerCrop?.ToString() ?? "null")
+            .Append(", Filter = ").Append(Filter)
             .Append(", Mean = [").Append(string.Join(", ", _mean.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))))
             .Append("], Std = [").Append(string.Join(", ", _std.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))))
             .Append("], MaxPixels = ").Append(_maxPixels);
@@ -162,4 +168,14 @@ public sealed record ImagePreprocessing
         }
         return Array.AsReadOnly(copy);
     }
+}
+
+/// <summary>The resampling filter an <see cref="ImagePreprocessing.Resize"/> uses.</summary>
+public enum ResizeFilter
+{
+    /// <summary>Bilinear (ImageSharp's triangle filter, antialiased when shrinking), as torchvision's default.</summary>
+    Bilinear,
+
+    /// <summary>Bicubic (ImageSharp's bicubic filter), as CLIP's preprocessing.</summary>
+    Bicubic,
 }

@@ -88,16 +88,7 @@ public static class StateDictLoader
     public static StateDictLoadResult Load(nn.Module model, string path, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var extension = System.IO.Path.GetExtension(path).ToLowerInvariant();
-        if (!SupportedExtensions.Contains(extension))
-            throw new ArgumentException(
-                $"Unsupported state-dict file extension '{extension}' in '{path}'. Supported: {string.Join(", ", SupportedExtensions)}.",
-                nameof(path));
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"State-dict file not found: '{path}'.", path);
-
-        var loaded = extension == ".safetensors" ? ReadSafetensors(path) : ReadPickle(path);
+        var loaded = Read(path);
         try
         {
             return CheckAndCopy(model, path, loaded, strict);
@@ -107,6 +98,26 @@ public static class StateDictLoader
             foreach (var tensor in loaded.Values)
                 tensor.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Reads the state dict in <paramref name="path"/> into new CPU tensors, by key, without a model (for architectures
+    /// whose hyperparameters are inferred from the keys and shapes, such as CLIP's). The caller disposes the tensors.
+    /// </summary>
+    /// <exception cref="ArgumentException">Empty path, or an unsupported extension.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file cannot be read as a state dict.</exception>
+    public static Dictionary<string, Tensor> Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var extension = System.IO.Path.GetExtension(path).ToLowerInvariant();
+        if (!SupportedExtensions.Contains(extension))
+            throw new ArgumentException(
+                $"Unsupported state-dict file extension '{extension}' in '{path}'. Supported: {string.Join(", ", SupportedExtensions)}.",
+                nameof(path));
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"State-dict file not found: '{path}'.", path);
+        return extension == ".safetensors" ? ReadSafetensors(path) : ReadPickle(path);
     }
 
     private static StateDictLoadResult CheckAndCopy(

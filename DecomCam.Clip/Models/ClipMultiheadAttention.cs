@@ -1,0 +1,71 @@
+using TorchSharp.Modules;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Clip;
+
+/// <summary>
+/// Multi-head self-attention laid out as PyTorch's <c>nn.MultiheadAttention</c> stores it, so its state-dict keys are
+/// PyTorch's: <c>in_proj_weight</c> [3 width, width] and <c>in_proj_bias</c> [3 width] (query, key, value rows in that
+/// order) and <c>out_proj</c> (a linear layer). Sequence-first: input and output are [L, N, width].
+/// </summary>
+/// <remarks>
+/// TorchSharp's own <c>nn.MultiheadAttention</c> is a native module whose forward takes four tensors and returns a
+/// tuple, so it cannot sit in a single-tensor block; this one runs <c>scaled_dot_product_attention</c> (scale
+/// 1/sqrt(head width)). With <c>causal</c>, position i attends to positions 0..i only (CLIP's text encoder): libtorch
+/// applies the mask itself, so no [L, L] mask tensor is kept or rebuilt.
+/// </remarks>
+public sealed class ClipMultiheadAttention : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter in_proj_weight;
+    private readonly Parameter in_proj_bias;
+    private readonly nn.Module<Tensor, Tensor> out_proj;
+    private readonly long _width;
+    private readonly long _heads;
+    private readonly bool _causal;
+
+    /// <summary>Creates the layer; projections are drawn from N(0, width^-0.5), biases are 0.</summary>
+    /// <param name="width">Embedding width; must be divisible by <paramref name="heads"/>.</param>
+    /// <param name="heads">Number of attention heads.</param>
+    /// <param name="causal">Whether each position attends only to itself and earlier positions.</param>
+    /// <param name="device">Where to allocate the parameters (default: TorchSharp's default device).</param>
+    public ClipMultiheadAttention(long width, long heads, bool causal, Device? device = null)
+        : base("MultiheadAttention")
+    {
+        if (heads < 1 || width % heads != 0)
+            throw new ArgumentException($"Width {width} is not divisible by {heads} heads.", nameof(heads));
+        _width = width;
+        _heads = heads;
+        _causal = causal;
+        in_proj_weight = nn.Parameter(empty(3 * width, width, device: device).normal_(0, Math.Pow(width, -0.5)));
+        in_proj_bias = nn.Parameter(zeros(3 * width, device: device));
+        out_proj = nn.Linear(width, width, device: device);
+        RegisterComponents();
+    }
+
+    /// <summary>Number of attention heads.</summary>
+    public long Heads => _heads;
+
+    /// <summary>Whether the attention is causal (text encoder) or full (image encoder).</summary>
+    public bool Causal => _causal;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        if (input.ndim != 3 || input.shape[2] != _width)
+            throw new ArgumentException(
+                $"Expected a sequence-first [L, N, {_width}] tensor, got [{string.Join(", ", input.shape)}].", nameof(input));
+        long length = input.shape[0], batch = input.shape[1];
+        // Temporaries are disposed here rather than in a dispose scope of this method: a scope would also dispose what
+        // a forward hook on out_proj keeps. [L, N, 3W] -> [3, N, heads, L, head width]; q, k and v are views into it.
+        using var projected = nn.functional.linear(input, in_proj_weight, in_proj_bias);
+        using var qkv = projected.view(length, batch, 3, _heads, _width / _heads).permute(2, 1, 3, 0, 4);
+        using var q = qkv[0];
+        using var k = qkv[1];
+        using var v = qkv[2];
+        using var attended = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: _causal);
+        using var sequenceFirst = attended.permute(2, 0, 1, 3);                   // [L, N, heads, head width]
+        using var merged = sequenceFirst.reshape(length, batch, _width);
+        return out_proj.call(merged);
+    }
+}
