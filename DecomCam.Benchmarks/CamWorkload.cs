@@ -1,3 +1,4 @@
+using DecomCamNet.Clip;
 using DecomCamNet.Models;
 using static TorchSharp.torch;
 
@@ -10,7 +11,7 @@ namespace DecomCamNet.Benchmarks;
 internal sealed class CamWorkload : IDisposable
 {
     /// <summary>The baselines the speed targets are stated against.</summary>
-    public static readonly string[] Baselines = { Forward, ForwardBackward, GradCamPlusForwards, ChannelForwards };
+    public static readonly string[] Baselines = { Forward, ForwardBackward, GradCamPlusForwards, GradCamPlusBatchOf10, ChannelForwards };
 
     /// <summary>One forward of the batch, without gradients.</summary>
     public const string Forward = "forward";
@@ -20,6 +21,18 @@ internal sealed class CamWorkload : IDisposable
 
     /// <summary>DecomCAM's target: Grad-CAM, then Q+1 = 11 forwards of the batch.</summary>
     public const string GradCamPlusForwards = "gradcam+11-forwards";
+
+    /// <summary>
+    /// DecomCAM's floor in the official code's mode: Grad-CAM, then one forward of 10 images, the Q = 10 blends in the one
+    /// batch that the CPU default picks for a 224-px ResNet (see <see cref="MaskedForwards"/>).
+    /// </summary>
+    public const string GradCamPlusBatchOf10 = "gradcam+forward-of-10";
+
+    /// <summary>DecomCAM with the official code's integration (score / max, Q blends without the blurred reference).</summary>
+    public const string DecomCamOfficial = "decomcam-official";
+
+    /// <summary>Score-CAM with batches of 32 masked inputs (pytorch-grad-cam's setting in the side-by-side runs).</summary>
+    public const string ScoreCamBatch32 = "scorecam-32";
 
     /// <summary>Score-CAM's target: ⌈batch·K/32⌉ forwards of 32 images, K being the layer's channel count.</summary>
     public const string ChannelForwards = "K/32-forwards";
@@ -33,18 +46,34 @@ internal sealed class CamWorkload : IDisposable
     private readonly string _name;
     private readonly string _key;
     private readonly long _forwardsOf32;
+    private readonly ClipPrompts? _prompts;
+    private readonly CamTarget? _target;
 
     public CamWorkload(string method, string model, int batch, string layer)
     {
         manual_seed(0);
         _name = method;
         _key = PeakMemoryColumn.Key(method, model, batch, layer);
-        _model = ModelZoo.Create(model);
+        bool clip = ClipZoo.Names.Contains(model);
+        _model = clip ? ClipZoo.Create(model) : ModelZoo.Create(model);
         _model.eval();
-        _input = randn(batch, 3, 224, 224);
-        CamLayer target = layer == DefaultLayer ? ModelZoo.DefaultLayer(model) : layer;
-        if (method == GradCamPlusForwards) _method = new GradCam(_model, target);
-        else if (!Baselines.Contains(method)) _method = CamMethods.Create(method, _model, new[] { target }, new CamMethodSettings());
+        int size = clip ? ClipZoo.Config(model).ImageResolution : 224;
+        _input = randn(batch, 3, size, size);
+        CamLayer target = layer == DefaultLayer ? (clip ? ClipZoo.DefaultLayer(model) : ModelZoo.DefaultLayer(model)) : layer;
+        if (clip)
+        {
+            if (ClipZoo.IsVit(model)) target = target.WithReshape(ActivationReshape.VitSequenceFirst);
+            _prompts = new ClipPrompts((ClipModel)_model, new[] { "a photo of a cat" });
+            _target = _prompts.ZeroShot;
+        }
+        _method = method switch
+        {
+            GradCamPlusForwards or GradCamPlusBatchOf10 => new GradCam(_model, target),
+            DecomCamOfficial => CamMethods.Create("decomcam", _model, new[] { target }, new CamMethodSettings(DecomIntegration: DecomIntegration.Official)),
+            ScoreCamBatch32 => CamMethods.Create("scorecam", _model, new[] { target }, new CamMethodSettings(BatchSize: 32)),
+            _ when Baselines.Contains(method) => null,
+            _ => CamMethods.Create(method, _model, new[] { target }, new CamMethodSettings()),
+        };
         if (method == ChannelForwards) _forwardsOf32 = (batch * ChannelCount(target) + 31) / 32;
         GC.Collect();
         PeakMemoryColumn.Reset();
@@ -64,15 +93,19 @@ internal sealed class CamWorkload : IDisposable
                 using (LibTorchBackends.SafeBackward()) autograd.grad(new[] { score }, new[] { x });
                 break;
             case GradCamPlusForwards:
-                _method!.Explain(_input).Dispose();
+                _method!.Explain(_input, _target).Dispose();
                 for (int i = 0; i < 11; i++) ForwardNoGrad(_input);
+                break;
+            case GradCamPlusBatchOf10:
+                _method!.Explain(_input, _target).Dispose();
+                ForwardNoGrad(_input.narrow(0, 0, 1).expand(10, -1, -1, -1).contiguous());
                 break;
             case ChannelForwards:
                 var batch32 = _input.narrow(0, 0, 1).expand(32, -1, -1, -1).contiguous();
                 for (long i = 0; i < _forwardsOf32; i++) ForwardNoGrad(batch32);
                 break;
             default:
-                _method!.Explain(_input).Dispose();
+                _method!.Explain(_input, _target).Dispose();
                 break;
         }
     }
@@ -97,6 +130,7 @@ internal sealed class CamWorkload : IDisposable
     {
         PeakMemoryColumn.Record(_key);
         _method?.Dispose();
+        _prompts?.Dispose();
         _input.Dispose();
         _model.Dispose();
     }

@@ -63,7 +63,7 @@ public sealed class DecomCam : CamMethod
     public override string Name => "decomcam";
 
     /// <inheritdoc />
-    protected override bool UsesMaskedForwards => true;
+    protected override bool UsesMaskedForwards => _options.BatchSize is null;
 
     /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer)

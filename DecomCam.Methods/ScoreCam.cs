@@ -34,7 +34,7 @@ public sealed class ScoreCam : CamMethod
     public override string Name => "scorecam";
 
     /// <inheritdoc />
-    protected override bool UsesMaskedForwards => true;
+    protected override bool UsesMaskedForwards => _options.BatchSize is null;
 
     /// <inheritdoc />
     protected override bool RequiresGradients => false;

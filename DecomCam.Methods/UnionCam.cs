@@ -46,7 +46,7 @@ public sealed class UnionCam : CamMethod
     public override string Name => "unioncam";
 
     /// <inheritdoc />
-    protected override bool UsesMaskedForwards => true;
+    protected override bool UsesMaskedForwards => _options.BatchSize is null;
 
     /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer)

@@ -13,6 +13,7 @@ public static class NativeHeap
 {
     private const int TrimThreshold = -1; // glibc M_TRIM_THRESHOLD
     private const int MmapThreshold = -3; // glibc M_MMAP_THRESHOLD
+    private const int ArenaMax = -8; // glibc M_ARENA_MAX
     private const int LargestMmapThreshold = 32 << 20; // glibc's upper bound for M_MMAP_THRESHOLD on 64-bit
     private const string HugePagesVariable = "THP_MEM_ALLOC_ENABLE";
 
@@ -30,14 +31,18 @@ public static class NativeHeap
 
     /// <summary>
     /// Makes glibc keep freed memory for reuse (trim threshold 2 GiB; blocks up to 32 MiB come from the heap instead of
-    /// their own mappings). Batched forwards then reuse pages instead of faulting fresh ones: on worker threads, with
-    /// <see cref="UseHugePages"/>, a ResNet-18 forward of 32 images took 0.63 s instead of 1.6 s. Resident memory stays
-    /// near its peak instead of being returned between calls; the peak itself does not grow when batches stay under
-    /// 32 MiB per activation, as the methods' CPU defaults do (DecomCAM on ResNet-18, 224 px: 0.25 s per call and a flat
-    /// 0.6 GB over 300 calls, against 0.42 s per call without, since the freed top of the heap is returned and faulted in
-    /// again every call). With batches whose activations exceed 32 MiB the heap fragments on the main thread (Score-CAM
-    /// on ResNet-18's layer4 in batches of 32: 4.6 GiB after four calls against 1.8 GiB without). The <c>decomcam</c>
-    /// command line and the benchmarks call it.
+    /// their own mappings) and serve every thread from one arena (<c>M_ARENA_MAX</c> = 1). Batched forwards then reuse pages
+    /// instead of faulting fresh ones: DecomCAM on ResNet-18, 224 px: 0.25 s per call and a flat 0.6 GB over 300 calls,
+    /// against 0.42 s per call without, since the freed top of the heap is returned and faulted in again every call.
+    /// The single arena matters on threads other than the main one (thread-pool workers, BenchmarkDotNet): glibc gives them
+    /// arenas of 64 MiB heaps, in which batches of large activations are mapped and unmapped on every forward (Score-CAM on
+    /// ResNet-18 in batches of 32 on a worker thread: 25.9 s, against 11.4 s on the main thread and 13.8-15.4 s on a worker
+    /// with one arena). libtorch's allocations are few and large, so sharing one arena costs no measurable lock contention.
+    /// Threads that allocated before this call keep their arena: call it at start-up. Resident memory stays near its peak
+    /// instead of being returned between calls; the peak itself does not grow when batches stay under 32 MiB per
+    /// activation, as the methods' CPU defaults do. With batches whose activations exceed 32 MiB the heap fragments
+    /// (Score-CAM on ResNet-18's layer4 in batches of 32: 4.6 GiB after four calls against 1.8 GiB without). The
+    /// <c>decomcam</c> command line and the benchmarks call it.
     /// </summary>
     /// <returns>True when glibc took the settings; false elsewhere (not Linux, not glibc), where nothing changes.</returns>
     public static bool KeepFreedMemory()
@@ -45,7 +50,8 @@ public static class NativeHeap
         if (!OperatingSystem.IsLinux()) return false;
         try
         {
-            return Native.mallopt(MmapThreshold, LargestMmapThreshold) == 1 && Native.mallopt(TrimThreshold, int.MaxValue) == 1;
+            return Native.mallopt(MmapThreshold, LargestMmapThreshold) == 1 && Native.mallopt(TrimThreshold, int.MaxValue) == 1
+                && Native.mallopt(ArenaMax, 1) == 1;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
