@@ -138,27 +138,47 @@ internal static class DeterministicInit
             return;
         }
         const int chunk = 1 << 14; // below libtorch's intra-op parallel grain: no thread fan-out per op
+        // Every number passed to a tensor op must be a Scalar that stays reachable until the op returns: an implicit
+        // temporary can be finalized by the GC during the native call (a use-after-free, seen as "toLong: Expected false
+        // to be true" while filling VGG-19's 138M values). Static and using-scoped Scalars are kept alive; the bitwise ops take
+        // their numbers as scalar tensors, which the chunk's dispose scope owns.
+        using var hash = ((long)plan.Hash).ToScalar();
+        using var scale = plan.Scale.ToScalar();
         for (long begin = 0; begin < plan.Count; begin += chunk)
         {
             using var scope = NewDisposeScope();
             int count = (int)Math.Min(chunk, plan.Count - begin);
             var x = arange(begin + 1, begin + count + 1, ScalarType.Int64);
-            x.mul_(0x9E3779B1L).add_((long)plan.Hash).bitwise_and_((long)Mask32);
+            x.mul_(S.Golden).add_(hash, S.OneInt).bitwise_and_((long)Mask32); // add_(Scalar) alone makes an implicit alpha
             x.bitwise_xor_(x.bitwise_right_shift(16));
-            x.mul_(0x45D9F3BL).bitwise_and_((long)Mask32);
+            x.mul_(S.Mix).bitwise_and_((long)Mask32);
             x.bitwise_xor_(x.bitwise_right_shift(16));
-            x.mul_(0x45D9F3BL).bitwise_and_((long)Mask32);
+            x.mul_(S.Mix).bitwise_and_((long)Mask32);
             x.bitwise_xor_(x.bitwise_right_shift(16));
-            var u = x.to(ScalarType.Float64).div_(4294967296.0);
+            var u = x.to(ScalarType.Float64).div_(S.TwoTo32);
             var v = plan.Rule switch
             {
-                Rule.RunningVar => u.add_(0.5),
-                Rule.Small => u.mul_(2.0).sub_(1.0).mul_(0.1),
-                Rule.NormWeight => u.mul_(2.0).sub_(1.0).mul_(0.25).add_(1.0),
-                Rule.FanIn => u.mul_(2.0).sub_(1.0).mul_(plan.Scale),
-                _ => u.mul_(2.0).sub_(1.0).mul_(2.0),
+                Rule.RunningVar => u.add_(S.Half, S.One),
+                Rule.Small => u.mul_(S.Two).sub_(S.One).mul_(S.Tenth),
+                Rule.NormWeight => u.mul_(S.Two).sub_(S.One).mul_(S.Quarter).add_(S.One, S.One),
+                Rule.FanIn => u.mul_(S.Two).sub_(S.One).mul_(scale),
+                _ => u.mul_(S.Two).sub_(S.One).mul_(S.Two),
             };
             flat.narrow(0, begin, count).copy_(v);
         }
+    }
+
+    /// <summary>The constants of <see cref="FillWithTorch"/> as process-lifetime Scalars.</summary>
+    private static class S
+    {
+        public static readonly Scalar Golden = 0x9E3779B1L.ToScalar();
+        public static readonly Scalar Mix = 0x45D9F3BL.ToScalar();
+        public static readonly Scalar OneInt = 1L.ToScalar();
+        public static readonly Scalar TwoTo32 = 4294967296.0.ToScalar();
+        public static readonly Scalar Half = 0.5.ToScalar();
+        public static readonly Scalar One = 1.0.ToScalar();
+        public static readonly Scalar Two = 2.0.ToScalar();
+        public static readonly Scalar Tenth = 0.1.ToScalar();
+        public static readonly Scalar Quarter = 0.25.ToScalar();
     }
 }
