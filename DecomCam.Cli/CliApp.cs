@@ -9,6 +9,7 @@ public static class CliApp
         bool verbose = args.Contains("--verbose");
         try
         {
+            if (args.Length > 0 && args[0] == "evaluate") return Evaluate(args, stdout, stderr);
             var options = CliOptions.Parse(args);
             if (options.Help)
             {
@@ -35,5 +36,18 @@ public static class CliApp
             stderr.WriteLine($"error: {e}");
             return 1;
         }
+    }
+
+    private static int Evaluate(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var options = EvaluateOptions.Parse(args);
+        if (options.Help)
+        {
+            stdout.WriteLine(EvaluateOptions.Usage);
+            return 0;
+        }
+        NativeHeap.KeepFreedMemory();
+        OpenMpThreads.UsePassiveWaits();
+        return new EvaluateCommand(options, stdout, stderr).Run();
     }
 }

@@ -36,6 +36,8 @@ internal sealed record CliOptions
     public bool PlainHeap { get; init; }
     public bool SpinThreads { get; init; }
     public bool Help { get; init; }
+    public string? SaveMetrics { get; init; }
+    public string? Mask { get; init; }
     public string[] Prompts { get; init; } = Array.Empty<string>();
     public string? PromptsFile { get; init; }
     public bool AllPrompts { get; init; }
@@ -99,6 +101,9 @@ internal sealed record CliOptions
           --alpha A             overlay opacity in [0,1] (default 0.5)
           --save-map PATH       final maps as float32 .npy [N,H,W]
           --save-components P   DecomCAM: OSSMs of the first image as float32 .npy [Q,H,W]; an OSSM grid PNG is written beside the overlay
+          --save-metrics PATH   faithfulness of the maps (Average Drop, Increase in Confidence, insertion/deletion AUC;
+                                with --mask the pointing games) as JSON {"rows": [...]}, also printed
+          --mask PATH           ground-truth object mask image (non-zero = object) for --save-metrics
           --repeat N            after one warm-up, explain N more times and print median_seconds=<value>
           --verbose             log details and show stack traces on errors
           --help                this text
@@ -109,7 +114,7 @@ internal sealed record CliOptions
         var o = new CliOptions();
         int start = args.Count > 0 && args[0] == "explain" ? 1 : 0;
         if (args.Count > 0 && start == 0 && !args[0].StartsWith("--", StringComparison.Ordinal))
-            throw new CliException($"Unknown command '{args[0]}'. The command is 'explain'; see --help.");
+            throw new CliException($"Unknown command '{args[0]}'. The commands are 'explain' and 'evaluate'; see --help and evaluate --help.");
         for (int i = start; i < args.Count; i++)
         {
             string name = args[i];
@@ -156,17 +161,21 @@ internal sealed record CliOptions
                 "--all-prompts" => o with { AllPrompts = true },
                 "--clip-score" => o with { ClipScore = ParseClipScore(Value()) },
                 "--reshape" => o with { Reshape = ParseReshape(Value()) },
+                "--save-metrics" => o with { SaveMetrics = Value() },
+                "--mask" => o with { Mask = Value() },
                 "--help" or "-h" => o with { Help = true },
                 _ => throw new CliException($"Unknown option '{name}'; see --help."),
             };
         }
+        if (o.Mask is not null && o.SaveMetrics is null) throw new CliException("--mask goes with --save-metrics.");
         if (o.Weights is not null && o.RandomWeights) throw new CliException("Give either --weights or --random-weights, not both.");
         if (!CamMethods.Names.Contains(o.Method) && o.Method != "gradcampp")
             throw new CliException($"Unknown method '{o.Method}'. Valid methods: {string.Join(", ", CamMethods.Names)}.");
         return o;
     }
 
-    private static int Int(string option, string text, int min)
+    /// <summary>The integer value <paramref name="text"/> of <paramref name="option"/>, at least <paramref name="min"/>.</summary>
+    internal static int Int(string option, string text, int min)
     {
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < min)
             throw new CliException($"Option {option} needs an integer >= {min}; got '{text}'.");

@@ -50,6 +50,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
 
         Report(result, labels, clip is null ? "class" : "prompt");
         WriteOutputs(result, pictures, clip);
+        if (options.SaveMetrics is not null) ExplainMetrics.Write(model, input, result, options.SaveMetrics, options.Mask, stdout);
         return 0;
     }
 

@@ -5,22 +5,8 @@ using static TorchSharp.torch;
 
 namespace DecomCamNet.Tests.Cli;
 
-public sealed class CliTests : IDisposable
+public sealed class CliTests : CliRun
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("decomcam-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string P(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void DefaultRunExplainsTheBundledSampleWithTheBundledModel()
     {
@@ -135,10 +121,10 @@ public sealed class CliTests : IDisposable
     public void TheBuiltToolRunsAsAProcess()
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "decomcam.dll");
-        var ok = ProcessRunner.Run("dotnet", $"\"{dll}\" explain --method decomcam --overlay \"{P("p.png")}\"", _dir, TimeSpan.FromMinutes(2));
+        var ok = ProcessRunner.Run("dotnet", $"\"{dll}\" explain --method decomcam --overlay \"{P("p.png")}\"", Folder, TimeSpan.FromMinutes(2));
         Assert.True(ok.ExitCode == 0, ok.Output);
         Assert.True(File.Exists(P("p.png")));
-        var bad = ProcessRunner.Run("dotnet", $"\"{dll}\" explain --target 99", _dir, TimeSpan.FromMinutes(2));
+        var bad = ProcessRunner.Run("dotnet", $"\"{dll}\" explain --target 99", Folder, TimeSpan.FromMinutes(2));
         Assert.Equal(1, bad.ExitCode);
         // libtorch itself may print a start-up warning ("[W... NNPACK ...]") on some CPUs; ours is the one error line.
         var ours = bad.Output.Split('\n').Where(l => !l.StartsWith("[W", StringComparison.Ordinal) && l.Trim().Length > 0).ToList();

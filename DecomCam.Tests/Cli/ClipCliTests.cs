@@ -11,22 +11,8 @@ namespace DecomCamNet.Tests.Cli;
 /// The command line with CLIP models: a small ResNet and a small ViT CLIP saved as OpenAI-layout state dicts
 /// (<c>--model clip</c> infers the architecture), a full-size <c>clip-rn50</c> with random weights, prompts, and errors.
 /// </summary>
-public sealed class ClipCliTests : IDisposable
+public sealed class ClipCliTests : CliRun
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("decomcam-clip-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string P(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     private string SmallClip(bool vit)
     {
         var config = vit

@@ -1,0 +1,107 @@
+using DecomCamNet.Evaluation;
+using DecomCamNet.Imaging;
+using DecomCamNet.Models;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Cli;
+
+/// <summary>
+/// <c>decomcam evaluate</c>: explains a set of images (generated scenes with true masks, or a folder) with each method,
+/// scores every map with the faithfulness metrics of DecomCam.Evaluation, and writes the table, the rows and the charts.
+/// </summary>
+internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout, TextWriter stderr)
+{
+    public int Run()
+    {
+        if (options.Threads is int threads) set_num_threads(threads);
+        string modelName = options.Model ?? BundledAssets.DemoModel;
+        bool demo = modelName == BundledAssets.DemoModel;
+        using var model = LoadModel(modelName, demo);
+        var labels = demo ? File.ReadAllLines(BundledAssets.Labels).Where(l => l.Length > 0).ToArray() : null;
+        var layers = new CamLayer[] { options.Layer ?? ModelZoo.DefaultLayer(modelName) };
+        var source = EvaluationImages.Open(options, labels, demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet);
+        var methods = options.Methods.Select(m => CamMethods.Create(m, model, layers)).ToList();
+        var progress = new ProgressBar(stderr, enabled: true);
+        var rows = new List<EvaluationRow>();
+        var curves = new EvaluationCurves(options.Methods, options.Steps);
+        try
+        {
+            for (int start = 0; start < source.Count; start += options.BatchSize)
+            {
+                using var scope = NewDisposeScope();
+                var batch = source.Batch(start, Math.Min(options.BatchSize, source.Count - start));
+                var (classes, confidence) = Predict(model, batch.Images);
+                var masks = batch.MasksFor(classes);
+                for (int m = 0; m < methods.Count; m++)
+                {
+                    using var result = methods[m].Explain(batch.Images, classes);
+                    rows.AddRange(Score(model, options.Methods[m], batch, result.Maps, classes, confidence, masks, curves));
+                    progress.Report(new CamProgress("evaluating", start * methods.Count + (m + 1) * batch.Count, source.Count * methods.Count));
+                }
+            }
+        }
+        finally
+        {
+            progress.Finish();
+            foreach (var method in methods) method.Dispose();
+        }
+        Directory.CreateDirectory(options.Out);
+        var report = new EvaluationReport(rows, options.Methods, options.Bins);
+        string table = report.Markdown(source.Description, modelName);
+        File.WriteAllText(Path.Combine(options.Out, "results.md"), table);
+        report.WriteCsv(Path.Combine(options.Out, "rows.csv"));
+        EvaluationCharts.Write(report, curves, options.Out);
+        stdout.Write(table);
+        stdout.WriteLine($"wrote {Path.Combine(options.Out, "results.md")}, rows.csv and the charts (*.png) in {options.Out}");
+        return 0;
+    }
+
+    private nn.Module<Tensor, Tensor> LoadModel(string name, bool demo)
+    {
+        var model = ModelZoo.Create(name, demo ? 4 : 1000);
+        string? weights = options.Weights ?? (demo ? BundledAssets.Weights : null);
+        if (weights is null) throw new CliException($"--weights is required for {name}: this tool never downloads weights.");
+        StateDictLoader.Load(model, weights);
+        model.eval();
+        return model;
+    }
+
+    private static (int[] Classes, float[] Confidence) Predict(nn.Module<Tensor, Tensor> model, Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var probabilities = model.call(images).softmax(1);
+        var (values, indices) = probabilities.max(1);
+        return (indices.data<long>().Select(c => (int)c).ToArray(), values.data<float>().ToArray());
+    }
+
+    private IEnumerable<EvaluationRow> Score(nn.Module<Tensor, Tensor> model, string method, EvaluationBatch batch, Tensor maps,
+        int[] classes, float[] confidence, Tensor? masks, EvaluationCurves curves)
+    {
+        var targets = TargetClasses.PerImage(classes);
+        var curveOptions = new PerturbationCurveOptions { Steps = options.Steps, BatchSize = options.BatchSize };
+        using var change = ConfidenceChange.Compute(model, batch.Images, maps, targets, options.BatchSize);
+        using var deletion = DeletionInsertion.Deletion(model, batch.Images, maps, targets, curveOptions);
+        using var insertion = DeletionInsertion.Insertion(model, batch.Images, maps, targets, curveOptions);
+        using var road = options.Road ? Road.Evaluate(model, batch.Images, maps, targets) : null;
+        curves.Add(method, deletion.Curves, insertion.Curves);
+        float[] pointing = Enumerable.Repeat(float.NaN, batch.Count).ToArray(), energy = pointing.ToArray();
+        if (masks is not null)
+        {
+            using var game = PointingGame.Evaluate(maps, masks);
+            pointing = game.Hits.cpu().data<float>().ToArray();
+            var hasMask = masks.flatten(1).any(1).cpu().data<bool>().ToArray();
+            var share = EnergyPointingGame.Compute(maps, masks).cpu().data<float>().ToArray();
+            energy = share.Select((v, i) => hasMask[i] ? v : float.NaN).ToArray();
+        }
+        var drop = change.Drop.cpu().data<float>().ToArray();
+        var increase = change.Increase.cpu().data<float>().ToArray();
+        var absolute = change.AbsoluteDrop.cpu().data<float>().ToArray();
+        var del = deletion.Auc.cpu().data<float>().ToArray();
+        var ins = insertion.Auc.cpu().data<float>().ToArray();
+        var roadScore = road?.Combined.cpu().data<float>().ToArray() ?? Enumerable.Repeat(float.NaN, batch.Count).ToArray();
+        for (int i = 0; i < batch.Count; i++)
+            yield return new EvaluationRow(batch.Start + i, batch.Names[i], method, classes[i], confidence[i], drop[i], increase[i], absolute[i],
+                ins[i], del[i], pointing[i], energy[i], roadScore[i]);
+    }
+}

@@ -1,0 +1,66 @@
+using ScottPlot;
+
+namespace DecomCamNet.Cli;
+
+/// <summary><c>evaluate</c>'s charts (ScottPlot 5, PNG): a bar chart per metric, the mean deletion and insertion curves, and the per-bin report.</summary>
+internal static class EvaluationCharts
+{
+    public static void Write(EvaluationReport report, EvaluationCurves curves, string folder)
+    {
+        for (int k = 0; k < EvaluationRow.Metrics.Length; k++)
+            if (report.Methods.Any(m => report.Summary(m, k).Count > 0)) Bars(report, k, Path.Combine(folder, $"{EvaluationRow.Metrics[k].Name}.png"));
+        Curves(report, curves, deletion: true, Path.Combine(folder, "deletion_curves.png"));
+        Curves(report, curves, deletion: false, Path.Combine(folder, "insertion_curves.png"));
+        PerBin(report, Path.Combine(folder, "insertion_auc_by_confidence.png"));
+    }
+
+    private static void Bars(EvaluationReport report, int metric, string path)
+    {
+        var (name, higherIsBetter, _) = EvaluationRow.Metrics[metric];
+        var plot = new Plot();
+        for (int m = 0; m < report.Methods.Count; m++)
+        {
+            var (mean, half, _) = report.Summary(report.Methods[m], metric);
+            if (double.IsNaN(mean)) continue;
+            plot.Add.Bar(new Bar { Position = m, Value = mean, Error = half, FillColor = plot.Add.Palette.GetColor(m) });
+        }
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            Enumerable.Range(0, report.Methods.Count).Select(i => (double)i).ToArray(), report.Methods.ToArray());
+        plot.Title($"{name} ({(higherIsBetter ? "higher" : "lower")} is better), mean ± 95% interval");
+        plot.SavePng(path, 800, 450);
+    }
+
+    private static void Curves(EvaluationReport report, EvaluationCurves curves, bool deletion, string path)
+    {
+        var plot = new Plot();
+        var fractions = Enumerable.Range(0, curves.Steps + 1).Select(k => (double)k / curves.Steps).ToArray();
+        foreach (var method in report.Methods)
+        {
+            var line = plot.Add.Scatter(fractions, curves.Mean(method, deletion));
+            line.LegendText = method;
+            line.MarkerSize = 0;
+        }
+        plot.Title(deletion ? "Deletion: most salient pixels removed first (lower is better)"
+                            : "Insertion: most salient pixels restored first (higher is better)");
+        plot.XLabel("fraction of pixels");
+        plot.YLabel("softmax probability of the target");
+        plot.ShowLegend();
+        plot.SavePng(path, 800, 450);
+    }
+
+    private static void PerBin(EvaluationReport report, string path)
+    {
+        var plot = new Plot();
+        var centres = report.BinRanges.Select(r => (double)(r.Lower + r.Upper) / 2).ToArray();
+        foreach (var method in report.Methods)
+        {
+            var line = plot.Add.Scatter(centres, Enumerable.Range(0, report.Bins).Select(b => report.Summary(method, 2, b).Mean).ToArray());
+            line.LegendText = method;
+        }
+        plot.Title("Insertion AUC per confidence bin (equal-count bins of the top softmax probability)");
+        plot.XLabel("model confidence (bin centre)");
+        plot.YLabel("insertion AUC");
+        plot.ShowLegend();
+        plot.SavePng(path, 800, 450);
+    }
+}
