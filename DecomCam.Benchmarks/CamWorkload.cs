@@ -62,7 +62,7 @@ internal sealed class CamWorkload : IDisposable
         CamLayer target = layer == DefaultLayer ? (clip ? ClipZoo.DefaultLayer(model) : ModelZoo.DefaultLayer(model)) : layer;
         if (clip)
         {
-            if (ClipZoo.IsVit(model)) target = target.WithReshape(ActivationReshape.VitSequenceFirst);
+            target = target.WithReshape(ClipZoo.Reshape(ClipZoo.Config(model)));
             _prompts = new ClipPrompts((ClipModel)_model, new[] { "a photo of a cat" });
             _target = _prompts.ZeroShot;
         }

@@ -55,9 +55,9 @@ internal sealed class ClipSetup : IDisposable
     }
 
     /// <summary>visual.layer4 for a ResNet; the last block's ln_1 for a ViT (its output reaches only the class token).</summary>
-    public string DefaultLayer => Model.Config.IsVit ? $"visual.transformer.resblocks.{Model.Config.VisionLayers[0] - 1}.ln_1" : "visual.layer4";
+    public string DefaultLayer => ClipZoo.DefaultLayer(Model.Config);
 
-    public ActivationReshape DefaultReshape => Model.Config.IsVit ? ActivationReshape.VitSequenceFirst : ActivationReshape.None;
+    public ActivationReshape DefaultReshape => ClipZoo.Reshape(Model.Config);
 
     /// <summary>The target: --target picks prompts by index, --all-prompts explains every prompt, else the zero-shot choice.</summary>
     public CamTarget Target(CliOptions options, long images)

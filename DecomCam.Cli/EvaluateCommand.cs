@@ -16,8 +16,8 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         if (options.Threads is int threads) set_num_threads(threads);
         string modelName = options.Model ?? BundledAssets.DemoModel;
         bool demo = modelName == BundledAssets.DemoModel;
-        using var model = LoadModel(modelName, demo);
-        var labels = demo ? File.ReadAllLines(BundledAssets.Labels).Where(l => l.Length > 0).ToArray() : null;
+        using var model = ZooModelLoader.Load(modelName, options.Weights, randomWeights: false, numClasses: null, CPU);
+        var labels = ZooModelLoader.Labels(null, demo);
         var layers = new CamLayer[] { options.Layer ?? ModelZoo.DefaultLayer(modelName) };
         var source = EvaluationImages.Open(options, labels, demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet);
         var methods = options.Methods.Select(m => CamMethods.Create(m, model, layers)).ToList();
@@ -54,16 +54,6 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         stdout.Write(table);
         stdout.WriteLine($"wrote {Path.Combine(options.Out, "results.md")}, rows.csv and the charts (*.png) in {options.Out}");
         return 0;
-    }
-
-    private nn.Module<Tensor, Tensor> LoadModel(string name, bool demo)
-    {
-        var model = ModelZoo.Create(name, demo ? 4 : 1000);
-        string? weights = options.Weights ?? (demo ? BundledAssets.Weights : null);
-        if (weights is null) throw new CliException($"--weights is required for {name}: this tool never downloads weights.");
-        StateDictLoader.Load(model, weights);
-        model.eval();
-        return model;
     }
 
     private static (int[] Classes, float[] Confidence) Predict(nn.Module<Tensor, Tensor> model, Tensor images)

@@ -1,7 +1,5 @@
 using DecomCamNet.Evaluation;
 using DecomCamNet.Imaging;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Cli;
@@ -61,29 +59,14 @@ internal sealed class EvaluationImages
                 string file = _files[index];
                 names[i] = Path.GetFileName(file);
                 tensors[i] = ImageLoader.Load(file, _preprocessing);
-                var mask = _masks is null ? null : ReadMask(Path.Combine(_masks, Path.GetFileNameWithoutExtension(file) + ".png"));
+                string? maskPath = _masks is null ? null : Path.Combine(_masks, Path.GetFileNameWithoutExtension(file) + ".png");
+                var mask = maskPath is not null && File.Exists(maskPath) ? MaskImage.Read(maskPath).Mask : null;
                 masks[i] = _ => mask;
             }
         }
         var shapes = tensors.Select(t => $"{t.shape[2]}x{t.shape[3]}").Distinct().ToArray();
         if (shapes.Length > 1) throw new CliException($"Images {start}..{start + count - 1} have different sizes ({string.Join(", ", shapes)}); give images of one size.");
         return new EvaluationBatch(start, names, cat(tensors, 0), masks);
-    }
-
-    private static bool[]? ReadMask(string path)
-    {
-        if (!File.Exists(path)) return null;
-        using var image = Image.Load<L8>(path);
-        var mask = new bool[image.Width * image.Height];
-        image.ProcessPixelRows(rows =>
-        {
-            for (int y = 0; y < rows.Height; y++)
-            {
-                var row = rows.GetRowSpan(y);
-                for (int x = 0; x < row.Length; x++) mask[y * rows.Width + x] = row[x].PackedValue != 0;
-            }
-        });
-        return mask;
     }
 }
 

@@ -25,13 +25,13 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         if (!isClip && (options.Prompts.Length > 0 || options.PromptsFile is not null || options.AllPrompts))
             throw new CliException($"--prompt, --prompts-file and --all-prompts need a CLIP model (--model clip-rn50, ...); {modelName} is a classifier.");
         using var clip = isClip ? ClipSetup.Create(options, modelName, device) : null;
-        var model = clip?.Model ?? LoadModel(modelName, demo, device);
+        var model = clip?.Model ?? ZooModelLoader.Load(modelName, options.Weights, options.RandomWeights, options.NumClasses, device);
         var preprocessing = clip?.Preprocessing(options) ?? Preprocessing(demo);
         var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
         var reshape = options.Reshape ?? clip?.DefaultReshape ?? ActivationReshape.None;
         var layers = (options.Layer ?? clip?.DefaultLayer ?? ModelZoo.DefaultLayer(modelName)).Split(',')
             .Select(l => ((CamLayer)l.Trim()).WithReshape(reshape)).ToList();
-        var labels = clip?.Prompts.ToArray() ?? LoadLabels(demo);
+        var labels = clip?.Prompts.ToArray() ?? ZooModelLoader.Labels(options.Labels, demo);
         ILogger? logger = options.Verbose ? new StderrLogger(stderr) : null;
         var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta, options.Layout);
 
@@ -64,32 +64,11 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         return device;
     }
 
-    private nn.Module<Tensor, Tensor> LoadModel(string name, bool demo, Device device)
-    {
-        int classes = options.NumClasses ?? (demo ? 4 : 1000);
-        var model = ModelZoo.Create(name, classes);
-        string? weights = options.Weights ?? (demo && !options.RandomWeights ? BundledAssets.Weights : null);
-        if (weights is not null) StateDictLoader.Load(model, weights);
-        else if (!options.RandomWeights)
-            throw new CliException($"--weights is required for {name}: this tool never downloads weights. Pass a .safetensors or .pth state dict, or --random-weights for speed tests.");
-        model.to(device);
-        model.eval();
-        return model;
-    }
-
     private ImagePreprocessing Preprocessing(bool demo)
     {
         if (options.NoResize) return ImagePreprocessing.None;
         var baseline = demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet;
         return baseline with { Resize = options.Resize ?? baseline.Resize, CenterCrop = options.Crop ?? baseline.CenterCrop };
-    }
-
-    private string[]? LoadLabels(bool demo)
-    {
-        string? path = options.Labels ?? (demo ? BundledAssets.Labels : null);
-        if (path is null) return null;
-        if (!File.Exists(path)) throw new CliException($"Labels file '{path}' does not exist.");
-        return File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
     }
 
     private void Time(ICamMethod method, Tensor input, CamTarget? target, ProgressBar progress)

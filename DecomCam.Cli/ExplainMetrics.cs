@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using DecomCamNet.Evaluation;
-using DecomCamNet.Imaging;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Cli;
@@ -53,13 +52,12 @@ internal static class ExplainMetrics
         stdout.WriteLine($"wrote {path}");
     }
 
-    /// <summary>A mask image (non-zero = object) at the maps' size [H,W], resized with nearest neighbours when needed.</summary>
+    /// <summary>The mask image at the maps' size [H,W], resized with nearest neighbours when needed.</summary>
     private static Tensor LoadMask(string path, long height, long width)
     {
-        if (!File.Exists(path)) throw new CliException($"Mask file '{path}' does not exist.");
-        var grey = ImageLoader.Load(path, ImagePreprocessing.None with { Mean = new[] { 0f, 0f, 0f }, Std = new[] { 1f, 1f, 1f } });
-        var mask = grey.amax(new long[] { 0, 1 }).gt(0).to_type(ScalarType.Float32); // [H,W]
-        if (mask.shape[0] != height || mask.shape[1] != width)
+        var (values, w, h) = MaskImage.Read(path);
+        var mask = tensor(values, new long[] { h, w }).to_type(ScalarType.Float32);
+        if (h != height || w != width)
             mask = nn.functional.interpolate(mask[TensorIndex.None, TensorIndex.None], new[] { height, width }, mode: InterpolationMode.Nearest)[0, 0];
         return mask.gt(0.5);
     }

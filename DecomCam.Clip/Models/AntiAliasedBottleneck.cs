@@ -57,7 +57,7 @@ public sealed class AntiAliasedBottleneck : nn.Module<Tensor, Tensor>
         y = relu2.call(bn2.call(conv2.call(y)));
         y = bn3.call(conv3.call(avgpool.call(y)));
         var identity = downsample is null ? input : downsample.call(input);
-        return relu3.call(y.add(identity, ClipScalars.One));
+        return relu3.call(y.add(identity, CachedScalars.One));
     }
 }
 

@@ -56,7 +56,7 @@ public sealed class AttentionPool2d : nn.Module<Tensor, Tensor>
         using var tokens = flat.permute(2, 0, 1);                                        // [hw, N, C]
         using var mean = tokens.mean(new long[] { 0 }, keepdim: true);
         using var position = positional_embedding.unsqueeze(1);
-        using var x = cat(new[] { mean, tokens }, 0).add_(position, ClipScalars.One);                     // [hw + 1, N, C]
+        using var x = cat(new[] { mean, tokens }, 0).add_(position, CachedScalars.One);                     // [hw + 1, N, C]
         long length = x.shape[0];
         using var first = x.narrow(0, 0, 1);
         using var q = SplitHeads(q_proj.call(first), 1, batch, head);                   // [N, heads, 1, d]

@@ -120,7 +120,7 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
 
         long batch = tokens.shape[0], width = Config.TransformerWidth;
         var embedded = token_embedding.call(tokens);                                // [N, L, width]
-        using var positioned = embedded.add(positional_embedding, ClipScalars.One);
+        using var positioned = embedded.add(positional_embedding, CachedScalars.One);
         using var sequenceFirst = positioned.permute(1, 0, 2);                     // [L, N, width]
         var encoded = transformer.call(sequenceFirst);
         using var batchFirst = encoded.permute(1, 0, 2);

@@ -51,13 +51,18 @@ public static class ClipZoo
     /// </summary>
     /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
     /// <exception cref="ArgumentException">The name is unknown.</exception>
-    public static string DefaultLayer(string name)
-    {
-        var config = Config(name);
-        return config.IsVit
-            ? "visual.transformer.resblocks." + (config.VisionLayers[0] - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + ".ln_1"
-            : "visual.layer4";
-    }
+    public static string DefaultLayer(string name) => DefaultLayer(Config(name));
+
+    /// <summary>The default layer of a model of <paramref name="config"/> (see <see cref="DefaultLayer(string)"/>).</summary>
+    public static string DefaultLayer(ClipConfig config) => config.IsVit
+        ? "visual.transformer.resblocks." + (config.VisionLayers[0] - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + ".ln_1"
+        : "visual.layer4";
+
+    /// <summary>
+    /// How the image encoder's layers become feature maps: OpenAI's ViT runs sequence-first with a class token
+    /// (<see cref="ActivationReshape.VitSequenceFirst"/>); the ResNet's layers are feature maps already.
+    /// </summary>
+    public static ActivationReshape Reshape(ClipConfig config) => config.IsVit ? ActivationReshape.VitSequenceFirst : ActivationReshape.None;
 
     private static int IndexOf(string name)
     {

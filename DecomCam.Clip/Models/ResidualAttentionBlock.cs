@@ -34,7 +34,7 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         // x is no module's output (so no hook holds it): it is freed here rather than by the caller's dispose scope.
-        using var x = input.add(attn.call(ln_1.call(input)), ClipScalars.One);
-        return x.add(mlp.call(ln_2.call(x)), ClipScalars.One);
+        using var x = input.add(attn.call(ln_1.call(input)), CachedScalars.One);
+        return x.add(mlp.call(ln_2.call(x)), CachedScalars.One);
     }
 }

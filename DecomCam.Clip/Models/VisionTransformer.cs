@@ -79,7 +79,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         using var flat = embedded.flatten(2);
         using var patches = flat.permute(0, 2, 1);                                   // [N, grid^2, width]
         using var cls = class_embedding.expand(batch, 1, _width);
-        using var tokens = cat(new[] { cls, patches }, 1).add_(positional_embedding, ClipScalars.One);  // [N, L, width]
+        using var tokens = cat(new[] { cls, patches }, 1).add_(positional_embedding, CachedScalars.One);  // [N, L, width]
         var normed = ln_pre.call(tokens);
         using var sequenceFirst = normed.permute(1, 0, 2);                          // [L, N, width]
         var encoded = transformer.call(sequenceFirst);

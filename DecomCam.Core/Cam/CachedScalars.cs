@@ -7,9 +7,10 @@ namespace DecomCamNet;
 /// implicit <c>alpha = 1</c> of <c>tensor + tensor</c>, into a native <see cref="Scalar"/> that no dispose scope owns:
 /// it is freed only by the finalizer, which a process with little managed allocation rarely runs. Thousands of such
 /// small blocks, left between the large blocks of activations, fragment glibc's heap and make resident memory creep up
-/// call after call (DecomCAM on ResNet-18: +60 MB over 500 calls). Code on the per-call path uses these instead.
+/// call after call (DecomCAM on ResNet-18: +60 MB over 500 calls). Code on the per-call path uses these instead, and so
+/// can models written for the library (residual connections: <c>x.add(y, CachedScalars.One)</c>).
 /// </summary>
-internal static class CachedScalars
+public static class CachedScalars
 {
     /// <summary>1, for <c>a.add(b, One)</c> in place of <c>a + b</c>.</summary>
     public static readonly Scalar One = 1.ToScalar();

@@ -1,0 +1,35 @@
+using DecomCamNet.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Cli;
+
+/// <summary>The zoo models and class names the commands load: the bundled demo (weights and names shipped) or a zoo model with the user's weights.</summary>
+internal static class ZooModelLoader
+{
+    /// <summary>
+    /// Zoo model <paramref name="name"/> with <paramref name="weights"/> (the bundled ones for the demo unless
+    /// <paramref name="randomWeights"/>), on <paramref name="device"/>, in eval mode.
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> Load(string name, string? weights, bool randomWeights, int? numClasses, Device device)
+    {
+        bool demo = name == BundledAssets.DemoModel;
+        var model = ModelZoo.Create(name, numClasses ?? (demo ? 4 : 1000));
+        weights ??= demo && !randomWeights ? BundledAssets.Weights : null;
+        if (weights is not null) StateDictLoader.Load(model, weights);
+        else if (!randomWeights)
+            throw new CliException($"--weights is required for {name}: this tool never downloads weights. Pass a .safetensors or .pth state dict, or (explain) --random-weights for speed tests.");
+        model.to(device);
+        model.eval();
+        return model;
+    }
+
+    /// <summary>Class names, one per line, from <paramref name="path"/> (the bundled ones for the demo); null when there are none.</summary>
+    public static string[]? Labels(string? path, bool demo)
+    {
+        path ??= demo ? BundledAssets.Labels : null;
+        if (path is null) return null;
+        if (!File.Exists(path)) throw new CliException($"Labels file '{path}' does not exist.");
+        return File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
+    }
+}
