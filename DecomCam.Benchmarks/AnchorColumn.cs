@@ -35,8 +35,7 @@ internal sealed class AnchorColumn : IColumn
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
     {
-        string Param(string name) => benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == name)?.Value?.ToString() ?? "";
-        if (AnchorTimes.Find(Param("Method"), Param("Model")) is not { } anchor) return "-";
+        if (AnchorTimes.Find(benchmarkCase.Param("Method"), benchmarkCase.Param("Model")) is not { } anchor) return "-";
         if (!_ratio) return $"{anchor.Anchor} {anchor.Seconds.ToString("F3", CultureInfo.InvariantCulture)} s";
         var median = summary[benchmarkCase]?.ResultStatistics?.Median;
         return median is null ? "-" : (median.Value / 1e9 / anchor.Seconds).ToString("F2", CultureInfo.InvariantCulture);

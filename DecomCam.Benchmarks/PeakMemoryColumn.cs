@@ -48,8 +48,7 @@ internal sealed class PeakMemoryColumn : IColumn
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
     {
-        string Param(string name) => benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == name)?.Value?.ToString() ?? "";
-        var file = Path.Combine(Folder, Sanitise(Key(Param("Method"), Param("Model"), int.TryParse(Param("Batch"), out var b) ? b : 0, Param("Layer") is { Length: > 0 } l ? l : CamWorkload.DefaultLayer)));
+        var file = Path.Combine(Folder, Sanitise(Key(benchmarkCase.Param("Method"), benchmarkCase.Param("Model"), int.TryParse(benchmarkCase.Param("Batch"), out var b) ? b : 0, benchmarkCase.Param("Layer") is { Length: > 0 } l ? l : CamWorkload.DefaultLayer)));
         return File.Exists(file) ? (long.Parse(File.ReadAllText(file), CultureInfo.InvariantCulture) / 1024.0).ToString("F0", CultureInfo.InvariantCulture) + " MiB" : "-";
     }
 }
