@@ -3,13 +3,13 @@ namespace DecomCamNet.Cli;
 /// <summary>The demo model, its class names and the sample image shipped next to the CLI.</summary>
 internal static class BundledAssets
 {
-    public const string DemoModel = "shapesnet";
+    public const string DemoModel = "scenenet";
 
     private static string Folder => Path.Combine(AppContext.BaseDirectory, "assets");
 
-    public static string Weights => Require("shapesnet.pth");
+    public static string Weights => Require("scenenet.safetensors");
 
-    public static string Labels => Require("shapesnet.labels.txt");
+    public static string Labels => Require("scenenet.labels.txt");
 
     public static string SampleImage => Require("sample.png");
 

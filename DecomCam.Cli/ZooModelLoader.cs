@@ -14,7 +14,7 @@ internal static class ZooModelLoader
     public static nn.Module<Tensor, Tensor> Load(string name, string? weights, bool randomWeights, int? numClasses, Device device)
     {
         bool demo = name == BundledAssets.DemoModel;
-        var model = ModelZoo.Create(name, numClasses ?? (demo ? 4 : 1000));
+        var model = ModelZoo.Create(name, numClasses);
         weights ??= demo && !randomWeights ? BundledAssets.Weights : null;
         if (weights is not null) StateDictLoader.Load(model, weights);
         else if (!randomWeights)

@@ -22,7 +22,8 @@ sys.path.insert(0, HERE)
 
 import cam_reference as cr  # noqa: E402
 import detinit  # noqa: E402
-from models import ShapesNet  # noqa: E402
+from models import SceneNet, ShapesNet  # noqa: E402
+import safetensors_io  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(HERE), "DecomCam.Tests", "Golden", "cam")
 
@@ -30,15 +31,19 @@ OUT = os.path.join(os.path.dirname(HERE), "DecomCam.Tests", "Golden", "cam")
 SPEC_CASES = ["shapesnet", "resnet18"]
 EXTRA_CASES = ["shapesnet_block2", "resnet18_128", "demo"]
 ASSETS = os.path.join(os.path.dirname(HERE), "DecomCam.Cli", "assets")
+DEMO_TARGETS = [5, 4]  # ring in sample.png, cross in demo_second_scene.png (held-out scenes 20005022 and 20005063 of seed 1)
 
 
 def demo_inputs():
-    """The bundled sample.png (a triangle) and one fresh cross image, both read as uint8 PNG pixels."""
+    """The bundled sample.png and a second held-out scene (reference/demo_second_scene.png), as uint8 PNG pixels,
+    ImageNet-normalised like DecomCam's ImageLoader (pixel / 255, then (x - mean) / std)."""
     from PIL import Image
-    import train_demo as td
-    a = np.asarray(Image.open(os.path.join(ASSETS, "sample.png")).convert("RGB"), dtype=np.uint8)
-    b = td.to_uint8(td.make_image(np.random.default_rng(td.SAMPLE_SEED + 1), 3))
-    return td.normalise(np.stack([a, b]) / 255.0)
+    mean = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+    std = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+    paths = [os.path.join(ASSETS, "sample.png"), os.path.join(HERE, "demo_second_scene.png")]
+    imgs = np.stack([np.asarray(Image.open(p).convert("RGB"), dtype=np.uint8) for p in paths])
+    x = (imgs.astype(np.float32) / 255.0 - mean) / std
+    return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
 
 
 def build_case(name: str, dtype=torch.float32):
@@ -56,11 +61,12 @@ def build_case(name: str, dtype=torch.float32):
         targets = [5, 817]
         layer_name = "layer4"
     elif name == "demo":
-        model = ShapesNet(4)
-        model.load_state_dict(torch.load(os.path.join(ASSETS, "shapesnet.pth"), map_location="cpu"))
+        model = SceneNet(8)
+        weights = safetensors_io.load(os.path.join(ASSETS, "scenenet.safetensors"))
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
         x = demo_inputs()
-        targets = [2, 3]
-        layer_name = "block3"
+        targets = DEMO_TARGETS
+        layer_name = "block4"
     else:
         raise ValueError(name)
     model.eval()
@@ -250,8 +256,8 @@ def main():
         d, u = res["decomcam"], res["unioncam"]
         G = res["_common"]["G"]
         manifest["cases"][case] = {
-            "weights": "DecomCam.Cli/assets/shapesnet.pth" if case == "demo" else "detinit.fill_module",
-            "input": "assets/sample.png + train_demo cross image (seed SAMPLE_SEED+1), normalised" if case == "demo"
+            "weights": "DecomCam.Cli/assets/scenenet.safetensors" if case == "demo" else "detinit.fill_module",
+            "input": "assets/sample.png + reference/demo_second_scene.png, normalised" if case == "demo"
             else f"detinit.fill_value('input', {list(x.shape)})",
             "layer": layer_name, "input_shape": list(x.shape), "targets": t.tolist(),
             "feature_shape": list(res["_common"]["A"].shape), "decomcam_P": 500, "decomcam_Q": 10,

@@ -4,7 +4,7 @@ namespace DecomCamNet.Models;
 
 /// <summary>
 /// Creates the built-in architectures by name: torchvision's ResNets and VGGs (with torchvision's state-dict keys, so
-/// torchvision checkpoints load with <see cref="StateDictLoader"/>) and the demo <see cref="ShapesNet"/>.
+/// torchvision checkpoints load with <see cref="StateDictLoader"/>), the tiny <see cref="ShapesNet"/> and the demo <see cref="SceneNet"/>.
 /// </summary>
 public static class ModelZoo
 {
@@ -12,7 +12,7 @@ public static class ModelZoo
     [
         "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
         "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
-        "shapesnet",
+        "shapesnet", "scenenet",
     ];
 
     /// <summary>The names <see cref="Create"/> accepts (lower case; matching ignores case).</summary>
@@ -23,7 +23,7 @@ public static class ModelZoo
     /// </summary>
     /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
     /// <param name="numClasses">Classifier outputs; null means 1000 for the ImageNet architectures and
-    /// <see cref="ShapesNet.DefaultNumClasses"/> for <c>shapesnet</c>.</param>
+    /// <see cref="ShapesNet.DefaultNumClasses"/> for <c>shapesnet</c>, <see cref="SceneNet.DefaultNumClasses"/> for <c>scenenet</c>.</param>
     /// <param name="device">Where to allocate the parameters; null means TorchSharp's default device (the CPU unless
     /// changed). <c>torch.META</c> builds the structure without allocating weights.</param>
     /// <returns>The model; the caller owns it and should dispose it.</returns>
@@ -34,7 +34,12 @@ public static class ModelZoo
         var key = Normalize(name);
         if (numClasses is < 1)
             throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "Must be positive.");
-        long classes = numClasses ?? (key == "shapesnet" ? ShapesNet.DefaultNumClasses : 1000);
+        long classes = numClasses ?? key switch
+        {
+            "shapesnet" => ShapesNet.DefaultNumClasses,
+            "scenenet" => SceneNet.DefaultNumClasses,
+            _ => 1000,
+        };
         torch.nn.Module<torch.Tensor, torch.Tensor> model = key switch
         {
             "resnet18" => ResNet.ResNet18(classes, device),
@@ -43,6 +48,7 @@ public static class ModelZoo
             "resnet101" => ResNet.ResNet101(classes, device),
             "resnet152" => ResNet.ResNet152(classes, device),
             "shapesnet" => new ShapesNet(classes, device),
+            "scenenet" => new SceneNet(classes, device),
             _ => new VGG(VggDepth(key), key.EndsWith("_bn", StringComparison.Ordinal), classes, device: device),
         };
         model.eval();
@@ -52,7 +58,7 @@ public static class ModelZoo
     /// <summary>
     /// The usual CAM target layer of an architecture, as a dotted module name: <c>layer4</c> for the ResNets,
     /// <c>features.N</c> (N = index of the last ReLU in <c>features</c>, 29 for VGG-16) for the VGGs, <c>block3</c>
-    /// for ShapesNet.
+    /// for ShapesNet, <c>block4</c> for SceneNet.
     /// </summary>
     /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
     /// <exception cref="ArgumentException">The name is unknown (the message lists the valid names).</exception>
@@ -63,6 +69,8 @@ public static class ModelZoo
             return "layer4";
         if (key == "shapesnet")
             return "block3";
+        if (key == "scenenet")
+            return "block4";
         var index = VGG.LastReluIndex(VggDepth(key), key.EndsWith("_bn", StringComparison.Ordinal));
         return "features." + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }

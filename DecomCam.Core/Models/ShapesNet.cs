@@ -42,8 +42,8 @@ public sealed class ShapesNet : nn.Module<Tensor, Tensor>
     /// <summary>Outputs of <c>fc</c>.</summary>
     public long NumClasses { get; }
 
-    private static HookSafeSequential ConvBlock(long inChannels, long outChannels, Device? device) =>
-        new(nn.Conv2d(inChannels, outChannels, 3, padding: 1, device: device),
+    internal static HookSafeSequential ConvBlock(long inChannels, long outChannels, Device? device, long stride = 1) =>
+        new(nn.Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, device: device),
             nn.BatchNorm2d(outChannels, device: device),
             nn.ReLU());
 

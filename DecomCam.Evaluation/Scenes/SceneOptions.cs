@@ -43,6 +43,11 @@ public sealed record SceneOptions(
     /// <summary>The default options (128x128, 1-3 objects).</summary>
     public static SceneOptions Default { get; } = new();
 
+    /// <summary>One object, no clutter, no texture, little noise, high contrast: the easy share of the demo model's
+    /// training scenes, which gets it off the chance-level plateau.</summary>
+    public static SceneOptions Easy { get; } = new(MaxObjects: 1, ClutterDensity: 0, NoiseSigma: 0.02, TextureAmplitude: 0,
+        OverlapProbability: 0, MinContrast: 0.3);
+
     /// <summary>
     /// A harder preset: low contrast (0.06-0.3), strong texture (0.25) and noise (0.06), twice the clutter, 1-4 objects
     /// that nearly always touch and may lose up to 60% of their pixels.

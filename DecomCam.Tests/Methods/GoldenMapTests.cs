@@ -9,7 +9,7 @@ namespace DecomCamNet.Tests.Methods;
 /// Every method against the independent Python reference (reference/cam_reference.py, Debian python3-torch). Cases:
 /// seeded ShapesNet (48x48) at block3 and at block2 (where gradients vary over the map, so UnionCAM's AMD denoising
 /// zeroes entries), seeded torchvision ResNet-18 at layer4 (96x96; 128x128 for DecomCAM, where no component is empty),
-/// and the trained demo model on the bundled sample and a cross image. "Seeded" means the deterministic hash fill shared
+/// and the trained demo SceneNet at block4 on the bundled sample and a second scene. "Seeded" means the deterministic hash fill shared
 /// with Python. Tolerances: 1e-4 for the gradient family, 1e-3 otherwise.
 /// </summary>
 public class GoldenMapTests
@@ -110,12 +110,13 @@ public class GoldenMapTests
     {
         var (architecture, layer) = golden switch
         {
-            "shapesnet" or "demo" => ("shapesnet", "block3"),
+            "shapesnet" => ("shapesnet", "block3"),
+            "demo" => ("scenenet", "block4"),
             "shapesnet_block2" => ("shapesnet", "block2"),
             _ => ("resnet18", "layer4"),
         };
         var net = ModelZoo.Create(architecture);
-        if (golden == "demo") StateDictLoader.Load(net, Path.Combine(AppContext.BaseDirectory, "assets", "shapesnet.pth"));
+        if (golden == "demo") StateDictLoader.Load(net, Path.Combine(AppContext.BaseDirectory, "assets", "scenenet.safetensors"));
         else DeterministicInit.FillModule(net);
         net.eval();
         var input = Golden(golden, "input");
