@@ -1,0 +1,196 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using DecomCamNet.Clip;
+using DecomCamNet.Models;
+
+namespace DecomCamNet.Cli;
+
+/// <summary>
+/// <c>decomcam explain</c>: its options (on the root command as well, so that a bare <c>decomcam</c> explains), the checks
+/// that combine them, and the action that binds them to <see cref="CliOptions"/> and runs <see cref="ExplainCommand"/>.
+/// </summary>
+internal sealed class ExplainCommandLine
+{
+    public const string Description = "Explain an image (or a .npy batch) with a CAM method and write maps and overlays " +
+        "(default: the bundled sample image with the bundled ShapesNet demo model).";
+
+    private static readonly CliOptions Defaults = new();
+
+    private readonly Option<bool> _verbose;
+
+    // Input and model
+    private readonly Option<string?> _input = new("--input", "-i") { HelpName = "PATH",
+        Description = "PNG/JPEG image, or a float32 .npy tensor [N,C,H,W] used exactly as given (default: the bundled sample)" };
+    private readonly Option<string?> _model = CheckedOptions.Named("--model",
+        "shapesnet (bundled, default), resnet18|34|50|101|152, vgg11|13|16|19[_bn], clip-rn50|clip-rn101|clip-rn50x4|clip-vit-b32|" +
+        "clip-vit-b16 (OpenAI-layout state dict), clip (any OpenAI-layout CLIP checkpoint, architecture inferred from --weights)",
+        ModelZoo.Names.Append(ClipSetup.AnyClip).Concat(ClipZoo.Names));
+    private readonly Option<string?> _weights = new("--weights") { HelpName = "PATH",
+        Description = ".safetensors or PyTorch .pth state dict (zoo models need one; nothing is downloaded)" };
+    private readonly Option<bool> _randomWeights = new("--random-weights") {
+        Description = "use the model's random initialisation instead of --weights (for speed tests only)" };
+    private readonly Option<int?> _numClasses = CheckedOptions.OptionalInt("--num-classes", "classifier outputs (default 1000; shapesnet 4)", 1);
+    private readonly Option<string?> _labels = new("--labels") { HelpName = "PATH",
+        Description = "class names, one per line (default: bundled names for shapesnet)" };
+    private readonly Option<int?> _resize = CheckedOptions.OptionalInt("--resize",
+        "resize the shorter image side to N (default 256 for zoo models, none for shapesnet; CLIP models: the model's resolution, bicubic)", 1);
+    private readonly Option<int?> _crop = CheckedOptions.OptionalInt("--crop",
+        "centre crop N x N (default 224 for zoo models, none for shapesnet; CLIP models: the model's resolution)", 1);
+    private readonly Option<bool> _noResize = new("--no-resize") { Description = "use the image at its own size (overrides the defaults)" };
+    private readonly Option<string> _device = new("--device") { HelpName = "D", DefaultValueFactory = _ => Defaults.Device,
+        Description = "cpu, cuda, cuda:1, ..." };
+    private readonly Option<int?> _threads = CheckedOptions.OptionalInt("--threads", "CPU threads for torch (default: torch's choice)", 1);
+    private readonly Option<bool> _plainHeap = new("--plain-heap") { Description = "leave glibc's heap settings alone " +
+        "(by default freed memory is kept for the next forward: NativeHeap.KeepFreedMemory)" };
+    private readonly Option<bool> _spinThreads = new("--spin-threads") { Description = "let torch's OpenMP threads spin while waiting " +
+        "(default: passive waits, OpenMpThreads): 5-10% faster on an idle machine, about 2x slower when other processes compete" };
+    private readonly Option<bool> _hugePages = new("--huge-pages") { Description = "let libtorch use transparent huge pages " +
+        "(NativeHeap.UseHugePages): faster batches over 32 MiB on some idle machines, much slower under CPU contention" };
+
+    // Method
+    private readonly Option<string> _method = new("--method") { HelpName = "NAME", DefaultValueFactory = _ => Defaults.Method,
+        Description = string.Join(", ", CamMethods.Names), CustomParser = ParseMethod };
+    private readonly Option<string?> _layer = new("--layer") { HelpName = "NAME", Description = "dotted target layer name (default: " +
+        "layer4 for ResNets, the last ReLU of VGG features, block3 for shapesnet); several comma-separated layers are averaged" };
+    private readonly Option<int[]> _targets = CheckedOptions.IntList("--target", "class to explain: one for all images, or one per " +
+        "image (default: each image's top class); with prompts, the prompt's index (default: each image's zero-shot choice)", 0, "-t");
+
+    // CLIP
+    private readonly Option<string[]> _prompts = new("--prompt") { HelpName = "TEXT",
+        Description = "a text prompt to explain (repeatable); prints each prompt's similarity and the zero-shot choice" };
+    private readonly Option<string?> _promptsFile = new("--prompts-file") { HelpName = "PATH", Description = "prompts, one per line" };
+    private readonly Option<bool> _allPrompts = new("--all-prompts") { Description = "one map per prompt per image (outputs named after the prompts)" };
+    private readonly Option<ClipScore?> _clipScore = CheckedOptions.Choice("--clip-score",
+        "cosine, logit (logit_scale x cosine) or official (the official DecomCAM code's un-normalised dot product)", Defaults.ClipScore,
+        ("cosine", ClipScore.Cosine), ("logit", ClipScore.Logit), ("official", ClipScore.OfficialDot));
+    private readonly Option<ActivationReshape?> _reshape = new("--reshape") { HelpName = "vit|vit-seq-first|swin|none", CustomParser = ParseReshape,
+        Description = "how a layer's output becomes a feature map (default: vit-seq-first for clip-vit-*, none otherwise)" };
+
+    // Masked forwards and method settings
+    private readonly Option<int?> _batchSize = CheckedOptions.OptionalInt("--batch-size", "masked inputs per forward (default on a CPU: " +
+        "as many as keep the largest activation under 31 MiB, e.g. 10 for a 224-px ResNet; on a GPU 32, decomcam Q+1)", 1);
+    private readonly Option<MaskedInputLayout?> _layout = CheckedOptions.Choice("--layout",
+        "masked-forward memory layout (auto: channels-last on CPUs that report cache sizes)", Defaults.Layout,
+        ("auto", MaskedInputLayout.Auto), ("contiguous", MaskedInputLayout.Contiguous), ("channels-last", MaskedInputLayout.ChannelsLast));
+    private readonly Option<int> _decomP = CheckedOptions.Int("--decom-p", "DecomCAM: top-P channels by Grad-CAM weight", 1, Defaults.DecomP);
+    private readonly Option<int> _decomQ = CheckedOptions.Int("--decom-q", "DecomCAM: number of OSSMs Q", 1, Defaults.DecomQ);
+    private readonly Option<DecomIntegration?> _decomMode = CheckedOptions.Choice("--decom-mode", "DecomCAM integration", Defaults.DecomMode,
+        ("paper", DecomIntegration.Paper), ("official", DecomIntegration.Official));
+    private readonly Option<double> _unionTheta = CheckedOptions.Number("--unioncam-theta", "UnionCAM: AMD gradient percentile", 0, 99.999, Defaults.UnionTheta);
+
+    // Output
+    private readonly Option<string?> _overlay = new("--overlay", "-o") { HelpName = "PATH", Description =
+        "overlay PNG (jet over the image; default decomcam-overlay.png; for N>1 images, _<i> is added)" };
+    private readonly Option<string?> _heatmap = new("--heatmap") { HelpName = "PATH", Description = "heat-map PNG of the map alone" };
+    private readonly Option<double> _alpha = CheckedOptions.Number("--alpha", "overlay opacity", 0, 1, Defaults.Alpha);
+    private readonly Option<string?> _saveMap = new("--save-map") { HelpName = "PATH", Description = "final maps as float32 .npy [N,H,W]" };
+    private readonly Option<string?> _saveComponents = new("--save-components") { HelpName = "PATH",
+        Description = "DecomCAM: OSSMs of the first image as float32 .npy [Q,H,W]; an OSSM grid PNG is written beside the overlay" };
+    private readonly Option<string?> _saveMetrics = new("--save-metrics") { HelpName = "PATH", Description = "faithfulness of the maps " +
+        "(Average Drop, Increase in Confidence, insertion/deletion AUC; with --mask the pointing games) as JSON {\"rows\": [...]}, also printed" };
+    private readonly Option<string?> _mask = new("--mask") { HelpName = "PATH",
+        Description = "ground-truth object mask image (non-zero = object) for --save-metrics" };
+    private readonly Option<int?> _repeat = CheckedOptions.OptionalInt("--repeat",
+        "after one warm-up, explain N more times and print median_seconds=<value>", 1);
+
+    /// <summary>Explain's options, reading the global <c>--verbose</c> from <paramref name="verbose"/>.</summary>
+    public ExplainCommandLine(Option<bool> verbose)
+    {
+        _verbose = verbose;
+        _method.CompletionSources.Add(CamMethods.Names.ToArray());
+        _device.CompletionSources.Add("cpu", "cuda");
+        _reshape.CompletionSources.Add("vit", "vit-seq-first", "swin", "none");
+    }
+
+    /// <summary>The <c>explain</c> command; <paramref name="verbose"/> is the root's global <c>--verbose</c>.</summary>
+    public static Command Create(Option<bool> verbose) => new ExplainCommandLine(verbose).AddTo(new Command("explain", Description));
+
+    /// <summary>Gives <paramref name="command"/> these options, their checks and the action that explains.</summary>
+    public Command AddTo(Command command)
+    {
+        Option[] options =
+        [
+            _input, _model, _weights, _randomWeights, _numClasses, _labels, _resize, _crop, _noResize, _device, _threads,
+            _plainHeap, _spinThreads, _hugePages,
+            _method, _layer, _targets,
+            _prompts, _promptsFile, _allPrompts, _clipScore, _reshape,
+            _batchSize, _layout, _decomP, _decomQ, _decomMode, _unionTheta,
+            _overlay, _heatmap, _alpha, _saveMap, _saveComponents, _saveMetrics, _mask, _repeat,
+        ];
+        foreach (var option in options) command.Options.Add(option);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(_mask) is not null && r.GetValue(_saveMetrics) is null) r.AddError("--mask goes with --save-metrics.");
+            if (r.GetValue(_weights) is not null && r.GetValue(_randomWeights)) r.AddError("Give either --weights or --random-weights, not both.");
+        });
+        command.SetAction(p => Run(Bind(p), p.InvocationConfiguration));
+        return command;
+    }
+
+    private static int Run(CliOptions options, InvocationConfiguration console)
+    {
+        if (!options.PlainHeap) NativeHeap.KeepFreedMemory();
+        if (!options.SpinThreads) OpenMpThreads.UsePassiveWaits();
+        if (options.HugePages) NativeHeap.UseHugePages(); // before any tensor exists (libtorch reads it once)
+        return new ExplainCommand(options, console.Output, console.Error).Run();
+    }
+
+    private CliOptions Bind(ParseResult p) => new()
+    {
+        Input = p.GetValue(_input),
+        Model = p.GetValue(_model),
+        Weights = p.GetValue(_weights),
+        RandomWeights = p.GetValue(_randomWeights),
+        NumClasses = p.GetValue(_numClasses),
+        Labels = p.GetValue(_labels),
+        Resize = p.GetValue(_resize),
+        Crop = p.GetValue(_crop),
+        NoResize = p.GetValue(_noResize),
+        Device = p.GetRequiredValue(_device),
+        Threads = p.GetValue(_threads),
+        PlainHeap = p.GetValue(_plainHeap),
+        SpinThreads = p.GetValue(_spinThreads),
+        HugePages = p.GetValue(_hugePages),
+        Method = p.GetRequiredValue(_method),
+        Layer = p.GetValue(_layer),
+        Targets = p.GetResult(_targets) is null ? null : p.GetValue(_targets),
+        Prompts = p.GetValue(_prompts) ?? [],
+        PromptsFile = p.GetValue(_promptsFile),
+        AllPrompts = p.GetValue(_allPrompts),
+        ClipScore = p.GetValue(_clipScore) ?? Defaults.ClipScore,
+        Reshape = p.GetValue(_reshape),
+        BatchSize = p.GetValue(_batchSize),
+        Layout = p.GetValue(_layout) ?? Defaults.Layout,
+        DecomP = p.GetValue(_decomP),
+        DecomQ = p.GetValue(_decomQ),
+        DecomMode = p.GetValue(_decomMode) ?? Defaults.DecomMode,
+        UnionTheta = p.GetValue(_unionTheta),
+        Overlay = p.GetValue(_overlay),
+        Heatmap = p.GetValue(_heatmap),
+        Alpha = (float)p.GetValue(_alpha),
+        SaveMap = p.GetValue(_saveMap),
+        SaveComponents = p.GetValue(_saveComponents),
+        SaveMetrics = p.GetValue(_saveMetrics),
+        Mask = p.GetValue(_mask),
+        Repeat = p.GetValue(_repeat) ?? Defaults.Repeat,
+        Verbose = p.GetValue(_verbose),
+    };
+
+    private static string ParseMethod(ArgumentResult r)
+    {
+        string method = r.Tokens[0].Value.ToLowerInvariant();
+        if (!CamMethods.Names.Contains(method) && method != "gradcampp")
+            r.AddError($"Unknown method '{method}'. Valid methods: {string.Join(", ", CamMethods.Names)}.");
+        return method;
+    }
+
+    private static ActivationReshape? ParseReshape(ArgumentResult r)
+    {
+        try { return ActivationReshape.Parse(r.Tokens[0].Value); }
+        catch (ArgumentException e)
+        {
+            r.AddError($"Option --reshape: {e.Message}");
+            return null;
+        }
+    }
+}
