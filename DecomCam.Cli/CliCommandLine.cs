@@ -18,6 +18,7 @@ internal sealed class CliCommandLine
         new ExplainCommandLine(Verbose).AddTo(Root);
         Root.Subcommands.Add(ExplainCommandLine.Create(Verbose));
         Root.Subcommands.Add(EvaluateCommandLine.Create());
+        Root.Subcommands.Add(TrainDemoCommandLine.Create());
         Root.Validators.Add(RejectOptionsAsValues);
         foreach (var command in Root.Subcommands)
         {
@@ -28,7 +29,7 @@ internal sealed class CliCommandLine
 
     private const string RootDescription = "Class activation maps for TorchSharp models (DecomCam.NET). With no command it runs " +
         "explain, whose options it takes: with no --model and no --input it explains the bundled sample image with the bundled " +
-        "ShapesNet demo model. Each command has its own --help; @FILE reads arguments from a response file.";
+        "SceneNet demo model. Each command has its own --help; @FILE reads arguments from a response file.";
 
     public RootCommand Root { get; }
 

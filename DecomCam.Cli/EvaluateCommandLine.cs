@@ -12,7 +12,7 @@ internal sealed class EvaluateCommandLine
 {
     public const string Description = "Faithfulness of CAM methods (Average Drop / Increase in Confidence, insertion and deletion " +
         "AUC, pointing and energy pointing games, ROAD; per confidence bin) on generated scenes with true object masks, or on " +
-        "--images, each image explained for its predicted class; the model is the bundled ShapesNet demo unless --model.";
+        "--images, each image explained for its predicted class; the model is the bundled SceneNet demo unless --model.";
 
     private static readonly EvaluateOptions Defaults = new();
 
@@ -24,7 +24,7 @@ internal sealed class EvaluateCommandLine
         Description = "PNG/JPEG images to use instead of generated scenes (sorted by name; at most --count)" };
     private readonly Option<string?> _masks = new("--masks") { HelpName = "DIR",
         Description = "with --images: a mask PNG of the same name per image (non-zero = object) for the pointing games" };
-    private readonly Option<string?> _model = CheckedOptions.Named("--model", "a zoo model, as for explain (default: the bundled shapesnet)", ModelZoo.Names);
+    private readonly Option<string?> _model = CheckedOptions.Named("--model", "a zoo model, as for explain (default: the bundled scenenet)", ModelZoo.Names);
     private readonly Option<string?> _weights = new("--weights") { HelpName = "PATH", Description = "its state dict, as for explain" };
     private readonly Option<string?> _layer = new("--layer") { HelpName = "NAME", Description = "target layer, as for explain" };
     private readonly Option<int> _steps = CheckedOptions.Int("--steps", "insertion/deletion steps", 2, Defaults.Steps);

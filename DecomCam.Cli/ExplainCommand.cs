@@ -54,7 +54,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         return 0;
     }
 
-    private static Device ParseDevice(string text)
+    internal static Device ParseDevice(string text)
     {
         Device device;
         try { device = new Device(text); }

@@ -12,7 +12,7 @@ namespace DecomCamNet.Cli;
 internal sealed class ExplainCommandLine
 {
     public const string Description = "Explain an image (or a .npy batch) with a CAM method and write maps and overlays " +
-        "(default: the bundled sample image with the bundled ShapesNet demo model).";
+        "(default: the bundled sample image with the bundled SceneNet demo model).";
 
     private static readonly CliOptions Defaults = new();
 
@@ -22,20 +22,20 @@ internal sealed class ExplainCommandLine
     private readonly Option<string?> _input = new("--input", "-i") { HelpName = "PATH",
         Description = "PNG/JPEG image, or a float32 .npy tensor [N,C,H,W] used exactly as given (default: the bundled sample)" };
     private readonly Option<string?> _model = CheckedOptions.Named("--model",
-        "shapesnet (bundled, default), resnet18|34|50|101|152, vgg11|13|16|19[_bn], clip-rn50|clip-rn101|clip-rn50x4|clip-vit-b32|" +
+        "scenenet (bundled, default), shapesnet (tiny, untrained), resnet18|34|50|101|152, vgg11|13|16|19[_bn], clip-rn50|clip-rn101|clip-rn50x4|clip-vit-b32|" +
         "clip-vit-b16 (OpenAI-layout state dict), clip (any OpenAI-layout CLIP checkpoint, architecture inferred from --weights)",
         ModelZoo.Names.Append(ClipSetup.AnyClip).Concat(ClipZoo.Names));
     private readonly Option<string?> _weights = new("--weights") { HelpName = "PATH",
         Description = ".safetensors or PyTorch .pth state dict (zoo models need one; nothing is downloaded)" };
     private readonly Option<bool> _randomWeights = new("--random-weights") {
         Description = "use the model's random initialisation instead of --weights (for speed tests only)" };
-    private readonly Option<int?> _numClasses = CheckedOptions.OptionalInt("--num-classes", "classifier outputs (default 1000; shapesnet 4)", 1);
+    private readonly Option<int?> _numClasses = CheckedOptions.OptionalInt("--num-classes", "classifier outputs (default 1000; scenenet 8, shapesnet 4)", 1);
     private readonly Option<string?> _labels = new("--labels") { HelpName = "PATH",
-        Description = "class names, one per line (default: bundled names for shapesnet)" };
+        Description = "class names, one per line (default: bundled names for scenenet)" };
     private readonly Option<int?> _resize = CheckedOptions.OptionalInt("--resize",
-        "resize the shorter image side to N (default 256 for zoo models, none for shapesnet; CLIP models: the model's resolution, bicubic)", 1);
+        "resize the shorter image side to N (default 256 for zoo models, none for scenenet; CLIP models: the model's resolution, bicubic)", 1);
     private readonly Option<int?> _crop = CheckedOptions.OptionalInt("--crop",
-        "centre crop N x N (default 224 for zoo models, none for shapesnet; CLIP models: the model's resolution)", 1);
+        "centre crop N x N (default 224 for zoo models, none for scenenet; CLIP models: the model's resolution)", 1);
     private readonly Option<bool> _noResize = new("--no-resize") { Description = "use the image at its own size (overrides the defaults)" };
     private readonly Option<string> _device = new("--device") { HelpName = "D", DefaultValueFactory = _ => Defaults.Device,
         Description = "cpu, cuda, cuda:1, ..." };
@@ -51,7 +51,7 @@ internal sealed class ExplainCommandLine
     private readonly Option<string> _method = new("--method") { HelpName = "NAME", DefaultValueFactory = _ => Defaults.Method,
         Description = string.Join(", ", CamMethods.Names), CustomParser = ParseMethod };
     private readonly Option<string?> _layer = new("--layer") { HelpName = "NAME", Description = "dotted target layer name (default: " +
-        "layer4 for ResNets, the last ReLU of VGG features, block3 for shapesnet); several comma-separated layers are averaged" };
+        "layer4 for ResNets, the last ReLU of VGG features, block4 for scenenet, block3 for shapesnet); several comma-separated layers are averaged" };
     private readonly Option<int[]> _targets = CheckedOptions.IntList("--target", "class to explain: one for all images, or one per " +
         "image (default: each image's top class); with prompts, the prompt's index (default: each image's zero-shot choice)", 0, "-t");
 

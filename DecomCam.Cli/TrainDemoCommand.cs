@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Globalization;
 using System.Text.Json;
 using DecomCamNet.Evaluation;
@@ -19,6 +20,7 @@ internal sealed class TrainDemoCommand(TrainDemoOptions options, TextWriter stdo
             throw new CliException($"--out must name a .safetensors file; got '{options.Out}'.");
         string? folder = Path.GetDirectoryName(Path.GetFullPath(options.Out));
         if (folder is not null && !Directory.Exists(folder)) throw new CliException($"The folder of --out ('{folder}') does not exist.");
+        var device = ExplainCommand.ParseDevice(options.Device);
         set_num_threads(options.Threads ?? Math.Max(1, Environment.ProcessorCount));
         var settings = new DemoTrainingOptions(options.Seed, options.Steps, options.BatchSize, options.LearningRate, HeldOut: options.HeldOut);
         try
@@ -32,18 +34,18 @@ internal sealed class TrainDemoCommand(TrainDemoOptions options, TextWriter stdo
 
         var progress = new ProgressBar(stderr, enabled: true);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (model, report) = DemoTrainer.Train(settings, CPU, new SynchronousProgress<DemoTrainingProgress>(p => progress.Report(
+        var (model, report) = DemoTrainer.Train(settings, device, new SynchronousProgress<DemoTrainingProgress>(p => progress.Report(
             new CamProgress(string.Create(CultureInfo.InvariantCulture, $"training {p.Loss:F3}"), p.Step, p.Steps))));
         progress.Finish();
         using (model)
         {
-            model.save_safetensors(options.Out);
+            model.to(CPU).save_safetensors(options.Out);
         }
         string stem = options.Out[..^".safetensors".Length];
         File.WriteAllLines(stem + ".labels.txt", SceneShapes.Classes);
         File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new
         {
-            command = $"decomcam train-demo --seed {options.Seed} --steps {options.Steps} --batch-size {options.BatchSize} --lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}",
+            command = string.Create(CultureInfo.InvariantCulture, $"decomcam train-demo --seed {options.Seed} --steps {options.Steps} --batch-size {options.BatchSize} --lr {options.LearningRate} --device {options.Device}"),
             threads = get_num_threads(),
             seconds = Math.Round(clock.Elapsed.TotalSeconds),
             held_out = report,

@@ -8,6 +8,7 @@ internal sealed record TrainDemoOptions
     public int BatchSize { get; init; } = new Evaluation.DemoTrainingOptions().BatchSize;
     public double LearningRate { get; init; } = new Evaluation.DemoTrainingOptions().MaxLearningRate;
     public int HeldOut { get; init; } = new Evaluation.DemoTrainingOptions().HeldOut;
+    public string Device { get; init; } = "cpu";
     public int? Threads { get; init; }
     public string Out { get; init; } = "scenenet.safetensors";
 }

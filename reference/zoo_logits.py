@@ -1,6 +1,7 @@
 """Generate the model-zoo parity goldens in DecomCam.Tests/Golden/zoo/.
 
-Run with Debian's interpreter (torch 1.13, torchvision 0.14):  /usr/bin/python3 reference/zoo_logits.py
+Run with Debian's interpreter (torch 1.13, torchvision 0.14):  /usr/bin/python3 reference/zoo_logits.py [NAME ...]
+(no names: every model)
 
 For each model: fill with detinit.fill_module, run an eval-mode forward on detinit.fill_value("input", (2,3,64,64)),
 and write <name>_logits.npy (float32) and <name>_keys.txt (one "key<TAB>comma-separated shape<TAB>dtype" line per
@@ -19,7 +20,7 @@ sys.path.insert(0, HERE)
 
 import detinit  # noqa: E402
 import safetensors_io  # noqa: E402
-from models import ShapesNet  # noqa: E402
+from models import SceneNet, ShapesNet  # noqa: E402
 
 OUT = os.path.join(HERE, "..", "DecomCam.Tests", "Golden", "zoo")
 
@@ -33,6 +34,8 @@ INPUT_SHAPE = (2, 3, 64, 64)
 def build(name: str) -> torch.nn.Module:
     if name == "shapesnet":
         return ShapesNet(num_classes=4)
+    if name == "scenenet":
+        return SceneNet(num_classes=8)
     return getattr(torchvision.models, name)(weights=None, num_classes=1000)
 
 
@@ -49,7 +52,7 @@ def main() -> None:
     x_np = detinit.fill_value("input", INPUT_SHAPE)
     np.save(os.path.join(OUT, "input.npy"), x_np.astype(np.float32))
     x = torch.from_numpy(x_np)
-    for name in TORCHVISION + ["shapesnet"]:
+    for name in sys.argv[1:] or TORCHVISION + ["shapesnet", "scenenet"]:
         model = build(name)
         detinit.fill_module(model)
         model.eval()

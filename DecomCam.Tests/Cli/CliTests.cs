@@ -13,12 +13,12 @@ public sealed class CliTests : CliRun
         var (code, output, err) = Run("explain", "--overlay", P("o.png"), "--save-map", P("m.npy"));
         Assert.True(code == 0, err);
         Assert.Contains("for class", output);
-        Assert.Contains("triangle", output);
+        Assert.Contains("(ring)", output);
         using var map = NpyFile.Read(P("m.npy"));
-        Assert.Equal(new long[] { 1, 96, 96 }, map.shape);
+        Assert.Equal(new long[] { 1, 128, 128 }, map.shape);
         Assert.True(map.max().item<float>() > 0.9f && map.max().item<float>() <= 1f && map.min().item<float>() >= 0f);
         using var png = SixLabors.ImageSharp.Image.Load(P("o.png"));
-        Assert.Equal((96, 96), (png.Width, png.Height));
+        Assert.Equal((128, 128), (png.Width, png.Height));
     }
 
     [Theory]
@@ -27,7 +27,7 @@ public sealed class CliTests : CliRun
     {
         var (code, output, err) = Run("explain", "--method", method, "--overlay", P("o.png"), "--heatmap", P("h.png"), "--target", "2", "--batch-size", "16");
         Assert.True(code == 0, err);
-        Assert.Contains($"{method} on block3 for class 2", output);
+        Assert.Contains($"{method} on block4 for class 2", output);
         Assert.True(File.Exists(P("o.png")) && File.Exists(P("h.png")));
     }
 
@@ -41,9 +41,9 @@ public sealed class CliTests : CliRun
         Assert.True(code == 0, err);
         Assert.True(File.Exists(P("o_0.png")) && File.Exists(P("o_1.png")));
 
-        var model = DecomCamNet.Models.ModelZoo.Create("shapesnet");
-        DecomCamNet.Models.StateDictLoader.Load(model, Path.Combine(AppContext.BaseDirectory, "assets", "shapesnet.pth"));
-        using var cam = new GradCamPlusPlus(model, "block3");
+        var model = DecomCamNet.Models.ModelZoo.Create("scenenet");
+        DecomCamNet.Models.StateDictLoader.Load(model, Path.Combine(AppContext.BaseDirectory, "assets", "scenenet.safetensors"));
+        using var cam = new GradCamPlusPlus(model, "block4");
         using var expected = cam.Explain(x, new[] { 1, 3 });
         // Another process, the same computation; in this one another test thread may have oneDNN off: a few 1e-6.
         Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-5f);
@@ -55,7 +55,7 @@ public sealed class CliTests : CliRun
         var (code, _, err) = Run("explain", "--method", "decomcam", "--decom-q", "4", "--decom-mode", "official", "--overlay", P("o.png"), "--save-components", P("c.npy"));
         Assert.True(code == 0, err);
         using var components = NpyFile.Read(P("c.npy"));
-        Assert.Equal(new long[] { 4, 96, 96 }, components.shape);
+        Assert.Equal(new long[] { 4, 128, 128 }, components.shape);
         Assert.True(File.Exists(P("o_ossm.png")));
     }
 
@@ -103,7 +103,7 @@ public sealed class CliTests : CliRun
     [InlineData(2, "--weights is required for resnet18", "explain", "--model", "resnet18")]
     [InlineData(2, "needs an integer", "explain", "--target", "x")]
     [InlineData(2, "CUDA is not available", "explain", "--device", "cuda")]
-    [InlineData(1, "out of range", "explain", "--target", "7")]
+    [InlineData(1, "out of range", "explain", "--target", "8")]
     [InlineData(1, "Layer 'layer4' is not in the model", "explain", "--layer", "layer4")]
     [InlineData(1, "does-not-exist.png", "explain", "--input", "does-not-exist.png")]
     [InlineData(1, "Unknown model", "explain", "--model", "resnet7", "--random-weights")]
@@ -128,6 +128,6 @@ public sealed class CliTests : CliRun
         Assert.Equal(1, bad.ExitCode);
         // libtorch itself may print a start-up warning ("[W... NNPACK ...]") on some CPUs; ours is the one error line.
         var ours = bad.Output.Split('\n').Where(l => !l.StartsWith("[W", StringComparison.Ordinal) && l.Trim().Length > 0).ToList();
-        Assert.Equal("error: Target class 99 is out of range: the model has 4 outputs (valid 0..3). (Parameter 'target')", Assert.Single(ours));
+        Assert.Equal("error: Target class 99 is out of range: the model has 8 outputs (valid 0..7). (Parameter 'target')", Assert.Single(ours));
     }
 }

@@ -33,7 +33,7 @@ public sealed class CommandLineTests : CliRun
         File.WriteAllLines(P("args.rsp"), new[] { "# explain the sample's square", "explain", "--method gradcam++", "--target 1", $"--overlay {P("o.png")}" });
         var (code, output, err) = Run("@" + P("args.rsp"));
         Assert.True(code == 0, err);
-        Assert.Contains("image 0: gradcam++ on block3 for class 1 (square)", output);
+        Assert.Contains("image 0: gradcam++ on block4 for class 1 (square)", output);
         Assert.True(File.Exists(P("o.png")));
     }
 
@@ -42,7 +42,7 @@ public sealed class CommandLineTests : CliRun
     {
         var (code1, output, err1) = Run("explain", "--method=layercam", "--target=1", $"--save-map={P("a.npy")}", $"--overlay={P("a.png")}");
         Assert.True(code1 == 0, err1);
-        Assert.Contains("layercam on block3 for class 1", output);
+        Assert.Contains("layercam on block4 for class 1", output);
         // -v (log) and -t (target) bundled; no command: the root explains.
         var (code2, _, err2) = Run("--method", "layercam", "-vt", "1", "--save-map", P("b.npy"), "-o", P("b.png"));
         Assert.True(code2 == 0, err2);
@@ -53,7 +53,7 @@ public sealed class CommandLineTests : CliRun
     [Theory]
     [InlineData("Unknown option '--bogus' for explain; see explain --help.", "explain", "--bogus")]
     [InlineData("Unknown option '--bogus'; see --help.", "--bogus")]
-    [InlineData("Unknown command 'frobnicate'. The commands are 'explain' and 'evaluate'; see --help.", "frobnicate")]
+    [InlineData("Unknown command 'frobnicate'. The commands are 'explain', 'evaluate' and 'train-demo'; see --help.", "frobnicate")]
     [InlineData("Unexpected argument 'x.png' for explain; see explain --help.", "explain", "x.png")]
     [InlineData("Option --overlay needs a value.", "explain", "--overlay", "--heatmap", "h.png")]
     [InlineData("Option --images needs a value.", "evaluate", "--count", "3", "--images")]

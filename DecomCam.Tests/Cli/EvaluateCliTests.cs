@@ -55,7 +55,7 @@ public sealed class EvaluateCliTests : CliRun
     [Fact]
     public void SaveMetricsWritesOneRowPerMapWithTheGamesForAMask()
     {
-        using (var everything = new Image<L8>(96, 96, new L8(255))) everything.SaveAsPng(P("mask.png"));
+        using (var everything = new Image<L8>(128, 128, new L8(255))) everything.SaveAsPng(P("mask.png"));
         var (code, output, err) = Run("explain", "--overlay", P("o.png"), "--save-metrics", P("m.json"), "--mask", P("mask.png"));
         Assert.True(code == 0, err);
         Assert.Contains("insertion AUC", output);

@@ -12,6 +12,7 @@ public class ZooHookTests
     [InlineData("resnet18", "layer4", new long[] { 2, 512, 2, 2 })]
     [InlineData("resnet50", "layer4", new long[] { 2, 2048, 2, 2 })]
     [InlineData("shapesnet", "block3", new long[] { 2, 64, 16, 16 })]
+    [InlineData("scenenet", "block4", new long[] { 2, 128, 8, 8 })]
     [InlineData("vgg16", "features.29", new long[] { 2, 512, 4, 4 })]
     [InlineData("vgg11_bn", "features.27", new long[] { 2, 512, 4, 4 })]
     public void HookOnTargetLayerFiresAndItsOutputStaysValid(string name, string layer, long[] expectedShape)

@@ -40,6 +40,7 @@ public class ZooNamesTests
     [InlineData("vgg16_bn", "features.42")]
     [InlineData("shapesnet", "block3")]
     [InlineData("shapesnet", "block1.0")]
+    [InlineData("scenenet", "block4.2")]
     public void NamedModulesContainTorchvisionNames(string model, string layer)
     {
         using var scope = NewDisposeScope();
@@ -69,6 +70,7 @@ public class ZooNamesTests
     [InlineData("vgg19_bn", "features.51")]
     [InlineData("shapesnet", "block3")]
     [InlineData("ShapesNet", "block3")]
+    [InlineData("scenenet", "block4")]
     public void DefaultLayer(string model, string expected) => Assert.Equal(expected, ModelZoo.DefaultLayer(model));
 
     [Theory]
@@ -95,10 +97,11 @@ public class ZooNamesTests
     [Fact]
     public void NamesListsAllFourteenModels()
     {
-        Assert.Equal(14, ModelZoo.Names.Count);
+        Assert.Equal(15, ModelZoo.Names.Count);
         Assert.Contains("resnet152", ModelZoo.Names);
         Assert.Contains("vgg19_bn", ModelZoo.Names);
         Assert.Contains("shapesnet", ModelZoo.Names);
+        Assert.Contains("scenenet", ModelZoo.Names);
     }
 
     [Fact]
