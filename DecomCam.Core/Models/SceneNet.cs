@@ -9,7 +9,7 @@ namespace DecomCamNet.Models;
 /// <c>block1</c> = (Conv2d(3,16,3,stride 2,pad 1), BatchNorm2d, ReLU), <c>block2</c> (16 to 32, stride 1),
 /// <c>pool2</c> = MaxPool2d(2), <c>block3</c> (32 to 64), <c>pool3</c>, <c>block4</c> (64 to 128), <c>gap</c> = AdaptiveAvgPool2d(1),
 /// <c>fc</c> = Linear(128, classes). The CAM layer is <c>block4</c>: 16x16 cells of 8 px for a 128 px input, receptive
-/// field 43 px; global average pooling straight after it, so its Grad-CAM equals the classic CAM.
+/// field 37 px; global average pooling straight after it, so its Grad-CAM equals the classic CAM.
 /// </summary>
 public sealed class SceneNet : nn.Module<Tensor, Tensor>
 {
