@@ -34,7 +34,13 @@ internal static class ConvolutionOps
         node.Expect("spatial", 1);
         node.Expect("training_mode", 0);
         if (node.Opset < 7) node.Expect("is_test", 1);
-        return inputs => F.batch_norm(inputs[0]!, inputs[3]!, inputs[4]!, inputs[1]!, inputs[2]!, false, 0.1, epsilon);
+        // The running statistics are parameters like every float initializer; batch_norm refuses gradients for them.
+        return inputs =>
+        {
+            using var mean = inputs[3]!.detach();
+            using var variance = inputs[4]!.detach();
+            return F.batch_norm(inputs[0]!, mean, variance, inputs[1]!, inputs[2]!, false, 0.1, epsilon);
+        };
     }
 
     public static OnnxKernel Gemm(NodeContext node)

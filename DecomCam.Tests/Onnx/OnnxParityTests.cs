@@ -37,7 +37,8 @@ internal static class OnnxParity
         using var scope = NewDisposeScope();
         using var model = OnnxModel.Load(path);
         var layers = model.ExplainableLayers(shape);
-        var chosen = layers.Where((_, i) => i % Math.Max(1, layers.Count / Math.Min(maxLayers, layers.Count)) == 0 || i == layers.Count - 1).ToList();
+        var chosen = layers.Where((l, i) => (i % Math.Max(1, layers.Count / Math.Min(maxLayers, layers.Count)) == 0 || i == layers.Count - 1)
+            && l.OutputName != model.OutputName).ToList();
         var x = DeterministicInit.Input(shape);
         Tensor result;
         IReadOnlyList<Tensor> maps;

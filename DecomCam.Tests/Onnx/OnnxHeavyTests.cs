@@ -1,0 +1,61 @@
+using DecomCamNet.Models;
+using DecomCamNet.Onnx;
+using DecomCamNet.Tests.Support;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Tests.Onnx;
+
+/// <summary>
+/// The torchvision models that <c>reference/export_onnx_models.py --heavy out/onnx</c> exports (about 1.6 GB, not
+/// committed): each matches ONNX Runtime, and the exported ResNet-18's CAMs equal the zoo ResNet-18's. Run with
+/// <c>dotnet test --filter Category=Heavy</c> after exporting; a missing file fails with the command that makes it.
+/// </summary>
+[Collection(OneDnnOffCollection.Name)]
+[Trait("Category", "Heavy")]
+public class OnnxHeavyTests(ITestOutputHelper output)
+{
+    private static string ModelPath(string file)
+    {
+        var path = Path.Combine(Environment.GetEnvironmentVariable("DECOMCAM_ONNX_MODELS") ?? Path.Combine(RepoPaths.Root, "out", "onnx"), file);
+        Assert.True(File.Exists(path), $"{path} is missing: run /usr/bin/python3 reference/export_onnx_models.py --heavy out/onnx");
+        return path;
+    }
+
+    public static TheoryData<string> Models()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in new[] { "resnet18", "resnet50", "vgg16", "mobilenet_v2", "densenet121", "efficientnet_b0" })
+            foreach (var opset in new[] { 13, 17 })
+                data.Add($"{name}_opset{opset}.onnx");
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void TorchvisionModelsMatchOnnxRuntime(string file)
+    {
+        var worst = OnnxParity.Compare(ModelPath(file), new long[] { 1, 3, 224, 224 }, output, maxLayers: 12);
+        Assert.True(worst < 1e-4, $"max |difference| {worst:g3}");
+    }
+
+    [Theory]
+    [InlineData("gradcam")]
+    [InlineData("layercam")]
+    [InlineData("scorecam")]
+    [InlineData("decomcam")]
+    public void ExportedResNet18GivesTheZooModelsMaps(string method)
+    {
+        using var scope = NewDisposeScope();
+        using var zoo = DeterministicInit.FillModule(ModelZoo.Create("resnet18"));
+        using var onnx = OnnxModel.Load(ModelPath("resnet18_opset17.onnx"));
+        var x = DeterministicInit.Input(new long[] { 1, 3, 224, 224 });
+        using var zooCam = MethodFactory.Create(method, zoo, "layer4");
+        using var onnxCam = MethodFactory.Create(method, onnx, onnx.DefaultLayer().NodeName);
+        using var expected = zooCam.Explain(x, 5);
+        using var actual = onnxCam.Explain(x, 5);
+        double diff = (expected.Maps - actual.Maps).abs().max().item<float>();
+        output.WriteLine($"{method}: default layer {onnx.DefaultLayer().NodeName}, max |map difference| {diff:g3}");
+        Assert.True(diff < 1e-3, $"{method}: max |map difference| {diff:g3}");
+    }
+}
