@@ -48,7 +48,12 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
         {
             var path = UniqueName(Sanitize(tensorName), usedNames);
             bool isParameter = value.is_floating_point();
-            if (isParameter) register_parameter(path, new TorchSharp.Modules.Parameter(value, requires_grad: true));
+            if (isParameter)
+            {
+                var parameter = new TorchSharp.Modules.Parameter(value, requires_grad: true);   // takes over value's handle
+                register_parameter(path, parameter);
+                value = parameter;
+            }
             else register_buffer(path, value);
             constants[tensorName] = value;
             stored.Add((Slot(tensorName), path, isParameter));
