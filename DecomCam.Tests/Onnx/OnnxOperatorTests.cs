@@ -53,7 +53,7 @@ public class OnnxOperatorTests(ITestOutputHelper output)
         try
         {
             var worst = OnnxParity.Compare(path, builder.InputShape, output);
-            Assert.True(worst < 1e-5, $"max |difference| {worst:g3}");
+            Assert.True(worst < 1e-5, $"worst scaled difference {worst:g3}");
         }
         finally { File.Delete(path); }
     }
