@@ -64,4 +64,17 @@ public class OnnxLayerTests
         using (no_grad()) model.call(x);
         Assert.Equal(1, scope.DisposablesCount);                     // every intermediate value was freed; the output is left
     }
+
+    [Fact]
+    public void AnyModelListsItsFeatureMapLayersWithShapes()
+    {
+        using var zoo = DecomCamNet.Models.ModelZoo.Create("shapesnet", 4);
+        zoo.train();
+        var layers = LayerShapes.FeatureMaps(zoo, new long[] { 1, 3, 48, 48 });
+        Assert.Equal(new long[] { 1, 64, 12, 12 }, layers.Single(l => l.Name == "block3").Shape);
+        Assert.Equal("gap", layers[^1].Name);
+        Assert.True(zoo.training);                                    // flags restored
+        using var onnx = ShapesNet();
+        Assert.Equal(onnx.ExplainableLayers().Select(l => l.OutputShape), LayerShapes.FeatureMaps(onnx, new long[] { 1, 3, 48, 48 }).Select(l => l.Shape));
+    }
 }

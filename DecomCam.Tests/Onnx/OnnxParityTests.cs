@@ -69,4 +69,16 @@ internal static class OnnxParity
         output.WriteLine($"{Path.GetFileName(path)}: {model.Nodes.Count} nodes, worst scaled difference {worst:g3}");
         return worst;
     }
+
+    /// <summary>The largest difference between the maps of <paramref name="method"/> on a zoo model and on its ONNX export.</summary>
+    public static double CompareMaps(string method, nn.Module<Tensor, Tensor> zoo, string zooLayer, OnnxModel onnx, string onnxLayer, Tensor x, CamTarget target)
+    {
+        using var scope = NewDisposeScope();
+        using var zooCam = MethodFactory.Create(method, zoo, zooLayer);
+        using var onnxCam = MethodFactory.Create(method, onnx, onnxLayer);
+        using var expected = zooCam.Explain(x, target);
+        using var actual = onnxCam.Explain(x, target);
+        Assert.Equal(expected.Maps.shape, actual.Maps.shape);
+        return (expected.Maps - actual.Maps).abs().max().item<float>();
+    }
 }
