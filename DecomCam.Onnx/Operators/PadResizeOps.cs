@@ -139,7 +139,8 @@ internal static class PadResizeOps
             using var highRows = x.index_select(axis, highIndex);
             var shape = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
             shape[axis] = outSize;
-            using var w = tensor(weight, shape, device: x.device);
+            using var w32 = tensor(weight, shape, device: x.device);
+            using var w = w32.to_type(x.dtype);
             using var delta = highRows.sub(lowRows);
             return lowRows.addcmul(delta, w, CachedScalars.One);
         }
