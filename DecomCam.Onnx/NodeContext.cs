@@ -29,9 +29,6 @@ internal sealed class NodeContext
     public string OpType => _node.OpType;
     public long Opset { get; }
 
-    /// <summary>The number of inputs, counting trailing optional ones given as empty names.</summary>
-    public int InputCount => _node.Input.Count;
-
     /// <summary>Whether input <paramref name="index"/> is given (present and not an empty name).</summary>
     public bool HasInput(int index) => index < _node.Input.Count && _node.Input[index].Length > 0;
 
