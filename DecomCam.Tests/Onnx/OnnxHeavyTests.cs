@@ -15,9 +15,12 @@ namespace DecomCamNet.Tests.Onnx;
 [Trait("Category", "Heavy")]
 public class OnnxHeavyTests(ITestOutputHelper output)
 {
+    private static string ModelsDirectory =>
+        Environment.GetEnvironmentVariable("DECOMCAM_ONNX_MODELS") ?? Path.Combine(RepoPaths.Root, "out", "onnx");
+
     private static string ModelPath(string file)
     {
-        var path = Path.Combine(Environment.GetEnvironmentVariable("DECOMCAM_ONNX_MODELS") ?? Path.Combine(RepoPaths.Root, "out", "onnx"), file);
+        var path = Path.Combine(ModelsDirectory, file);
         Assert.True(File.Exists(path), $"{path} is missing: run /usr/bin/python3 reference/export_onnx_models.py --heavy out/onnx");
         return path;
     }
@@ -31,7 +34,7 @@ public class OnnxHeavyTests(ITestOutputHelper output)
         return data;
     }
 
-    [Theory]
+    [HeavyTheory]
     [MemberData(nameof(Models))]
     public void TorchvisionModelsMatchOnnxRuntime(string file)
     {
@@ -39,7 +42,7 @@ public class OnnxHeavyTests(ITestOutputHelper output)
         Assert.True(worst < 1e-4, $"worst scaled difference {worst:g3}");
     }
 
-    [Theory]
+    [HeavyTheory]
     [InlineData("gradcam")]
     [InlineData("layercam")]
     [InlineData("scorecam")]
@@ -53,5 +56,15 @@ public class OnnxHeavyTests(ITestOutputHelper output)
         double diff = OnnxParity.CompareMaps(method, zoo, "layer4", onnx, onnx.DefaultLayer().NodeName, x, 5);
         output.WriteLine($"{method}: default layer {onnx.DefaultLayer().NodeName}, max |map difference| {diff:g3}");
         Assert.True(diff < 1e-3, $"{method}: max |map difference| {diff:g3}");
+    }
+
+    /// <summary>A theory that is skipped, with the command to run, where the exported models' folder does not exist.</summary>
+    private sealed class HeavyTheoryAttribute : TheoryAttribute
+    {
+        public HeavyTheoryAttribute()
+        {
+            if (!Directory.Exists(ModelsDirectory))
+                Skip = $"{ModelsDirectory} does not exist: /usr/bin/python3 reference/export_onnx_models.py --heavy out/onnx";
+        }
     }
 }
