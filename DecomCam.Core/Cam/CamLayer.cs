@@ -36,6 +36,8 @@ public readonly record struct CamLayer
     /// <summary>
     /// Finds the layer in <paramref name="model"/> and returns its dotted name and module.
     /// </summary>
+    /// <remarks>A model that implements <see cref="ILayerNameMap"/> also takes its own names (an ONNX graph's node and
+    /// tensor names).</remarks>
     /// <exception cref="ArgumentException">The name is unknown (the message lists the valid names), the module is not
     /// part of the model, or it does not map one tensor to one tensor.</exception>
     public (string Name, nn.Module<Tensor, Tensor> Module) Resolve(nn.Module model)
@@ -47,6 +49,11 @@ public readonly record struct CamLayer
         if (Name is not null)
         {
             var hit = all.FirstOrDefault(m => m.name == wantedName);
+            if (hit.module is null && model is ILayerNameMap map)
+            {
+                var path = map.ToModulePath(Name);
+                hit = all.FirstOrDefault(m => m.name == path);
+            }
             if (hit.module is null)
             {
                 var valid = string.Join(", ", all.Select(m => m.name).Take(400));

@@ -1,0 +1,6 @@
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Onnx.Operators;
+
+/// <summary>One node's computation: its inputs in ONNX order (null for an omitted optional input) to its first output.</summary>
+internal delegate Tensor OnnxKernel(IReadOnlyList<Tensor?> inputs);
