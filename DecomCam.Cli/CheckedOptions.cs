@@ -69,17 +69,36 @@ internal static class CheckedOptions
         return option;
     }
 
-    /// <summary>A name option, lower-cased as parsed, whose values the shell completes from <paramref name="completions"/>.</summary>
-    public static Option<string?> Named(string name, string description, IEnumerable<string> completions)
+    /// <summary>A name option, lower-cased as parsed unless <paramref name="keepCase"/> says the value is a path, whose values
+    /// the shell completes from <paramref name="completions"/>.</summary>
+    public static Option<string?> Named(string name, string description, IEnumerable<string> completions, Func<string, bool>? keepCase = null)
     {
         var option = new Option<string?>(name)
         {
             Description = description, HelpName = "NAME",
-            CustomParser = r => r.Tokens[0].Value.ToLowerInvariant(),
+            CustomParser = r => keepCase?.Invoke(r.Tokens[0].Value) == true ? r.Tokens[0].Value : r.Tokens[0].Value.ToLowerInvariant(),
         };
         option.CompletionSources.Add(completions.ToArray());
         return option;
     }
+
+    /// <summary>Three comma-separated finite numbers (R,G,B); null when absent.</summary>
+    public static Option<float[]?> Channels(string name, string description) => new(name)
+    {
+        Description = description, HelpName = "R,G,B",
+        CustomParser = r =>
+        {
+            string text = r.Tokens[0].Value;
+            var parts = text.Split(',');
+            var values = new float[parts.Length];
+            bool ok = parts.Length == 3;
+            for (int i = 0; ok && i < parts.Length; i++)
+                ok = float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) && float.IsFinite(values[i]);
+            if (ok) return values;
+            r.AddError($"Option {name} needs three comma-separated numbers (R,G,B); got '{text}'.");
+            return null;
+        },
+    };
 
     /// <summary><c>'a', 'b' or 'c'</c>: <paramref name="items"/> joined with commas and <paramref name="last"/> before the last.</summary>
     public static string Listed(IEnumerable<string> items, string last)

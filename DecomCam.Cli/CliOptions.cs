@@ -29,6 +29,9 @@ internal sealed record CliOptions
     public int? Crop { get; init; }
     public bool NoResize { get; init; }
     public string? Labels { get; init; }
+    public float[]? Mean { get; init; }
+    public float[]? Std { get; init; }
+    public bool ListLayers { get; init; }
     public bool Verbose { get; init; }
     public bool HugePages { get; init; }
     public bool PlainHeap { get; init; }

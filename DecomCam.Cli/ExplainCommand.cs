@@ -25,11 +25,15 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         if (!isClip && (options.Prompts.Length > 0 || options.PromptsFile is not null || options.AllPrompts))
             throw new CliException($"--prompt, --prompts-file and --all-prompts need a CLIP model (--model clip-rn50, ...); {modelName} is a classifier.");
         using var clip = isClip ? ClipSetup.Create(options, modelName, device) : null;
-        var model = clip?.Model ?? ZooModelLoader.Load(modelName, options.Weights, options.RandomWeights, options.NumClasses, device);
-        var preprocessing = clip?.Preprocessing(options) ?? Preprocessing(demo);
+        using var onnx = !isClip && OnnxSetup.IsOnnx(modelName) ? OnnxSetup.Load(options, modelName, device) : null;
+        var model = clip?.Model ?? onnx ?? ZooModelLoader.Load(modelName, options.Weights, options.RandomWeights, options.NumClasses, device);
+        var preprocessing = WithNormalisation(clip?.Preprocessing(options) ?? Preprocessing(onnx is null
+            ? demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet
+            : OnnxSetup.Preprocessing(onnx)));
         var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
+        if (options.ListLayers) return ListLayers(model, onnx, input.shape);
         var reshape = options.Reshape ?? clip?.DefaultReshape ?? ActivationReshape.None;
-        var layers = (options.Layer ?? clip?.DefaultLayer ?? ModelZoo.DefaultLayer(modelName)).Split(',')
+        var layers = (options.Layer ?? clip?.DefaultLayer ?? onnx?.DefaultLayer(input.shape).NodeName ?? ModelZoo.DefaultLayer(modelName)).Split(',')
             .Select(l => ((CamLayer)l.Trim()).WithReshape(reshape)).ToList();
         var labels = clip?.Prompts.ToArray() ?? ZooModelLoader.Labels(options.Labels, demo);
         ILogger? logger = options.Verbose ? new StderrLogger(stderr) : null;
@@ -64,11 +68,38 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         return device;
     }
 
-    private ImagePreprocessing Preprocessing(bool demo)
+    private ImagePreprocessing Preprocessing(ImagePreprocessing baseline)
     {
-        if (options.NoResize) return ImagePreprocessing.None;
-        var baseline = demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet;
+        if (options.NoResize) return baseline with { Resize = null, CenterCrop = null };
         return baseline with { Resize = options.Resize ?? baseline.Resize, CenterCrop = options.Crop ?? baseline.CenterCrop };
+    }
+
+    private ImagePreprocessing WithNormalisation(ImagePreprocessing preprocessing)
+    {
+        try
+        {
+            return preprocessing with { Mean = options.Mean ?? preprocessing.Mean, Std = options.Std ?? preprocessing.Std };
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(e.Message.Split(Environment.NewLine)[0]);
+        }
+    }
+
+    /// <summary><c>--list-layers</c>: every feature-map layer with its output shape for this input, the default marked.</summary>
+    private int ListLayers(nn.Module<Tensor, Tensor> model, Onnx.OnnxModel? onnx, long[] inputShape)
+    {
+        if (onnx is not null)
+        {
+            var layers = onnx.ExplainableLayers(inputShape);
+            var chosen = onnx.DefaultLayer(inputShape);
+            foreach (var layer in layers) stdout.WriteLine(layer + (layer.NodeName == chosen.NodeName ? "  (default)" : ""));
+            return 0;
+        }
+        string? fallback = options.Model is null || ModelZoo.Names.Contains(options.Model) ? ModelZoo.DefaultLayer(options.Model ?? BundledAssets.DemoModel) : null;
+        foreach (var (name, shape) in LayerShapes.FeatureMaps(model, inputShape))
+            stdout.WriteLine($"{name} [{string.Join(",", shape)}]" + (name == fallback ? "  (default)" : ""));
+        return 0;
     }
 
     private void Time(ICamMethod method, Tensor input, CamTarget? target, ProgressBar progress)

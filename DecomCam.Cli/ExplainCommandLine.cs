@@ -23,8 +23,13 @@ internal sealed class ExplainCommandLine
         Description = "PNG/JPEG image, or a float32 .npy tensor [N,C,H,W] used exactly as given (default: the bundled sample)" };
     private readonly Option<string?> _model = CheckedOptions.Named("--model",
         "scenenet (bundled, default), shapesnet (tiny, untrained), resnet18|34|50|101|152, vgg11|13|16|19[_bn], clip-rn50|clip-rn101|clip-rn50x4|clip-vit-b32|" +
-        "clip-vit-b16 (OpenAI-layout state dict), clip (any OpenAI-layout CLIP checkpoint, architecture inferred from --weights)",
-        ModelZoo.Names.Append(ClipSetup.AnyClip).Concat(ClipZoo.Names));
+        "clip-vit-b16 (OpenAI-layout state dict), clip (any OpenAI-layout CLIP checkpoint, architecture inferred from --weights), " +
+        "or an ONNX file (PATH.onnx: the file holds the weights; layers are node or tensor names, see --list-layers)",
+        ModelZoo.Names.Append(ClipSetup.AnyClip).Concat(ClipZoo.Names), keepCase: OnnxSetup.IsOnnx);
+    private readonly Option<bool> _listLayers = new("--list-layers") {
+        Description = "print the explainable layers (feature maps) of the model with their output shapes for the input, then stop" };
+    private readonly Option<float[]?> _mean = CheckedOptions.Channels("--mean", "per-channel (R,G,B) means for normalisation (default: ImageNet's; CLIP: CLIP's)");
+    private readonly Option<float[]?> _std = CheckedOptions.Channels("--std", "per-channel (R,G,B) standard deviations (default: ImageNet's; CLIP: CLIP's)");
     private readonly Option<string?> _weights = new("--weights") { HelpName = "PATH",
         Description = ".safetensors or PyTorch .pth state dict (zoo models need one; nothing is downloaded)" };
     private readonly Option<bool> _randomWeights = new("--random-weights") {
@@ -110,7 +115,7 @@ internal sealed class ExplainCommandLine
     {
         Option[] options =
         [
-            _input, _model, _weights, _randomWeights, _numClasses, _labels, _resize, _crop, _noResize, _device, _threads,
+            _input, _model, _listLayers, _weights, _randomWeights, _numClasses, _labels, _resize, _crop, _noResize, _mean, _std, _device, _threads,
             _plainHeap, _spinThreads, _hugePages,
             _method, _layer, _targets,
             _prompts, _promptsFile, _allPrompts, _clipScore, _reshape,
@@ -143,6 +148,9 @@ internal sealed class ExplainCommandLine
         RandomWeights = p.GetValue(_randomWeights),
         NumClasses = p.GetValue(_numClasses),
         Labels = p.GetValue(_labels),
+        Mean = p.GetResult(_mean) is null ? null : p.GetValue(_mean),
+        Std = p.GetResult(_std) is null ? null : p.GetValue(_std),
+        ListLayers = p.GetValue(_listLayers),
         Resize = p.GetValue(_resize),
         Crop = p.GetValue(_crop),
         NoResize = p.GetValue(_noResize),

@@ -1,0 +1,77 @@
+using DecomCamNet.Imaging;
+using DecomCamNet.Models;
+using DecomCamNet.Onnx;
+using DecomCamNet.Tests.Support;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Tests.Cli;
+
+/// <summary><c>explain --model X.onnx</c>, <c>--list-layers</c> and <c>--mean</c>/<c>--std</c> from the command line.</summary>
+public sealed class OnnxCliTests : CliRun
+{
+    private static readonly string ShapesNetOnnx = RepoPaths.Golden("onnx", "shapesnet_opset17.onnx");
+
+    [Fact]
+    public void AnOnnxModelExplainsLikeTheApiAtANodeName()
+    {
+        using var scope = NewDisposeScope();
+        var x = TestTensors.Batch(2, 48, 48);
+        NpyFile.Write(P("x.npy"), x);
+        var (code, output, err) = Run("explain", "--model", ShapesNetOnnx, "--input", P("x.npy"), "--method", "gradcam",
+            "--layer", "/block3/block3.2/Relu", "--target", "1,3", "--save-map", P("m.npy"));
+        Assert.True(code == 0, err);
+        Assert.Contains("for class 1", output);
+
+        using var onnx = OnnxModel.Load(ShapesNetOnnx);
+        using var cam = new GradCam(onnx, "/block3/block3.2/Relu");
+        using var expected = cam.Explain(x, new[] { 1, 3 });
+        Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-5f);
+    }
+
+    [Fact]
+    public void ListLayersPrintsShapesAndMarksTheDefault()
+    {
+        var (code, output, err) = Run("explain", "--model", ShapesNetOnnx, "--list-layers");
+        Assert.True(code == 0, err);
+        var marked = Assert.Single(output.Split('\n'), l => l.EndsWith("(default)", StringComparison.Ordinal));
+        Assert.StartsWith("/block3/block3.2/Relu (Relu) -> /block3/block3.2/Relu_output_0 [1,64,12,12]", marked);
+
+        (code, output, err) = Run("explain", "--list-layers");
+        Assert.True(code == 0, err);
+        Assert.Contains("block4 [1,128,16,16]  (default)", output);
+        Assert.Contains("pool3 [1,64,16,16]", output);
+    }
+
+    [Fact]
+    public void MeanAndStdOverrideTheNormalisation()
+    {
+        var (code, _, err) = Run("explain", "--mean", "0.5,0.5,0.5", "--std", "0.25,0.25,0.25", "--save-map", P("m.npy"));
+        Assert.True(code == 0, err);
+        using var scope = NewDisposeScope();
+        var input = ImageLoader.Load(Path.Combine(AppContext.BaseDirectory, "assets", "sample.png"),
+            ImagePreprocessing.None with { Mean = new[] { 0.5f, 0.5f, 0.5f }, Std = new[] { 0.25f, 0.25f, 0.25f } });
+        using var model = ModelZoo.Create("scenenet");
+        StateDictLoader.Load(model, Path.Combine(AppContext.BaseDirectory, "assets", "scenenet.safetensors"));
+        using var cam = new GradCam(model, "block4");
+        using var expected = cam.Explain(input);
+        Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-5f);
+    }
+
+    [Theory]
+    [InlineData("do not go with an ONNX model", "--weights", "w.safetensors")]
+    [InlineData("does not go with an ONNX model", "--num-classes", "3")]
+    public void OnnxMistakesAreOneLineErrors(string expected, params string[] args)
+    {
+        var (code, _, err) = Run(args.Prepend(ShapesNetOnnx).Prepend("--model").Prepend("explain").ToArray());
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void AMissingOnnxFileIsNamed()
+    {
+        var (code, _, err) = Run("explain", "--model", P("Missing.onnx"));
+        Assert.Equal(2, code);
+        Assert.Contains($"ONNX model '{P("Missing.onnx")}' does not exist", err);
+    }
+}
