@@ -8,7 +8,7 @@ namespace DecomCamNet;
 /// the model's (<see cref="On"/>): CLIP prompt targets score the image embedding against text embeddings that way.
 /// An <see cref="int"/> converts implicitly to <see cref="Class"/>, an <c>int[]</c> to <see cref="PerSample"/>.
 /// </summary>
-public sealed class CamTarget
+public sealed partial class CamTarget
 {
     private enum Kind { Top, Class, PerSample, Many, Custom }
 
