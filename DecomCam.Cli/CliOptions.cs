@@ -11,6 +11,11 @@ internal sealed record CliOptions
     public string? Layer { get; init; }
     public string Method { get; init; } = "gradcam";
     public int[]? Targets { get; init; }
+    public TargetScore Score { get; init; } = TargetScore.Logit;
+    public bool SumTargets { get; init; }
+    public string? SimilarTo { get; init; }
+    public int? SegmentClass { get; init; }
+    public string? SegmentMask { get; init; }
     public string? SaveMap { get; init; }
     public string? Overlay { get; init; }
     public string? Heatmap { get; init; }
@@ -47,3 +52,11 @@ internal sealed record CliOptions
 
 /// <summary>A user error on the command line: printed as one line, exit code 2.</summary>
 internal sealed class CliException(string message) : Exception(message);
+
+/// <summary>What <c>--score</c> reads for a class target.</summary>
+internal enum TargetScore
+{
+    Logit,
+    Softmax,
+    Sigmoid,
+}

@@ -40,22 +40,54 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta, options.Layout);
 
         using var method = CamMethods.Create(options.Method, model, layers, settings, logger);
-        CamTarget? target = clip?.Target(options, input.shape[0]) ?? options.Targets switch
-        {
-            null => null,
-            { Length: 1 } t => CamTarget.Class(t[0]),
-            var t => CamTarget.PerSample(t),
-        };
+        CamTarget? target = clip?.Target(options, input.shape[0]) ?? Target(model, preprocessing, device);
         clip?.Report(input, stdout);
         var progress = new ProgressBar(stderr, enabled: true);
         var result = method.Explain(input, target, progress);
         progress.Finish();
         if (options.Repeat > 0) Time(method, input, target, progress);
 
-        Report(result, labels, clip is null ? "class" : "prompt");
+        Report(result, labels, clip is null ? "class" : "prompt", target?.Description);
         WriteOutputs(result, pictures, clip);
         if (options.SaveMetrics is not null) ExplainMetrics.Write(model, input, result, options.SaveMetrics, options.Mask, stdout);
         return 0;
+    }
+
+    /// <summary>The target of a classifier (or any model): classes, their sum, a softmax/sigmoid score, a similarity, a segment.</summary>
+    private CamTarget? Target(nn.Module<Tensor, Tensor> model, ImagePreprocessing preprocessing, Device device)
+    {
+        if (options.SimilarTo is not null)
+        {
+            var (reference, pictures) = InputImages.Load(options.SimilarTo, preprocessing, device);
+            foreach (var picture in pictures) picture.Dispose();
+            using var noGrad = no_grad();
+            return CamTarget.Similarity(model.call(reference[0..1])[0]);
+        }
+        if (options.SegmentClass is int segment)
+            return CamTarget.Segmentation(segment, options.SegmentMask is null ? null : SegmentMask(options.SegmentMask));
+        CamTarget? classes = options.Targets switch
+        {
+            null => null,
+            var t when options.SumTargets => CamTarget.Sum(t),
+            { Length: 1 } t => CamTarget.Class(t[0]),
+            var t => CamTarget.PerSample(t),
+        };
+        return options.Score switch
+        {
+            TargetScore.Softmax => CamTarget.Softmax(classes),
+            TargetScore.Sigmoid => CamTarget.Sigmoid(classes),
+            _ => classes,
+        };
+    }
+
+    private static bool[,] SegmentMask(string path)
+    {
+        var (flat, width, height) = MaskImage.Read(path);
+        var mask = new bool[height, width];
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+                mask[y, x] = flat[y * width + x];
+        return mask;
     }
 
     internal static Device ParseDevice(string text)
@@ -118,13 +150,13 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         stdout.WriteLine(FormattableString.Invariant($"median_seconds={median:F6}"));
     }
 
-    private void Report(CamResult result, string[]? labels, string kind)
+    private void Report(CamResult result, string[]? labels, string kind, string? targetDescription)
     {
         var scores = result.Scores.cpu().data<float>().ToArray();
         var classes = result.Classes?.cpu().data<long>().ToArray();
         for (int row = 0; row < scores.Length; row++)
         {
-            string what = classes is null ? "custom target" : $"{kind} {classes[row]}" +
+            string what = classes is null ? targetDescription ?? "custom target" : $"{kind} {classes[row]}" +
                 (labels is not null && classes[row] < labels.Length ? $" ({labels[classes[row]]})" : "");
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"image {result.ImageIndex[row]}: {result.Method} on {string.Join("+", result.LayerNames)} for {what}, score {scores[row]:F4}"));
         }

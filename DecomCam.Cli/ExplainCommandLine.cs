@@ -60,6 +60,17 @@ internal sealed class ExplainCommandLine
     private readonly Option<int[]> _targets = CheckedOptions.IntList("--target", "class to explain: one for all images, or one per " +
         "image (default: each image's top class); with prompts, the prompt's index (default: each image's zero-shot choice)", 0, "-t");
 
+    private readonly Option<TargetScore?> _score = CheckedOptions.Choice("--score", "what a class target scores: the logit, the " +
+        "softmax probability (ClassifierOutputSoftmaxTarget) or the sigmoid probability (multi-label models)", TargetScore.Logit,
+        ("logit", TargetScore.Logit), ("softmax", TargetScore.Softmax), ("sigmoid", TargetScore.Sigmoid));
+    private readonly Option<bool> _sumTargets = new("--sum-targets") { Description = "one map for the sum of the --target classes' scores" };
+    private readonly Option<string?> _similarTo = new("--similar-to") { HelpName = "IMAGE", Description = "explain the cosine " +
+        "similarity of each image's model output (an embedding) to this image's: which pixels make the two match (SimilarityToConceptTarget)" };
+    private readonly Option<int?> _segmentClass = CheckedOptions.OptionalInt("--segment-class", "for segmentation outputs [N,K,H,W]: " +
+        "explain class K's logits summed over --segment-mask, or over the pixels predicted as K (SemanticSegmentationTarget)", 0);
+    private readonly Option<string?> _segmentMask = new("--segment-mask") { HelpName = "PNG", Description = "with --segment-class: " +
+        "a mask PNG of the output's size (non-zero = counted)" };
+
     // CLIP
     private readonly Option<string[]> _prompts = new("--prompt") { HelpName = "TEXT",
         Description = "a text prompt to explain (repeatable); prints each prompt's similarity and the zero-shot choice" };
@@ -117,7 +128,7 @@ internal sealed class ExplainCommandLine
         [
             _input, _model, _listLayers, _weights, _randomWeights, _numClasses, _labels, _resize, _crop, _noResize, _mean, _std, _device, _threads,
             _plainHeap, _spinThreads, _hugePages,
-            _method, _layer, _targets,
+            _method, _layer, _targets, _score, _sumTargets, _similarTo, _segmentClass, _segmentMask,
             _prompts, _promptsFile, _allPrompts, _clipScore, _reshape,
             _batchSize, _layout, _decomP, _decomQ, _decomMode, _unionTheta,
             _overlay, _heatmap, _alpha, _saveMap, _saveComponents, _saveMetrics, _mask, _repeat,
@@ -127,6 +138,10 @@ internal sealed class ExplainCommandLine
         {
             if (r.GetValue(_mask) is not null && r.GetValue(_saveMetrics) is null) r.AddError("--mask goes with --save-metrics.");
             if (r.GetValue(_weights) is not null && r.GetValue(_randomWeights)) r.AddError("Give either --weights or --random-weights, not both.");
+            if (r.GetValue(_sumTargets) && r.GetResult(_targets) is null) r.AddError("--sum-targets needs --target with the classes to sum.");
+            if (r.GetValue(_segmentMask) is not null && r.GetValue(_segmentClass) is null) r.AddError("--segment-mask goes with --segment-class.");
+            int kinds = (r.GetResult(_targets) is null ? 0 : 1) + (r.GetValue(_similarTo) is null ? 0 : 1) + (r.GetValue(_segmentClass) is null ? 0 : 1);
+            if (kinds > 1) r.AddError("Give one of --target, --similar-to and --segment-class.");
         });
         command.SetAction(p => Run(Bind(p), p.InvocationConfiguration));
         return command;
@@ -162,6 +177,11 @@ internal sealed class ExplainCommandLine
         Method = p.GetRequiredValue(_method),
         Layer = p.GetValue(_layer),
         Targets = p.GetResult(_targets) is null ? null : p.GetValue(_targets),
+        Score = p.GetValue(_score) ?? Defaults.Score,
+        SumTargets = p.GetValue(_sumTargets),
+        SimilarTo = p.GetValue(_similarTo),
+        SegmentClass = p.GetValue(_segmentClass),
+        SegmentMask = p.GetValue(_segmentMask),
         Prompts = p.GetValue(_prompts) ?? [],
         PromptsFile = p.GetValue(_promptsFile),
         AllPrompts = p.GetValue(_allPrompts),
