@@ -19,7 +19,8 @@ namespace DecomCamNet.Onnx;
 /// it (<see cref="ILayerNameMap"/>); <see cref="DefaultLayer(long[])"/> is the last node whose output is a feature map.
 /// Operators: those of image CNNs as PyTorch, tf2onnx and ML.NET export them (<see cref="SupportedOperators"/>); an
 /// unsupported operator, attribute, data type or opset is an <see cref="OnnxImportException"/> naming the node.
-/// The model has one input (other graph inputs must be initializers) and returns one output.
+/// The model has one input (other graph inputs must be initializers) and returns one output. Like any module it runs
+/// one forward at a time: use one instance per thread.
 /// </remarks>
 public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
 {
