@@ -12,7 +12,7 @@ public sealed class CamContext
     private readonly CamTarget _target;
 
     internal CamContext(nn.Module<Tensor, Tensor> model, Tensor input, CamTarget target, Tensor scores, Tensor? classes,
-        IReadOnlyList<Tensor> activations, IReadOnlyList<Tensor>? gradients, IReadOnlyList<string> layerNames,
+        IReadOnlyList<Tensor> activations, IReadOnlyList<Tensor>? gradients, Tensor? inputGradient, IReadOnlyList<string> layerNames,
         MaskedInputLayout maskedLayout, long largestActivationBytes, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
         MaskedLayout = maskedLayout;
@@ -24,6 +24,7 @@ public sealed class CamContext
         Classes = classes;
         Activations = activations;
         Gradients = gradients;
+        InputGradient = inputGradient;
         LayerNames = layerNames;
         Progress = progress;
         CancellationToken = cancellationToken;
@@ -55,6 +56,15 @@ public sealed class CamContext
 
     /// <summary>Per layer, the gradients G = d score / d A [M,C,h,w]; null for gradient-free methods.</summary>
     public IReadOnlyList<Tensor>? Gradients { get; }
+
+    /// <summary>d score / d input [M,C,H,W] for methods that ask for it (<c>RequiresInputGradient</c>); otherwise null.</summary>
+    public Tensor? InputGradient { get; }
+
+    /// <summary>
+    /// True when every row's target is a class of the model's own output, so <see cref="Classes"/> index its final layer
+    /// (false for custom targets and targets on a head such as CLIP prompts).
+    /// </summary>
+    public bool TargetsModelClasses => Classes is not null && _target.IsModelClass;
 
     /// <summary>The dotted names of the layers.</summary>
     public IReadOnlyList<string> LayerNames { get; }

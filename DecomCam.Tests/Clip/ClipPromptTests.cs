@@ -39,7 +39,7 @@ public class ClipPromptTests
     }
 
     [Theory]
-    [MemberData(nameof(MethodFactory.All), MemberType = typeof(MethodFactory))]
+    [MemberData(nameof(MethodFactory.AllBut), "cam", MemberType = typeof(MethodFactory))] // CAM needs the model's own classes
     public void EveryMethodExplainsEveryPromptOfEveryImage(string method)
     {
         using var scope = NewDisposeScope();

@@ -18,7 +18,7 @@ public class GoldenMapTests
     {
         var data = new TheoryData<string, string>();
         foreach (var model in new[] { "shapesnet", "shapesnet_block2", "resnet18", "demo" })
-            foreach (var method in CamMethods.Names)
+            foreach (var method in CamMethods.Names.Where(m => m != "cam" || model != "shapesnet_block2")) // block2 does not feed the classifier
                 data.Add(model, method);
         data.Add("resnet18_128", "decomcam");
         return data;
@@ -37,7 +37,9 @@ public class GoldenMapTests
         // and backward; Score-CAM, UnionCAM and DecomCAM combine hundreds of masked scores and Eigen-CAM an SVD, so they
         // get 10x more. Both hold with 1 or 2 threads and oneDNN limited to AVX2 or SSE4.1; a wrong weight, mask or
         // component moves [0,1] maps by > 1e-2.
-        float tolerance = method is "scorecam" or "unioncam" or "decomcam" or "eigencam" ? 1e-3f : 1e-4f;
+        // Ablation-CAM's relative drops, KPCA-CAM's and Eigen-Grad-CAM's decompositions and FullGrad's per-channel min-max
+        // of small bias gradients are as sensitive.
+        float tolerance = method is "gradcam" or "gradcam++" or "xgradcam" or "layercam" or "hirescam" or "cam" or "gradcamelementwise" or "randomcam" ? 1e-4f : 1e-3f;
         AssertClose(Golden(model, file), result.Maps, tolerance, $"{model} {method} maps");
         var raw = Golden(model, file + "_raw");
         float rawScale = Math.Max(1f, raw.abs().max().item<float>());

@@ -12,6 +12,14 @@ internal static class MethodFactory
         return data;
     }
 
+    /// <summary>Every method but <paramref name="excluded"/> (CAM, for models without a class-scoring linear head).</summary>
+    public static TheoryData<string> AllBut(string excluded)
+    {
+        var data = new TheoryData<string>();
+        foreach (var n in CamMethods.Names.Where(n => n != excluded)) data.Add(n);
+        return data;
+    }
+
     public static ICamMethod Create(string name, nn.Module<Tensor, Tensor> model, CamLayer layer, int batchSize = 32) =>
         CamMethods.Create(name, model, new[] { layer }, new CamMethodSettings(BatchSize: batchSize));
 }
