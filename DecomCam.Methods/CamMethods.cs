@@ -4,14 +4,14 @@ using static TorchSharp.torch;
 namespace DecomCamNet;
 
 /// <summary>Settings for creating any method by name; each method reads the ones it uses.</summary>
-/// <param name="BatchSize">Masked or ablated inputs per forward (Score-CAM, UnionCAM, DecomCAM, Ablation-CAM); null: each method's own default.</param>
+/// <param name="BatchSize">Masked or ablated inputs per forward (Score-CAM, UnionCAM, DecomCAM, Ablation-CAM, SS-CAM, IS-CAM); null: each method's own default.</param>
 /// <param name="DecomChannels">DecomCAM's P.</param>
 /// <param name="DecomComponents">DecomCAM's Q.</param>
 /// <param name="DecomIntegration">DecomCAM's integration rule.</param>
 /// <param name="UnionTheta">UnionCAM's AMD percentile θ.</param>
 /// <param name="MaskedLayout">Memory layout of the masked forwards (Score-CAM, UnionCAM, DecomCAM).</param>
 /// <param name="Classifier">CAM's final linear layer by dotted name; null: the model's last linear layer.</param>
-/// <param name="Seed">The seed of the methods that draw random numbers (Random-CAM).</param>
+/// <param name="Seed">The seed of the methods that draw random numbers (Random-CAM, Smooth Grad-CAM++, SS-CAM).</param>
 /// <param name="KpcaKernel">KPCA-CAM's kernel.</param>
 public sealed record CamMethodSettings(int? BatchSize = null, int DecomChannels = 500, int DecomComponents = 10,
     DecomIntegration DecomIntegration = DecomIntegration.Paper, double UnionTheta = 10,
@@ -22,11 +22,11 @@ public sealed record CamMethodSettings(int? BatchSize = null, int DecomChannels 
 public static class CamMethods
 {
     /// <summary>The method names: gradcam, gradcam++, xgradcam, layercam, hirescam, eigencam, scorecam, unioncam, decomcam,
-    /// cam, eigengradcam, gradcamelementwise, randomcam, ablationcam, kpcacam, fullgrad.</summary>
+    /// cam, eigengradcam, gradcamelementwise, randomcam, ablationcam, kpcacam, fullgrad, smoothgradcam++, sscam, iscam.</summary>
     public static IReadOnlyList<string> Names { get; } = new[]
     {
         "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam", "scorecam", "unioncam", "decomcam",
-        "cam", "eigengradcam", "gradcamelementwise", "randomcam", "ablationcam", "kpcacam", "fullgrad",
+        "cam", "eigengradcam", "gradcamelementwise", "randomcam", "ablationcam", "kpcacam", "fullgrad", "smoothgradcam++", "sscam", "iscam",
     };
 
     /// <summary>Creates the method <paramref name="name"/> (case-insensitive) on <paramref name="model"/> and its target layers.</summary>
@@ -53,6 +53,9 @@ public static class CamMethods
             "ablationcam" => new AblationCam(model, layers, new AblationCamOptions(s.BatchSize), logger),
             "kpcacam" => new KpcaCam(model, layers, new KpcaCamOptions(s.KpcaKernel), logger),
             "fullgrad" => new FullGrad(model, layers, logger),
+            "smoothgradcam++" or "smoothgradcampp" => new SmoothGradCamPlusPlus(model, layers, new SmoothGradCamPlusPlusOptions(Seed: s.Seed), logger),
+            "sscam" => new SsCam(model, layers, new SsCamOptions(Seed: s.Seed, BatchSize: s.BatchSize), logger),
+            "iscam" => new IsCam(model, layers, new IsCamOptions(BatchSize: s.BatchSize), logger),
             _ => throw new ArgumentException($"Unknown method '{name}'. Valid methods: {string.Join(", ", Names)}.", nameof(name)),
         };
         method.MaskedLayout = s.MaskedLayout;

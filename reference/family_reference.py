@@ -16,6 +16,12 @@ stated, final = cam_reference.post(raw).
   fullgrad            |dS/dx * x| per input channel plus |b_l * dS/dz_l| per channel of every Conv2d/BatchNorm2d z_l with
                       a bias (BatchNorm's effective bias b - mean * w / sqrt(var + eps)), each channel map min-max scaled
                       (eps 1e-7) and resized to the input, all summed; final = min-max of the sum (at input size)
+  sscam               (torch-cam) m_k = bilinear(minmax(A_k), align_corners=False); item i = (sample, row, channel) in
+                      that nesting draws noise randn(1,H,W) from a generator seeded seed + i, times std; gain =
+                      mean over samples of logit(x * (m_k + noise)) - logit(x); w = softmax_k(gain)
+  iscam               (torch-cam) the same masks; c_i = sum_{j<=i} j/N; gain = mean_i logit(c_i * m_k * x) - logit(x)
+  smoothgradcampp     noisy copies x + std * randn(x.shape, generator seeded seed + i); D_p = mean_i G_i^p;
+                      alpha = D2 / (2 D2 + sum_hw(A) D3 + 1e-8), 0 where D2 == 0; w = sum_hw(alpha relu(D1)); A clean
 """
 from __future__ import annotations
 
@@ -26,7 +32,8 @@ import torch.nn.functional as F
 
 import cam_reference as cr
 
-FAMILY = ["cam", "eigengradcam", "gradcamelementwise", "randomcam", "ablationcam", "kpcacam", "fullgrad"]
+FAMILY = ["cam", "eigengradcam", "gradcamelementwise", "randomcam", "ablationcam", "kpcacam", "fullgrad",
+          "smoothgradcampp", "sscam", "iscam"]
 ABLATION_OFFSET = 1e7
 
 
@@ -162,3 +169,65 @@ def fullgrad(model, x, targets):
     total = total.detach()
     final = cr.minmax_per_image(total)
     return {"raw": per_layer[0], "final": final, "sum": total, "layers": [n for n, _ in layers]}
+
+
+def _torchcam_masks(A, size):
+    mn = A.amin(dim=(2, 3), keepdim=True)
+    mx = A.amax(dim=(2, 3), keepdim=True)
+    m = (A - mn) / (mx - mn + 1e-8)
+    return F.interpolate(m, size=tuple(size), mode="bilinear", align_corners=False)
+
+
+@torch.no_grad()
+def _sampled_gains(model, x, A, targets, samples, blend, chunk=64):
+    N, C = A.shape[:2]
+    t = cr._as_targets(targets, N)
+    masks = _torchcam_masks(A, x.shape[-2:])
+    base = model(x)[torch.arange(N), t]
+    total = torch.zeros(N, C, dtype=x.dtype)
+    for s in range(samples):
+        for n in range(N):
+            for c0 in range(0, C, chunk):
+                c1 = min(C, c0 + chunk)
+                items = [(s * N + n) * C + c for c in range(c0, c1)]
+                inp = blend(masks[n, c0:c1, None], x[n:n + 1], s, items)
+                total[n, c0:c1] += model(inp)[:, int(t[n])] - base[n]
+    return total / samples
+
+
+def sscam(model, x, A, targets, samples=35, std=2.0, seed=0):
+    H, W = x.shape[-2:]
+
+    def blend(m, xi, _s, items):
+        noise = torch.stack([torch.randn(1, H, W, generator=torch.Generator().manual_seed(seed + i)) for i in items])
+        return xi * (m + noise * std)
+
+    gains = _sampled_gains(model, x, A, targets, samples, blend)
+    raw = cr._weighted_sum(torch.softmax(gains, 1), A)
+    return {"raw": raw, "final": cr.post(raw, (H, W)), "gains": gains}
+
+
+def iscam(model, x, A, targets, samples=10):
+    coeff = []
+    acc = 0.0
+    for i in range(samples):
+        acc += (i + 1) / samples
+        coeff.append(acc)
+    gains = _sampled_gains(model, x, A, targets, samples, lambda m, xi, s, _items: coeff[s] * (m * xi))
+    raw = cr._weighted_sum(torch.softmax(gains, 1), A)
+    return {"raw": raw, "final": cr.post(raw, tuple(x.shape[-2:])), "gains": gains}
+
+
+def smoothgradcampp(model, layer, x, A, targets, samples=4, std=0.3, seed=0):
+    d = [torch.zeros_like(A) for _ in range(3)]
+    for i in range(samples):
+        noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed + i))
+        _logits, _A, G = cr.activations_and_gradients(model, layer, x + noise * std, targets)
+        for p in range(3):
+            d[p] += G ** (p + 1)
+    d1, d2, d3 = (v / samples for v in d)
+    alpha = d2 / (2 * d2 + A.sum(dim=(2, 3), keepdim=True) * d3 + 1e-8)
+    alpha = torch.where(d2 != 0, alpha, torch.zeros_like(alpha))
+    w = (alpha * torch.relu(d1)).sum(dim=(2, 3))
+    raw = cr._weighted_sum(w, A)
+    return {"raw": raw, "final": cr.post(raw, tuple(x.shape[-2:]))}

@@ -1,11 +1,11 @@
 """Write the goldens of the rest of the family (family_reference.py) into DecomCam.Tests/Golden/cam/.
 
-    /usr/bin/python3 reference/make_family_goldens.py                       # all cases, about two minutes on 2 threads
+    /usr/bin/python3 reference/make_family_goldens.py                       # all cases, about five minutes on 2 threads
     /usr/bin/python3 reference/make_family_goldens.py --cases shapesnet     # a subset
 
 The cases of make_cam_goldens.py but resnet18_128 (build_case: detinit weights or the demo model, the same inputs, targets and layers);
 files <case>_<method>.npy (final) and <case>_<method>_raw.npy, plus <case>_ablationcam_scores.npy and
-<case>_fullgrad_sum.npy, and family_manifest.json (shapes, warnings, and the self-check of KPCA against scikit-learn's
+<case>_fullgrad_sum.npy (on resnet18 the sampled methods run with 2 samples: <case>_<method>_s2.npy), and family_manifest.json (shapes, warnings, and the self-check of KPCA against scikit-learn's
 KernelPCA: relative max difference after aligning signs, 0 at float32 resolution except RBF on resnet18, whose
 eigenvalues tie). ReLUs are switched to out-of-place before running
 (the same function): the C# models never modify a layer's output in place, and a gradient taken with respect to a
@@ -75,6 +75,12 @@ def main():
             "ablationcam": fr.ablationcam(model, layer, x, A, t),
             "fullgrad": fr.fullgrad(model, x, t),
         }
+        # The sampled methods with their defaults; on ResNet-18 (512 channels: 36k forwards for SS-CAM) with 2 samples.
+        few = {"samples": 2} if case.startswith("resnet18") else {}
+        suffix = "_s2" if few else ""
+        res["smoothgradcampp" + suffix] = fr.smoothgradcampp(model, layer, x, A, t, **few)
+        res["sscam" + suffix] = fr.sscam(model, x, A, t, **few)
+        res["iscam" + suffix] = fr.iscam(model, x, A, t, **few)
         if model.fc.weight.shape[1] == A.shape[1]:
             res["cam"] = fr.cam(A, model.fc.weight.detach(), t, size)
         for k in KERNELS:

@@ -90,6 +90,12 @@ public sealed class CamContext
     /// <summary>Checked between batches of masked forwards.</summary>
     public CancellationToken CancellationToken { get; }
 
+    /// <summary>
+    /// The target score of each row in <paramref name="output"/>, the model's output [M,K] for M inputs in the order of
+    /// <see cref="Input"/>'s rows; differentiable, for methods that run their own forward and backward passes.
+    /// </summary>
+    public Tensor TargetScores(Tensor output) => _target.ScoreRows(output, Classes, ScoreKind.Logit);
+
     /// <summary>The gradients of layer <paramref name="layer"/>; throws if the method did not ask for gradients.</summary>
     public Tensor GradientsOf(int layer) =>
         Gradients?[layer] ?? throw new InvalidOperationException("This method was declared gradient-free; override RequiresGradients to get gradients.");

@@ -92,6 +92,9 @@ public class CallLifetimeTests
     [InlineData("unioncam")]
     [InlineData("decomcam")]
     [InlineData("ablationcam")]
+    [InlineData("sscam")]
+    [InlineData("iscam")]
+    [InlineData("smoothgradcam++")]
     public void CancellingBetweenMaskedBatchesLeavesNoTensor(string method)
     {
         using var s = new Setup(method, 1, batchSize: 2);

@@ -124,6 +124,9 @@ public class FamilyTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new KpcaCam(model, "features", new KpcaCamOptions(Degree: 0)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new KpcaCam(model, "features", new KpcaCamOptions((KpcaKernel)42)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AblationCam(model, "features", new AblationCamOptions(BatchSize: 0)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SsCam(model, "features", new SsCamOptions(NoiseStd: double.NaN)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new IsCam(model, "features", new IsCamOptions(Samples: 0)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SmoothGradCamPlusPlus(model, "features", new SmoothGradCamPlusPlusOptions(Samples: 0)));
         Assert.Equal(0, TestTensors.ForwardHookCountInModel(model));
     }
 
@@ -181,6 +184,52 @@ public class FamilyTests
         // the original score where the reference forwards them anyway (equal up to the same rounding).
         float tolerance = 1e-5f * Math.Max(1f, expected.abs().max().item<float>());
         Assert.True(TestTensors.MaxAbsDiff(expected, r.Intermediate("ablation_scores")) < tolerance);
+    }
+
+    [Fact]
+    public void SampledMethodsMatchTheReferenceOnResNet18WithTwoSamples()
+    {
+        using var scope = NewDisposeScope();
+        var (net, layer, input, targets) = GoldenMapTests.Load("resnet18");
+        var methods = new (string File, ICamMethod Cam)[]
+        {
+            ("smoothgradcampp_s2", new SmoothGradCamPlusPlus(net, layer, new SmoothGradCamPlusPlusOptions(Samples: 2))),
+            ("sscam_s2", new SsCam(net, layer, new SsCamOptions(Samples: 2))),
+            ("iscam_s2", new IsCam(net, layer, new IsCamOptions(Samples: 2))),
+        };
+        foreach (var (file, cam) in methods)
+        {
+            using (cam)
+            using (var r = cam.Explain(input, targets))
+            {
+                // As GoldenMapTests' sampled methods: softmaxes of 512 averaged logit gains, or powers of noisy gradients.
+                var raw = Golden("resnet18", file + "_raw");
+                Assert.True(TestTensors.MaxAbsDiff(raw, r.RawMaps[0]) < 1e-3f * Math.Max(1f, raw.abs().max().item<float>()), file);
+                Assert.True(TestTensors.MaxAbsDiff(Golden("resnet18", file), r.Maps) < 1e-3f, file);
+            }
+        }
+    }
+
+    [Fact]
+    public void SeededNoiseIsDeterministicAndSeedDependent()
+    {
+        using var scope = NewDisposeScope();
+        var model = new ConvGapLinear(channels: 6);
+        var x = TestTensors.Batch(2, 16, 16);
+        // Before the ReLU: there the gradient depends on the noisy input (after it, on this model, it is constant).
+        CamLayer[] layer = { "features.conv" };
+        foreach (var name in new[] { "smoothgradcam++", "sscam" })
+        {
+            using var a = CamMethods.Create(name, model, layer, new CamMethodSettings(BatchSize: 5, Seed: 3));
+            using var b = CamMethods.Create(name, model, layer, new CamMethodSettings(BatchSize: 7, Seed: 3));
+            using var c = CamMethods.Create(name, model, layer, new CamMethodSettings(BatchSize: 5, Seed: 4));
+            using var ra = a.Explain(x, new[] { 0, 1 });
+            using var rb = b.Explain(x, new[] { 0, 1 });
+            using var rc = c.Explain(x, new[] { 0, 1 });
+            // Same seed, other batch size: the same noise, kernels round differently (1e-5); another seed moves raw maps.
+            Assert.True(TestTensors.MaxAbsDiff(ra.RawMaps[0], rb.RawMaps[0]) < 1e-5f * ra.RawMaps[0].abs().max().item<float>(), name);
+            Assert.True(TestTensors.MaxAbsDiff(ra.RawMaps[0], rc.RawMaps[0]) > 1e-3f * ra.RawMaps[0].abs().max().item<float>(), name);
+        }
     }
 
     [Fact]

@@ -45,6 +45,8 @@ public class MethodInvariantTests
     [InlineData("scorecam", "masked forwards")]
     [InlineData("unioncam", "masked forwards")]
     [InlineData("ablationcam", "ablations")]
+    [InlineData("sscam", "noisy masked forwards")]
+    [InlineData("iscam", "scaled masked forwards")]
     public void LiveTensorsWhileScoringDoNotGrowWithTheChannelCount(string method, string stage)
     {
         // Between batches of masked forwards, the tensors alive are the same whether the layer has 8 or 64 channels
@@ -70,6 +72,8 @@ public class MethodInvariantTests
     [InlineData("unioncam")]
     [InlineData("decomcam")]
     [InlineData("ablationcam")]
+    [InlineData("sscam")]
+    [InlineData("iscam")]
     public void MaskedForwardMethodsDoNotDependOnBatchSize(string method)
     {
         using var scope = NewDisposeScope();
