@@ -12,13 +12,16 @@ internal static class MethodFactory
         return data;
     }
 
-    /// <summary>Every method but <paramref name="excluded"/> (CAM, for models without a class-scoring linear head).</summary>
-    public static TheoryData<string> AllBut(string excluded)
+    /// <summary>Every method but <paramref name="excluded"/>.</summary>
+    public static TheoryData<string> AllBut(params string[] excluded)
     {
         var data = new TheoryData<string>();
-        foreach (var n in CamMethods.Names.Where(n => n != excluded)) data.Add(n);
+        foreach (var n in CamMethods.Names.Except(excluded)) data.Add(n);
         return data;
     }
+
+    /// <summary>The methods whose random draws follow the rows' positions in a call (seeded per row or item).</summary>
+    public static readonly string[] SeededByPosition = { "randomcam", "smoothgradcam++", "sscam" };
 
     public static ICamMethod Create(string name, nn.Module<Tensor, Tensor> model, CamLayer layer, int batchSize = 32) =>
         CamMethods.Create(name, model, new[] { layer }, new CamMethodSettings(BatchSize: batchSize));
