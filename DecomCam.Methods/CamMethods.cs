@@ -9,7 +9,7 @@ namespace DecomCamNet;
 /// <param name="DecomComponents">DecomCAM's Q.</param>
 /// <param name="DecomIntegration">DecomCAM's integration rule.</param>
 /// <param name="UnionTheta">UnionCAM's AMD percentile θ.</param>
-/// <param name="MaskedLayout">Memory layout of the masked forwards (Score-CAM, UnionCAM, DecomCAM).</param>
+/// <param name="MaskedLayout">Memory layout of the masked forwards (Score-CAM, UnionCAM, DecomCAM, Ablation-CAM, SS-CAM, IS-CAM).</param>
 /// <param name="Classifier">CAM's final linear layer by dotted name; null: the model's last linear layer.</param>
 /// <param name="Seed">The seed of the methods that draw random numbers (Random-CAM, Smooth Grad-CAM++, SS-CAM).</param>
 /// <param name="KpcaKernel">KPCA-CAM's kernel.</param>
