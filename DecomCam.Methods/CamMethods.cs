@@ -4,21 +4,30 @@ using static TorchSharp.torch;
 namespace DecomCamNet;
 
 /// <summary>Settings for creating any method by name; each method reads the ones it uses.</summary>
-/// <param name="BatchSize">Masked inputs per forward (Score-CAM, UnionCAM, DecomCAM); null: each method's own default.</param>
+/// <param name="BatchSize">Masked or ablated inputs per forward (Score-CAM, UnionCAM, DecomCAM, Ablation-CAM, SS-CAM, IS-CAM); null: each method's own default.</param>
 /// <param name="DecomChannels">DecomCAM's P.</param>
 /// <param name="DecomComponents">DecomCAM's Q.</param>
 /// <param name="DecomIntegration">DecomCAM's integration rule.</param>
 /// <param name="UnionTheta">UnionCAM's AMD percentile θ.</param>
-/// <param name="MaskedLayout">Memory layout of the masked forwards (Score-CAM, UnionCAM, DecomCAM).</param>
+/// <param name="MaskedLayout">Memory layout of the masked forwards (Score-CAM, UnionCAM, DecomCAM, Ablation-CAM, SS-CAM, IS-CAM).</param>
+/// <param name="Classifier">CAM's final linear layer by dotted name; null: the model's last linear layer.</param>
+/// <param name="Seed">The seed of the methods that draw random numbers (Random-CAM, Smooth Grad-CAM++, SS-CAM).</param>
+/// <param name="KpcaKernel">KPCA-CAM's kernel.</param>
 public sealed record CamMethodSettings(int? BatchSize = null, int DecomChannels = 500, int DecomComponents = 10,
     DecomIntegration DecomIntegration = DecomIntegration.Paper, double UnionTheta = 10,
-    MaskedInputLayout MaskedLayout = MaskedInputLayout.Auto);
+    MaskedInputLayout MaskedLayout = MaskedInputLayout.Auto, string? Classifier = null, long Seed = 0,
+    KpcaKernel KpcaKernel = KpcaKernel.Sigmoid);
 
 /// <summary>Creates methods by their short names (as the CLI's <c>--method</c> takes them).</summary>
 public static class CamMethods
 {
-    /// <summary>The method names: gradcam, gradcam++, xgradcam, layercam, hirescam, eigencam, scorecam, unioncam, decomcam.</summary>
-    public static IReadOnlyList<string> Names { get; } = new[] { "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam", "scorecam", "unioncam", "decomcam" };
+    /// <summary>The method names: gradcam, gradcam++, xgradcam, layercam, hirescam, eigencam, scorecam, unioncam, decomcam,
+    /// cam, eigengradcam, gradcamelementwise, randomcam, ablationcam, kpcacam, fullgrad, smoothgradcam++, sscam, iscam.</summary>
+    public static IReadOnlyList<string> Names { get; } = new[]
+    {
+        "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam", "scorecam", "unioncam", "decomcam",
+        "cam", "eigengradcam", "gradcamelementwise", "randomcam", "ablationcam", "kpcacam", "fullgrad", "smoothgradcam++", "sscam", "iscam",
+    };
 
     /// <summary>Creates the method <paramref name="name"/> (case-insensitive) on <paramref name="model"/> and its target layers.</summary>
     /// <exception cref="ArgumentException">The name is unknown (the message lists the valid ones), or a layer is not in the model.</exception>
@@ -37,6 +46,16 @@ public static class CamMethods
             "scorecam" => new ScoreCam(model, layers, new ScoreCamOptions(s.BatchSize), logger),
             "unioncam" => new UnionCam(model, layers, new UnionCamOptions(s.UnionTheta, s.BatchSize), logger),
             "decomcam" => new DecomCam(model, layers, new DecomCamOptions(s.DecomChannels, s.DecomComponents, s.DecomIntegration) with { BatchSize = s.BatchSize }, logger),
+            "cam" => new ClassicCam(model, layers, new ClassicCamOptions(s.Classifier is null ? null : (CamLayer?)s.Classifier), logger),
+            "eigengradcam" => new EigenGradCam(model, layers, logger),
+            "gradcamelementwise" => new GradCamElementWise(model, layers, logger),
+            "randomcam" => new RandomCam(model, layers, new RandomCamOptions(s.Seed), logger),
+            "ablationcam" => new AblationCam(model, layers, new AblationCamOptions(s.BatchSize), logger),
+            "kpcacam" => new KpcaCam(model, layers, new KpcaCamOptions(s.KpcaKernel), logger),
+            "fullgrad" => new FullGrad(model, layers, logger),
+            "smoothgradcam++" or "smoothgradcampp" => new SmoothGradCamPlusPlus(model, layers, new SmoothGradCamPlusPlusOptions(Seed: s.Seed), logger),
+            "sscam" => new SsCam(model, layers, new SsCamOptions(Seed: s.Seed, BatchSize: s.BatchSize), logger),
+            "iscam" => new IsCam(model, layers, new IsCamOptions(BatchSize: s.BatchSize), logger),
             _ => throw new ArgumentException($"Unknown method '{name}'. Valid methods: {string.Join(", ", Names)}.", nameof(name)),
         };
         method.MaskedLayout = s.MaskedLayout;

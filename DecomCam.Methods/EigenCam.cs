@@ -24,11 +24,6 @@ public sealed class EigenCam : CamMethod
     protected override bool RequiresGradients => false;
 
     /// <inheritdoc />
-    protected override LayerMap ComputeLayerMap(CamContext context, int layer)
-    {
-        var a = context.Activations[layer];
-        long m = a.shape[0], h = a.shape[2], w = a.shape[3];
-        var (projections, _, _) = Pca.Project(a.flatten(2).transpose(1, 2), 1);
-        return new LayerMap(projections.reshape(m, h, w));
-    }
+    protected override LayerMap ComputeLayerMap(CamContext context, int layer) =>
+        new(Pca.FirstComponentMaps(context.Activations[layer]));
 }

@@ -12,7 +12,7 @@ public sealed class CamContext
     private readonly CamTarget _target;
 
     internal CamContext(nn.Module<Tensor, Tensor> model, Tensor input, CamTarget target, Tensor scores, Tensor? classes,
-        IReadOnlyList<Tensor> activations, IReadOnlyList<Tensor>? gradients, IReadOnlyList<string> layerNames,
+        IReadOnlyList<Tensor> activations, IReadOnlyList<Tensor>? gradients, Tensor? inputGradient, IReadOnlyList<string> layerNames,
         MaskedInputLayout maskedLayout, long largestActivationBytes, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
         MaskedLayout = maskedLayout;
@@ -24,6 +24,7 @@ public sealed class CamContext
         Classes = classes;
         Activations = activations;
         Gradients = gradients;
+        InputGradient = inputGradient;
         LayerNames = layerNames;
         Progress = progress;
         CancellationToken = cancellationToken;
@@ -56,6 +57,15 @@ public sealed class CamContext
     /// <summary>Per layer, the gradients G = d score / d A [M,C,h,w]; null for gradient-free methods.</summary>
     public IReadOnlyList<Tensor>? Gradients { get; }
 
+    /// <summary>d score / d input [M,C,H,W] for methods that ask for it (<c>RequiresInputGradient</c>); otherwise null.</summary>
+    public Tensor? InputGradient { get; }
+
+    /// <summary>
+    /// True when every row's target is a class of the model's own output, so <see cref="Classes"/> index its final layer
+    /// (false for custom targets and targets on a head such as CLIP prompts).
+    /// </summary>
+    public bool TargetsModelClasses => Classes is not null && _target.IsModelClass;
+
     /// <summary>The dotted names of the layers.</summary>
     public IReadOnlyList<string> LayerNames { get; }
 
@@ -79,6 +89,12 @@ public sealed class CamContext
 
     /// <summary>Checked between batches of masked forwards.</summary>
     public CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// The target score of each row in <paramref name="output"/>, the model's output [M,K] for M inputs in the order of
+    /// <see cref="Input"/>'s rows; differentiable, for methods that run their own forward and backward passes.
+    /// </summary>
+    public Tensor TargetScores(Tensor output) => _target.ScoreRows(output, Classes, ScoreKind.Logit);
 
     /// <summary>The gradients of layer <paramref name="layer"/>; throws if the method did not ask for gradients.</summary>
     public Tensor GradientsOf(int layer) =>

@@ -45,6 +45,9 @@ public abstract class CamMethod : ICamMethod
     /// <summary>Whether the method needs the gradients of the target scores with respect to the activations.</summary>
     protected virtual bool RequiresGradients => true;
 
+    /// <summary>Whether the method also needs the gradient of the target scores with respect to the input (implies gradients).</summary>
+    protected virtual bool RequiresInputGradient => false;
+
     /// <summary>
     /// Whether the method forwards masked inputs in batches of the default size: on a CPU the call's forward then measures
     /// the model's largest activation, from which <see cref="CamContext.DefaultBatchSize"/> sizes the batches.
@@ -77,7 +80,7 @@ public abstract class CamMethod : ICamMethod
                 foreach (var (key, value) in map.Intermediates ?? new Dictionary<string, Tensor>())
                     intermediates[$"{LayerNames[l]}/{key}"] = value.detach();
             }
-            var maps = PostProcess(raws, x.shape[2], x.shape[3]);
+            var maps = Combine(context, raws);
             var result = new CamResult(Name, maps, raws, LayerNames, context.Scores, context.Classes, rows.ImageIndex, intermediates);
             result.MoveToOuterDisposeScope();
             Logger.LogDebug("{Method} explained {Rows} row(s) of {Height}x{Width} for {Target} in {Ms:F1} ms",
@@ -98,9 +101,20 @@ public abstract class CamMethod : ICamMethod
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// The final maps [M,H,W] in [0,1] from the raw map of every layer. Default: per layer ReLU, per-image min-max and
+    /// bilinear resize to the input, then the mean over layers (min-max again when there are several).
+    /// </summary>
+    protected virtual Tensor Combine(CamContext context, IReadOnlyList<Tensor> raws)
+    {
+        var maps = raws.Select(r => CamKernels.Resize(CamKernels.ReluNormalize(r), context.Height, context.Width)).ToList();
+        return maps.Count == 1 ? maps[0] : CamKernels.NormalizePerImage(stack(maps, 0).mean(new long[] { 0 }));
+    }
+
     private CamContext Forward(Tensor x, CamTarget target, TargetRows rows, IProgress<CamProgress>? progress, CancellationToken ct)
     {
-        bool needGrad = RequiresGradients;
+        bool needInputGrad = RequiresInputGradient;
+        bool needGrad = RequiresGradients || needInputGrad;
         Tensor output;
         IReadOnlyList<Tensor> outputs, activations;
         long largest = 0;
@@ -119,6 +133,7 @@ public abstract class CamMethod : ICamMethod
             throw new CamException("The model output contains NaN or infinity for this input.");
         var (scores, classes) = needGrad ? WithGrad(() => target.Score(output, rows)) : target.Score(output, rows);
         IReadOnlyList<Tensor>? gradients = null;
+        Tensor? inputGradient = null;
         if (needGrad)
         {
             for (int l = 0; l < outputs.Count; l++)
@@ -127,8 +142,18 @@ public abstract class CamMethod : ICamMethod
             if (!scores.requires_grad)
                 throw new CamException("The target score does not require a gradient; a gradient-based method cannot use it.");
             IList<Tensor> grads;
+            var wrt = outputs.ToList();
+            if (needInputGrad) wrt.Add(x);
             using (LibTorchBackends.SafeBackward())
-                grads = autograd.grad(new[] { scores.sum() }, outputs.ToList(), allow_unused: true);
+                grads = autograd.grad(new[] { scores.sum() }, wrt, allow_unused: true);
+            if (needInputGrad)
+            {
+                inputGradient = grads[^1];
+                if (inputGradient is null || inputGradient.IsInvalid)
+                    throw new CamException("The target score does not depend on the input (no input gradient).");
+                inputGradient = inputGradient.detach();
+                grads = grads.Take(outputs.Count).ToList();
+            }
             for (int l = 0; l < grads.Count; l++)
             {
                 if (grads[l] is null || grads[l].IsInvalid)
@@ -145,18 +170,12 @@ public abstract class CamMethod : ICamMethod
             x.requires_grad_(false);
         }
         return new CamContext(Model, x.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),
-            gradients, LayerNames, MaskedLayout, largest, progress, ct);
+            gradients, inputGradient, LayerNames, MaskedLayout, largest, progress, ct);
     }
 
     private static T WithGrad<T>(Func<T> f)
     {
         using var mode = enable_grad();
         return f();
-    }
-
-    private static Tensor PostProcess(IReadOnlyList<Tensor> raws, long height, long width)
-    {
-        var maps = raws.Select(r => CamKernels.Resize(CamKernels.ReluNormalize(r), height, width)).ToList();
-        return maps.Count == 1 ? maps[0] : CamKernels.NormalizePerImage(stack(maps, 0).mean(new long[] { 0 }));
     }
 }

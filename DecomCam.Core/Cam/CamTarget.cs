@@ -38,6 +38,9 @@ public sealed partial class CamTarget
         return new(_kind, _classes, _score, description, inner is null ? head : o => head(inner(o)));
     }
 
+    /// <summary>True when the target is a class of the model's own output (not a custom score, not a head's output).</summary>
+    internal bool IsModelClass => _kind != Kind.Custom && _head is null;
+
     /// <summary>A short human-readable form, for logs.</summary>
     public string Description { get; }
 

@@ -21,9 +21,30 @@ public static class Pca
         var (u, s, vh) = linalg.svd(centred, fullMatrices: false);
         long q = Math.Min(count, s.shape[1]);
         var proj = (u[.., .., ..(int)q] * s[.., ..(int)q].unsqueeze(1)).transpose(1, 2); // [M,q,n]
-        var peak = proj.abs().argmax(-1, keepdim: true);
-        var sign = proj.gather(-1, peak).sign();
-        sign = where(sign.eq(0), ones_like(sign), sign);
+        var sign = LargestEntrySign(proj);
         return (proj * sign, s[.., ..(int)q], vh[.., ..(int)q, ..] * sign);
+    }
+
+    /// <summary>
+    /// The sign rule for vectors along the last dimension of <paramref name="vectors"/> that a decomposition leaves open:
+    /// ±1 [..., 1] such that multiplying makes each vector's largest-magnitude entry positive (the first on ties; +1 for
+    /// a zero vector).
+    /// </summary>
+    public static Tensor LargestEntrySign(Tensor vectors)
+    {
+        var sign = vectors.gather(-1, vectors.abs().argmax(-1, keepdim: true)).sign();
+        return where(sign.eq(0), ones_like(sign), sign);
+    }
+
+    /// <summary>
+    /// The first principal component of each map stack [M,C,h,w] (positions as observations, channels as variables, columns
+    /// centred), projected back onto the positions: [M,h,w], with the sign rule of <see cref="Project"/>. Eigen-CAM applies
+    /// it to the activations, Eigen-Grad-CAM to gradients × activations.
+    /// </summary>
+    public static Tensor FirstComponentMaps(Tensor maps)
+    {
+        if (maps.dim() != 4) throw new ArgumentException($"Expected maps [M,C,h,w]; got [{string.Join(",", maps.shape)}].", nameof(maps));
+        var (projections, _, _) = Project(maps.flatten(2).transpose(1, 2), 1);
+        return projections.reshape(maps.shape[0], maps.shape[2], maps.shape[3]);
     }
 }

@@ -38,8 +38,14 @@ public class ClipPromptTests
         Assert.True(TestTensors.MaxAbsDiff(image.matmul(text.t()) * clip.LogitScale, official.Scores(image)) < 1e-4f);
     }
 
+    /// <summary>
+    /// CAM needs the model's own classes; SS-CAM and IS-CAM (35 and 10 forwards per channel and row: minutes here) share
+    /// Score-CAM's path, which runs.
+    /// </summary>
+    public static TheoryData<string> PromptMethods => MethodFactory.AllBut("cam", "sscam", "iscam");
+
     [Theory]
-    [MemberData(nameof(MethodFactory.All), MemberType = typeof(MethodFactory))]
+    [MemberData(nameof(PromptMethods))]
     public void EveryMethodExplainsEveryPromptOfEveryImage(string method)
     {
         using var scope = NewDisposeScope();
@@ -52,6 +58,7 @@ public class ClipPromptTests
         Assert.Equal(new long[] { 0, 1, 2, 0, 1, 2 }, all.Classes!.data<long>().ToArray());
         Assert.False(all.Maps.isnan().any().item<bool>());
         Assert.True(all.Maps.min().item<float>() >= 0f && all.Maps.max().item<float>() <= 1f);
+        if (MethodFactory.SeededByPosition.Contains(method)) return; // row 5 alone is row 0: other random draws
         using var one = cam.Explain(x[1..2], prompts.Prompt(2));
         // The same row alone: batch size changes kernels (see TargetTests), a wrong prompt differs by far more.
         Assert.True(TestTensors.MaxAbsDiff(all.Maps[5], one.Maps[0]) < 1e-4f, method);

@@ -79,16 +79,22 @@ public class CallLifetimeTests
         var failing = CamTarget.Custom(_ => throw new InvalidOperationException("target failed"));
         cam.Explain(x, 1).Dispose();
         long before = TestTensors.LiveTensors;
+        int hooks = TestTensors.ForwardHookCountInModel(s.Model);
         for (int i = 0; i < 3; i++)
             Assert.Throws<InvalidOperationException>(() => cam.Explain(x, failing));
         Assert.Equal(before, TestTensors.LiveTensors);
-        Assert.Equal(1, TestTensors.ForwardHookCount(s.Model.features));
+        Assert.Equal(hooks, TestTensors.ForwardHookCountInModel(s.Model));
+        Assert.Equal(method == "fullgrad" ? 0 : 1, TestTensors.ForwardHookCount(s.Model.features)); // FullGrad hooks features.conv
     }
 
     [Theory]
     [InlineData("scorecam")]
     [InlineData("unioncam")]
     [InlineData("decomcam")]
+    [InlineData("ablationcam")]
+    [InlineData("sscam")]
+    [InlineData("iscam")]
+    [InlineData("smoothgradcam++")]
     public void CancellingBetweenMaskedBatchesLeavesNoTensor(string method)
     {
         using var s = new Setup(method, 1, batchSize: 2);
@@ -99,5 +105,6 @@ public class CallLifetimeTests
         var cancelAfterFirstBatch = new SyncProgress(_ => cts.Cancel());
         Assert.Throws<OperationCanceledException>(() => cam.Explain(x, 1, cancelAfterFirstBatch, cts.Token));
         Assert.Equal(before, TestTensors.LiveTensors);
+        Assert.Equal(1, TestTensors.ForwardHookCountInModel(s.Model)); // an ablation's output override is gone too
     }
 }

@@ -1,6 +1,7 @@
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
 using DecomCamNet.Tests.Support;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Tests.Methods;
@@ -12,14 +13,19 @@ namespace DecomCamNet.Tests.Methods;
 /// and the trained demo SceneNet at block4 on the bundled sample and a second scene. "Seeded" means the deterministic hash fill shared
 /// with Python. Tolerances: 1e-4 for the gradient family, 1e-3 otherwise.
 /// </summary>
-public class GoldenMapTests
+public class GoldenMapTests(ITestOutputHelper output)
 {
+    /// <summary>The methods that forward many perturbed copies per channel or input.</summary>
+    internal static readonly string[] Sampled = { "smoothgradcam++", "sscam", "iscam" };
+
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
         foreach (var model in new[] { "shapesnet", "shapesnet_block2", "resnet18", "demo" })
             foreach (var method in CamMethods.Names)
-                data.Add(model, method);
+                if (!(method == "cam" && model == "shapesnet_block2") // block2 does not feed the classifier
+                    && !(model == "resnet18" && Sampled.Contains(method))) // with fewer samples in FamilyTests
+                    data.Add(model, method);
         data.Add("resnet18_128", "decomcam");
         return data;
     }
@@ -32,14 +38,17 @@ public class GoldenMapTests
         var (net, layer, input, targets) = Load(model);
         using var cam = CamMethods.Create(method, net, new CamLayer[] { layer });
         using var result = cam.Explain(input, targets);
-        string file = method == "gradcam++" ? "gradcampp" : method;
+        string file = method.Replace("++", "pp");
         // Against PyTorch 1.13 on another machine: the gradient family differs by the float32 rounding of one forward
         // and backward; Score-CAM, UnionCAM and DecomCAM combine hundreds of masked scores and Eigen-CAM an SVD, so they
         // get 10x more. Both hold with 1 or 2 threads and oneDNN limited to AVX2 or SSE4.1; a wrong weight, mask or
         // component moves [0,1] maps by > 1e-2.
-        float tolerance = method is "scorecam" or "unioncam" or "decomcam" or "eigencam" ? 1e-3f : 1e-4f;
+        // Ablation-CAM's relative drops, KPCA-CAM's and Eigen-Grad-CAM's decompositions and FullGrad's per-channel min-max
+        // of small bias gradients are as sensitive.
+        float tolerance = method is "gradcam" or "gradcam++" or "xgradcam" or "layercam" or "hirescam" or "cam" or "gradcamelementwise" or "randomcam" ? 1e-4f : 1e-3f;
         AssertClose(Golden(model, file), result.Maps, tolerance, $"{model} {method} maps");
         var raw = Golden(model, file + "_raw");
+        output.WriteLine($"{model} {method}: maps max abs diff {TestTensors.MaxAbsDiff(Golden(model, file), result.Maps):G3}, raw {TestTensors.MaxAbsDiff(raw, result.RawMaps[0]):G3} (raw scale {raw.abs().max().item<float>():G3})");
         float rawScale = Math.Max(1f, raw.abs().max().item<float>());
         AssertClose(raw, result.RawMaps[0], tolerance * rawScale, $"{model} {method} raw");
     }

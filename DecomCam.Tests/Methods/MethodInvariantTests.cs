@@ -42,9 +42,12 @@ public class MethodInvariantTests
     }
 
     [Theory]
-    [InlineData("scorecam")]
-    [InlineData("unioncam")]
-    public void LiveTensorsWhileScoringDoNotGrowWithTheChannelCount(string method)
+    [InlineData("scorecam", "masked forwards")]
+    [InlineData("unioncam", "masked forwards")]
+    [InlineData("ablationcam", "ablations")]
+    [InlineData("sscam", "noisy masked forwards")]
+    [InlineData("iscam", "scaled masked forwards")]
+    public void LiveTensorsWhileScoringDoNotGrowWithTheChannelCount(string method, string stage)
     {
         // Between batches of masked forwards, the tensors alive are the same whether the layer has 8 or 64 channels
         // (2 or 16 batches of 4): memory is bounded by one batch, not by K.
@@ -55,7 +58,7 @@ public class MethodInvariantTests
             using var cam = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings(BatchSize: 4));
             var seen = new List<long>();
             long before = TestTensors.LiveTensors;
-            cam.Explain(x, 1, new SyncProgress(p => { if (p.Stage == "masked forwards") seen.Add(TestTensors.LiveTensors); })).Dispose();
+            cam.Explain(x, 1, new SyncProgress(p => { if (p.Stage == stage) seen.Add(TestTensors.LiveTensors); })).Dispose();
             Assert.True(seen.Count > 1, $"{seen.Count} batches");
             Assert.All(seen, n => Assert.Equal(seen[0], n));
             return seen[0] - before;
@@ -68,6 +71,9 @@ public class MethodInvariantTests
     [InlineData("scorecam")]
     [InlineData("unioncam")]
     [InlineData("decomcam")]
+    [InlineData("ablationcam")]
+    [InlineData("sscam")]
+    [InlineData("iscam")]
     public void MaskedForwardMethodsDoNotDependOnBatchSize(string method)
     {
         using var scope = NewDisposeScope();
@@ -89,6 +95,7 @@ public class MethodInvariantTests
     [InlineData("scorecam")]
     [InlineData("unioncam")]
     [InlineData("decomcam")]
+    [InlineData("ablationcam")]
     public void MaskedForwardMethodsDoNotDependOnTheLayout(string method)
     {
         using var scope = NewDisposeScope();

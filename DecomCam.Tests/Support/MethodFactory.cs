@@ -12,6 +12,17 @@ internal static class MethodFactory
         return data;
     }
 
+    /// <summary>Every method but <paramref name="excluded"/>.</summary>
+    public static TheoryData<string> AllBut(params string[] excluded)
+    {
+        var data = new TheoryData<string>();
+        foreach (var n in CamMethods.Names.Except(excluded)) data.Add(n);
+        return data;
+    }
+
+    /// <summary>The methods whose random draws follow the rows' positions in a call (seeded per row or item).</summary>
+    public static readonly string[] SeededByPosition = { "randomcam", "smoothgradcam++", "sscam" };
+
     public static ICamMethod Create(string name, nn.Module<Tensor, Tensor> model, CamLayer layer, int batchSize = 32) =>
         CamMethods.Create(name, model, new[] { layer }, new CamMethodSettings(BatchSize: batchSize));
 }

@@ -75,6 +75,10 @@ internal static class TestTensors
         throw new InvalidOperationException("TorchSharp's hook dictionary was not found.");
     }
 
+    /// <summary>The forward hooks on a model and all its submodules.</summary>
+    public static int ForwardHookCountInModel(nn.Module model) =>
+        ForwardHookCount(model) + model.named_modules().Sum(m => ForwardHookCount(m.module));
+
     public static long LiveTensors => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
     public static float MaxAbsDiff(Tensor a, Tensor b) => (a - b).abs().max().item<float>();

@@ -1,0 +1,233 @@
+"""Independent reference for the rest of the CAM family (issue 12), float32 unless stated, eval mode.
+
+Written from the papers' formulas and the behaviour pytorch-grad-cam documents (read, not copied). Conventions as in
+cam_reference.py: A, G the target layer's output and d(sum_n logit_n[t_n])/dA, raw map at feature resolution unless
+stated, final = cam_reference.post(raw).
+
+  cam                 L = sum_k W_fc[t, k] A_k (the classifier's row of the target class)
+  eigengradcam        eigencam of G * A (same centring and sign rule: largest-|.| entry positive)
+  gradcamelementwise  L = sum_k relu(G_k * A_k)
+  randomcam           w = torch.rand(N, C, generator seeded with `seed`) * 2 - 1, L = sum_k w_k A_k
+  ablationcam         w_k = (s - s_k) / s, s_k the target logit with channel k of the layer's output set to v,
+                      v = 0 if min(A[n]) == 0 else min(A[n]) - 1e7 (pytorch-grad-cam's value for the first ablated row)
+  kpcacam             kernel PCA (1 component) of the centred positions x channels matrix: K = kernel(X, X) centred
+                      (K - 1K - K1 + 1K1), top eigenpair (v, lambda) in float64, projection v * sqrt(lambda), largest-|.|
+                      entry positive; kernels as scikit-learn's (gamma None = 1 / C, coef0 1, degree 3)
+  fullgrad            |dS/dx * x| per input channel plus |b_l * dS/dz_l| per channel of every Conv2d/BatchNorm2d z_l with
+                      a bias (BatchNorm's effective bias b - mean * w / sqrt(var + eps)), each channel map min-max scaled
+                      (eps 1e-7) and resized to the input, all summed; final = min-max of the sum (at input size)
+  sscam               (torch-cam) m_k = bilinear(minmax(A_k), align_corners=False); item i = (sample, row, channel) in
+                      that nesting draws noise randn(1,H,W) from a generator seeded seed + i, times std; gain =
+                      mean over samples of logit(x * (m_k + noise)) - logit(x); w = softmax_k(gain)
+  iscam               (torch-cam) the same masks; c_i = sum_{j<=i} j/N; gain = mean_i logit(c_i * m_k * x) - logit(x)
+  smoothgradcampp     noisy copies x + std * randn(x.shape, generator seeded seed + i); D_p = mean_i G_i^p;
+                      alpha = D2 / (2 D2 + sum_hw(A) D3 + 1e-8), 0 where D2 == 0; w = sum_hw(alpha relu(D1)); A clean
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+import cam_reference as cr
+
+FAMILY = ["cam", "eigengradcam", "gradcamelementwise", "randomcam", "ablationcam", "kpcacam", "fullgrad",
+          "smoothgradcampp", "sscam", "iscam"]
+ABLATION_OFFSET = 1e7
+
+
+def cam(A, fc_weight, targets, size):
+    raw = cr._weighted_sum(fc_weight[targets], A)
+    return {"raw": raw, "final": cr.post(raw, size)}
+
+
+def eigengradcam(A, G, size, warnings=None):
+    return cr.eigencam(G * A, size, warnings)
+
+
+def gradcamelementwise(A, G, size):
+    raw = torch.relu(G * A).sum(dim=1)
+    return {"raw": raw, "final": cr.post(raw, size)}
+
+
+def randomcam(A, size, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    w = torch.rand(A.shape[0], A.shape[1], generator=g) * 2 - 1
+    raw = cr._weighted_sum(w, A)
+    return {"raw": raw, "final": cr.post(raw, size), "weights": w}
+
+
+@torch.no_grad()
+def ablationcam(model, layer, x, A, targets, chunk=64):
+    N, C = A.shape[:2]
+    t = cr._as_targets(targets, N)
+    s0 = model(x)[torch.arange(N), t]
+    scores = torch.empty(N, C, dtype=x.dtype)
+    state = {}
+
+    def replace(_module, _inp, _out):
+        return state["out"]
+
+    handle = layer.register_forward_hook(replace)
+    try:
+        for n in range(N):
+            low = float(A[n].min())
+            value = 0.0 if low == 0 else low - ABLATION_OFFSET
+            for c0 in range(0, C, chunk):
+                c1 = min(C, c0 + chunk)
+                out = A[n:n + 1].repeat(c1 - c0, 1, 1, 1)
+                out[torch.arange(c1 - c0), torch.arange(c0, c1)] = value
+                state["out"] = out
+                scores[n, c0:c1] = model(x[n:n + 1].expand(c1 - c0, -1, -1, -1))[:, int(t[n])]
+    finally:
+        handle.remove()
+    w = (s0[:, None] - scores) / s0[:, None]
+    raw = cr._weighted_sum(w, A)
+    return {"raw": raw, "final": cr.post(raw, tuple(x.shape[-2:])), "weights": w, "scores": scores}
+
+
+def _kernel(X, kernel, gamma, degree=3, coef0=1.0):
+    g = 1.0 / X.shape[1] if gamma is None else gamma
+    dot = X @ X.T
+    if kernel == "linear":
+        return dot
+    if kernel == "sigmoid":
+        return torch.tanh(g * dot + coef0)
+    if kernel == "poly":
+        return (g * dot + coef0) ** degree
+    if kernel == "rbf":
+        sq = (X * X).sum(1)
+        return torch.exp(-g * (sq[:, None] + sq[None, :] - 2 * dot).clamp_min(0))
+    if kernel == "cosine":
+        norm = X.norm(dim=1).clamp_min(1e-12)
+        return dot / (norm[:, None] * norm[None, :])
+    raise ValueError(kernel)
+
+
+def kpcacam(A, size, kernel="sigmoid", gamma=None, warnings=None):
+    N, C, h, w = A.shape
+    maps = []
+    for n in range(N):
+        X = A[n].reshape(C, h * w).T.double()
+        X = X - X.mean(dim=0)
+        K = _kernel(X, kernel, gamma)
+        one = torch.full_like(K, 1.0 / K.shape[0])
+        Kc = K - one @ K - K @ one + one @ K @ one
+        vals, vecs = torch.linalg.eigh(Kc)
+        if float(vals[-1] - vals[-2]) < 1e-6 * abs(float(vals[-1])):
+            cr._warn(warnings, f"kpcacam {kernel}: image {n}: top eigenvalues near-tied")
+        p = vecs[:, -1] * math.sqrt(max(float(vals[-1]), 0.0))
+        maps.append(cr._sign_fix(p, f"kpcacam image {n}", warnings).reshape(h, w).float())
+    raw = torch.stack(maps)
+    return {"raw": raw, "final": cr.post(raw, size)}
+
+
+def bias_layers(model):
+    return [(name, m) for name, m in model.named_modules()
+            if isinstance(m, (torch.nn.Conv2d, torch.nn.BatchNorm2d)) and m.bias is not None]
+
+
+def _effective_bias(m):
+    if isinstance(m, torch.nn.BatchNorm2d):
+        return (m.bias - m.running_mean * m.weight / torch.sqrt(m.running_var + m.eps)).detach()
+    return m.bias.detach()
+
+
+def _scale_resize(z, size):
+    """[N,C,h,w] -> each (n,c) map min-max scaled (eps 1e-7), then bilinear (align_corners=False) to size."""
+    N, C = z.shape[:2]
+    flat = z.reshape(N * C, -1)
+    flat = flat - flat.amin(1, keepdim=True)
+    flat = flat / (flat.amax(1, keepdim=True) + 1e-7)
+    z = flat.reshape(z.shape)
+    if tuple(z.shape[-2:]) != tuple(size):
+        z = F.interpolate(z, size=tuple(size), mode="bilinear", align_corners=False)
+    return z
+
+
+def fullgrad(model, x, targets):
+    layers = bias_layers(model)
+    outs = {}
+    handles = [m.register_forward_hook(lambda _m, _i, o, name=name: outs.__setitem__(name, o)) for name, m in layers]
+    try:
+        xin = x.clone().requires_grad_(True)
+        logits = model(xin)
+    finally:
+        for h in handles:
+            h.remove()
+    t = cr._as_targets(targets, x.shape[0])
+    score = logits[torch.arange(x.shape[0]), t].sum()
+    grads = torch.autograd.grad(score, [xin] + [outs[name] for name, _ in layers])
+    size = tuple(x.shape[-2:])
+    total = _scale_resize((grads[0] * x).abs(), size).sum(1)
+    per_layer = []
+    for (name, m), g in zip(layers, grads[1:]):
+        term = _scale_resize((_effective_bias(m)[None, :, None, None] * g).abs(), size).sum(1)
+        per_layer.append(term.detach())
+        total = total + term
+    total = total.detach()
+    final = cr.minmax_per_image(total)
+    return {"raw": per_layer[0], "final": final, "sum": total, "layers": [n for n, _ in layers]}
+
+
+def _torchcam_masks(A, size):
+    mn = A.amin(dim=(2, 3), keepdim=True)
+    mx = A.amax(dim=(2, 3), keepdim=True)
+    m = (A - mn) / (mx - mn + 1e-8)
+    return F.interpolate(m, size=tuple(size), mode="bilinear", align_corners=False)
+
+
+@torch.no_grad()
+def _sampled_gains(model, x, A, targets, samples, blend, chunk=64):
+    N, C = A.shape[:2]
+    t = cr._as_targets(targets, N)
+    masks = _torchcam_masks(A, x.shape[-2:])
+    base = model(x)[torch.arange(N), t]
+    total = torch.zeros(N, C, dtype=x.dtype)
+    for s in range(samples):
+        for n in range(N):
+            for c0 in range(0, C, chunk):
+                c1 = min(C, c0 + chunk)
+                items = [(s * N + n) * C + c for c in range(c0, c1)]
+                inp = blend(masks[n, c0:c1, None], x[n:n + 1], s, items)
+                total[n, c0:c1] += model(inp)[:, int(t[n])] - base[n]
+    return total / samples
+
+
+def sscam(model, x, A, targets, samples=35, std=2.0, seed=0):
+    H, W = x.shape[-2:]
+
+    def blend(m, xi, _s, items):
+        noise = torch.stack([torch.randn(1, H, W, generator=torch.Generator().manual_seed(seed + i)) for i in items])
+        return xi * (m + noise * std)
+
+    gains = _sampled_gains(model, x, A, targets, samples, blend)
+    raw = cr._weighted_sum(torch.softmax(gains, 1), A)
+    return {"raw": raw, "final": cr.post(raw, (H, W)), "gains": gains}
+
+
+def iscam(model, x, A, targets, samples=10):
+    coeff = []
+    acc = 0.0
+    for i in range(samples):
+        acc += (i + 1) / samples
+        coeff.append(acc)
+    gains = _sampled_gains(model, x, A, targets, samples, lambda m, xi, s, _items: coeff[s] * (m * xi))
+    raw = cr._weighted_sum(torch.softmax(gains, 1), A)
+    return {"raw": raw, "final": cr.post(raw, tuple(x.shape[-2:])), "gains": gains}
+
+
+def smoothgradcampp(model, layer, x, A, targets, samples=4, std=0.3, seed=0):
+    d = [torch.zeros_like(A) for _ in range(3)]
+    for i in range(samples):
+        noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed + i))
+        _logits, _A, G = cr.activations_and_gradients(model, layer, x + noise * std, targets)
+        for p in range(3):
+            d[p] += G ** (p + 1)
+    d1, d2, d3 = (v / samples for v in d)
+    alpha = d2 / (2 * d2 + A.sum(dim=(2, 3), keepdim=True) * d3 + 1e-8)
+    alpha = torch.where(d2 != 0, alpha, torch.zeros_like(alpha))
+    w = (alpha * torch.relu(d1)).sum(dim=(2, 3))
+    raw = cr._weighted_sum(w, A)
+    return {"raw": raw, "final": cr.post(raw, tuple(x.shape[-2:]))}
