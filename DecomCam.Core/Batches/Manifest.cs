@@ -9,7 +9,7 @@ namespace DecomCamNet.Batches;
 /// </summary>
 public sealed class Manifest : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never };
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly FileStream _stream;
 
     private Manifest(FileStream stream) => _stream = stream;

@@ -25,7 +25,7 @@ public sealed record ManifestRow(
     [property: JsonPropertyName("layer")] string Layer,
     [property: JsonPropertyName("target")] int? Target,
     [property: JsonPropertyName("class")] long? Class,
-    [property: JsonPropertyName("score")] double? Score,
+    [property: JsonPropertyName("score")] float? Score,
     [property: JsonPropertyName("seconds")] double Seconds,
     [property: JsonPropertyName("outputs")] IReadOnlyList<string> Outputs,
     [property: JsonPropertyName("error")] string? Error);

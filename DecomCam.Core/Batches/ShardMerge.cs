@@ -1,8 +1,8 @@
 namespace DecomCamNet.Batches;
 
 /// <summary>
-/// Combines the manifests of a sharded run (one or more output folders, each with <c>manifest*.jsonl</c> and
-/// <c>plan*.json</c> files) into one list of rows, after checking that the plans cover every shard <c>0..n-1</c> of one
+/// Combines the manifests of a sharded run (one or more output folders, each with <c>plan.shard-i-of-n.json</c> files and
+/// the <c>manifest.shard-i-of-n.jsonl</c> beside each) into one list of rows, after checking that the plans cover every shard <c>0..n-1</c> of one
 /// set and that every planned input appears exactly once in the manifests.
 /// </summary>
 public static class ShardMerge
@@ -16,9 +16,10 @@ public static class ShardMerge
         var dirs = folders.ToList();
         foreach (var dir in dirs)
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Output folder '{dir}' does not exist.");
-        var plans = dirs.SelectMany(d => Directory.EnumerateFiles(d, "plan*.json")).Select(Path.GetFullPath).Distinct()
-            .Select(ShardPlan.Read).ToList();
-        if (plans.Count == 0) throw new InvalidDataException($"No plan*.json in {string.Join(", ", dirs)}: not the output of decomcam explain --out.");
+        var planFiles = dirs.SelectMany(d => Directory.EnumerateFiles(d, "plan.shard-*.json")).Select(Path.GetFullPath).Distinct().ToList();
+        if (planFiles.Count == 0)
+            throw new InvalidDataException($"No shard plans (plan.shard-*.json) in {string.Join(", ", dirs)}: not the output of decomcam explain --out ... --shard i/n.");
+        var plans = planFiles.Select(ShardPlan.Read).ToList();
         CheckShards(plans);
 
         var planned = new HashSet<string>(StringComparer.Ordinal);
@@ -27,15 +28,16 @@ public static class ShardMerge
         if (planned.Count != plans[0].Total)
             throw new InvalidDataException($"The plans hold {planned.Count} inputs but the set has {plans[0].Total}.");
 
-        var rows = dirs.SelectMany(d => Directory.EnumerateFiles(d, "manifest*.jsonl")).Select(Path.GetFullPath).Distinct()
+        // Each shard's manifest lies beside its plan: plan.shard-i-of-n.json, manifest.shard-i-of-n.jsonl.
+        var rows = planFiles.Select(f => Path.Combine(Path.GetDirectoryName(f)!, "manifest" + Path.GetFileNameWithoutExtension(f)["plan".Length..] + ".jsonl"))
             .SelectMany(Manifest.Read).ToList();
         var duplicated = rows.GroupBy(r => r.Input, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (duplicated.Count > 0) throw new InvalidDataException($"{Described(duplicated)} appear more than once in the manifests.");
+        if (duplicated.Count > 0) throw new InvalidDataException($"{Described(duplicated)} {Verb(duplicated, "appear", "appears")} more than once in the manifests.");
         var unplanned = rows.Select(r => r.Input).Where(i => !planned.Contains(i)).ToList();
-        if (unplanned.Count > 0) throw new InvalidDataException($"{Described(unplanned)} are in a manifest but in no plan.");
+        if (unplanned.Count > 0) throw new InvalidDataException($"{Described(unplanned)} {Verb(unplanned, "are", "is")} in a manifest but in no plan.");
         var seen = rows.Select(r => r.Input).ToHashSet(StringComparer.Ordinal);
         var missing = planned.Where(i => !seen.Contains(i)).Order(StringComparer.Ordinal).ToList();
-        if (missing.Count > 0) throw new InvalidDataException($"{Described(missing)} are missing from the manifests (run the shards again with --resume).");
+        if (missing.Count > 0) throw new InvalidDataException($"{Described(missing)} {Verb(missing, "are", "is")} missing from the manifests (run the shards again with --resume).");
         return rows.OrderBy(r => r.Input, StringComparer.Ordinal).ToList();
     }
 
@@ -53,4 +55,6 @@ public static class ShardMerge
 
     private static string Described(List<string> inputs) =>
         $"{inputs.Count} input{(inputs.Count > 1 ? "s" : "")} ('{string.Join("', '", inputs.Take(3))}'{(inputs.Count > 3 ? ", ..." : "")})";
+
+    private static string Verb(List<string> inputs, string plural, string singular) => inputs.Count > 1 ? plural : singular;
 }
