@@ -205,7 +205,7 @@ public sealed class ImageSetRun
             var maps = result.Maps.cpu();
             var classes = result.Classes?.cpu().data<long>().ToArray();
             var scores = result.Scores.cpu().data<float>().ToArray();
-            var ossm = _options.WriteComponents && result.Intermediates.ContainsKey("ossm") ? result.Intermediate("ossm").cpu() : null;
+            var ossm = _options.WriteComponents && result.Intermediates.ContainsKey($"{result.LayerNames[0]}/ossm") ? result.Intermediate("ossm").cpu() : null;
             double seconds = clock.Elapsed.TotalSeconds / batch.Count;
             for (int row = 0; row < batch.Count; row++)
             {
