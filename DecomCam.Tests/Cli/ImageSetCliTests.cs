@@ -2,14 +2,12 @@ using System.Diagnostics;
 using DecomCamNet.Batches;
 using DecomCamNet.Imaging;
 using DecomCamNet.Tests.Support;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace DecomCamNet.Tests.Cli;
 
 public sealed class ImageSetCliTests : CliRun
 {
-    private string Images(int count) => Images(P("images"), count);
+    private string Images(int count) => TestImages.RandomPngs(P("images"), count);
 
     [Fact]
     public void AFolderWithACorruptImageGivesOneRowPerImageAndResumeSkipsThemAll()
@@ -77,22 +75,6 @@ public sealed class ImageSetCliTests : CliRun
         Images(1);
         Assert.Contains("give --out DIR", Run("explain", "--input", P("images")).Err);
     }
-
-    /// <summary>Writes <paramref name="count"/> PNGs of random pixels (sizes alternate 48 and 64 px, or all <paramref name="size"/>) into <paramref name="dir"/>.</summary>
-    internal static string Images(string dir, int count, int? size = null)
-    {
-        Directory.CreateDirectory(dir);
-        var random = new Random(13);
-        for (int i = 0; i < count; i++)
-        {
-            int side = size ?? (i % 2 == 0 ? 48 : 64);
-            var pixels = new byte[side * side * 3];
-            random.NextBytes(pixels);
-            using var image = Image.LoadPixelData<Rgb24>(pixels, side, side);
-            image.SaveAsPng(Path.Combine(dir, $"img{i:D3}.png"));
-        }
-        return dir;
-    }
 }
 
 /// <summary>
@@ -111,7 +93,7 @@ public sealed class KilledRunTests : CliRun
     [Fact]
     public void AKilledRunResumesWithoutLosingOrDuplicatingImages()
     {
-        string dir = ImageSetCliTests.Images(P("images"), 12, size: 64);
+        string dir = TestImages.RandomPngs(P("images"), 12, size: 64);
         string dll = Path.Combine(AppContext.BaseDirectory, "decomcam.dll");
         string manifest = P("out/manifest.jsonl");
         string args = $"\"{dll}\" explain --input \"{dir}\" --out \"{P("out")}\" --images-per-batch 1 --threads 1 --method scorecam --resize 192"; // ~0.5 s an image
