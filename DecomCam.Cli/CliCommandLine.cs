@@ -19,6 +19,7 @@ internal sealed class CliCommandLine
         Root.Subcommands.Add(ExplainCommandLine.Create(Verbose));
         Root.Subcommands.Add(EvaluateCommandLine.Create());
         Root.Subcommands.Add(TrainDemoCommandLine.Create());
+        Root.Subcommands.Add(MergeCommandLine.Create());
         Root.Validators.Add(RejectOptionsAsValues);
         foreach (var command in Root.Subcommands)
         {

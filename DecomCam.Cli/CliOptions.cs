@@ -47,6 +47,12 @@ internal sealed record CliOptions
     public string? PromptsFile { get; init; }
     public bool AllPrompts { get; init; }
     public ActivationReshape? Reshape { get; init; }
+    public string? Out { get; init; }
+    public bool Resume { get; init; }
+    public Batches.ShardSpec? Shard { get; init; }
+    public int ImagesPerBatch { get; init; } = 8;
+    public bool NoOverlay { get; init; }
+    public bool SaveOssms { get; init; }
     public Clip.ClipScore ClipScore { get; init; } = Clip.ClipScore.Cosine;
 }
 

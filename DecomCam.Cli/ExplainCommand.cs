@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using DecomCamNet.Batches;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
 using Microsoft.Extensions.Logging;
@@ -30,14 +31,24 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         var preprocessing = WithNormalisation(clip?.Preprocessing(options) ?? Preprocessing(onnx is null
             ? demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet
             : OnnxSetup.Preprocessing(onnx)));
-        var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
-        if (options.ListLayers) return ListLayers(model, onnx, input.shape);
-        var reshape = options.Reshape ?? clip?.DefaultReshape ?? ActivationReshape.None;
-        var layers = (options.Layer ?? clip?.DefaultLayer ?? onnx?.DefaultLayer(input.shape).NodeName ?? ModelZoo.DefaultLayer(modelName)).Split(',')
-            .Select(l => ((CamLayer)l.Trim()).WithReshape(reshape)).ToList();
-        var labels = clip?.Prompts.ToArray() ?? ZooModelLoader.Labels(options.Labels, demo);
+        bool set = options.Input is not null && ImageSetInput.IsSet(options.Input);
+        if (set != options.Out is not null)
+            throw new CliException(set ? $"'{options.Input}' is an image set (folder, glob or .txt list): give --out DIR for its maps and manifest."
+                : "--out goes with an image set: --input DIR, GLOB (dir/*.png) or LIST.txt.");
         ILogger? logger = options.Verbose ? new StderrLogger(stderr) : null;
         var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta, options.Layout);
+        if (set)
+        {
+            if (isClip || onnx is not null && options.Layer is null)
+                throw new CliException(isClip ? "Image sets take classifiers; CLIP models explain one image at a time." : "Give --layer for an ONNX model with an image set (see --list-layers on one image).");
+            var setLayers = Layers(null, null, modelName, []);
+            using var setMethod = CamMethods.Create(options.Method, model, setLayers, settings, logger);
+            return new ImageSetCommand(options, stdout, stderr).Run(setMethod, modelName, preprocessing, device);
+        }
+        var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
+        if (options.ListLayers) return ListLayers(model, onnx, input.shape);
+        var layers = Layers(clip, onnx, modelName, input.shape);
+        var labels = clip?.Prompts.ToArray() ?? ZooModelLoader.Labels(options.Labels, demo);
 
         using var method = CamMethods.Create(options.Method, model, layers, settings, logger);
         CamTarget? target = clip?.Target(options, input.shape[0]) ?? Target(model, preprocessing, device);
@@ -88,6 +99,13 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             for (int x = 0; x < width; x++)
                 mask[y, x] = flat[y * width + x];
         return mask;
+    }
+
+    private List<CamLayer> Layers(ClipSetup? clip, Onnx.OnnxModel? onnx, string modelName, long[] inputShape)
+    {
+        var reshape = options.Reshape ?? clip?.DefaultReshape ?? ActivationReshape.None;
+        return (options.Layer ?? clip?.DefaultLayer ?? onnx?.DefaultLayer(inputShape).NodeName ?? ModelZoo.DefaultLayer(modelName)).Split(',')
+            .Select(l => ((CamLayer)l.Trim()).WithReshape(reshape)).ToList();
     }
 
     internal static Device ParseDevice(string text)

@@ -20,7 +20,8 @@ internal sealed class ExplainCommandLine
 
     // Input and model
     private readonly Option<string?> _input = new("--input", "-i") { HelpName = "PATH",
-        Description = "PNG/JPEG image, or a float32 .npy tensor [N,C,H,W] used exactly as given (default: the bundled sample)" };
+        Description = "PNG/JPEG image, or a float32 .npy tensor [N,C,H,W] used exactly as given (default: the bundled sample); " +
+        "or an image set (with --out): a folder (searched recursively), a glob (dir/*.png) or a .txt list of paths" };
     private readonly Option<string?> _model = CheckedOptions.Named("--model",
         "scenenet (bundled, default), shapesnet (tiny, untrained), resnet18|34|50|101|152, vgg11|13|16|19[_bn], clip-rn50|clip-rn101|clip-rn50x4|clip-vit-b32|" +
         "clip-vit-b16 (OpenAI-layout state dict), clip (any OpenAI-layout CLIP checkpoint, architecture inferred from --weights), " +
@@ -109,6 +110,18 @@ internal sealed class ExplainCommandLine
     private readonly Option<int?> _repeat = CheckedOptions.OptionalInt("--repeat",
         "after one warm-up, explain N more times and print median_seconds=<value>", 1);
 
+    // Image sets
+    private readonly Option<string?> _out = new("--out") { HelpName = "DIR", Description = "image set: folder for each image's map " +
+        "(.npy), overlay (.png) and the manifest (manifest.jsonl: one JSON row per image, appended as it finishes)" };
+    private readonly Option<bool> _resume = new("--resume") { Description = "image set: skip the images already in the manifest (after a kill or a failure)" };
+    private readonly Option<Batches.ShardSpec?> _shard = new("--shard") { HelpName = "i/n|auto/n|auto", CustomParser = ParseShard,
+        Description = "image set: explain only shard i of n of the sorted inputs; auto takes i from JOB_COMPLETION_INDEX (Kubernetes " +
+        "Indexed Job) or SLURM_ARRAY_TASK_ID, and a bare auto n from SLURM_ARRAY_TASK_COUNT; combine the shards with decomcam merge" };
+    private readonly Option<int> _imagesPerBatch = CheckedOptions.Int("--images-per-batch",
+        "image set: images of one size stacked into one model batch", 1, Defaults.ImagesPerBatch);
+    private readonly Option<bool> _noOverlay = new("--no-overlay") { Description = "image set: write the maps and the manifest only" };
+    private readonly Option<bool> _saveOssms = new("--save-ossms") { Description = "image set, DecomCAM: write each image's OSSMs as NAME_ossm.npy [Q,H,W]" };
+
     /// <summary>Explain's options, reading the global <c>--verbose</c> from <paramref name="verbose"/>.</summary>
     public ExplainCommandLine(Option<bool> verbose)
     {
@@ -132,6 +145,7 @@ internal sealed class ExplainCommandLine
             _prompts, _promptsFile, _allPrompts, _clipScore, _reshape,
             _batchSize, _layout, _decomP, _decomQ, _decomMode, _unionTheta,
             _overlay, _heatmap, _alpha, _saveMap, _saveComponents, _saveMetrics, _mask, _repeat,
+            _out, _resume, _shard, _imagesPerBatch, _noOverlay, _saveOssms,
         ];
         foreach (var option in options) command.Options.Add(option);
         command.Validators.Add(r =>
@@ -142,6 +156,8 @@ internal sealed class ExplainCommandLine
             if (r.GetValue(_segmentMask) is not null && r.GetValue(_segmentClass) is null) r.AddError("--segment-mask goes with --segment-class.");
             int kinds = (r.GetResult(_targets) is null ? 0 : 1) + (r.GetValue(_similarTo) is null ? 0 : 1) + (r.GetValue(_segmentClass) is null ? 0 : 1);
             if (kinds > 1) r.AddError("Give one of --target, --similar-to and --segment-class.");
+            if (r.GetValue(_out) is null && new Option[] { _resume, _shard, _imagesPerBatch, _noOverlay, _saveOssms }.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } setOnly)
+                r.AddError($"{setOnly.Name} goes with an image set (--input DIR|GLOB|LIST.txt --out DIR).");
         });
         command.SetAction(p => Run(Bind(p), p.InvocationConfiguration));
         return command;
@@ -202,6 +218,12 @@ internal sealed class ExplainCommandLine
         Mask = p.GetValue(_mask),
         Repeat = p.GetValue(_repeat) ?? Defaults.Repeat,
         Verbose = p.GetValue(_verbose),
+        Out = p.GetValue(_out),
+        Resume = p.GetValue(_resume),
+        Shard = p.GetValue(_shard),
+        ImagesPerBatch = p.GetValue(_imagesPerBatch),
+        NoOverlay = p.GetValue(_noOverlay),
+        SaveOssms = p.GetValue(_saveOssms),
     };
 
     private static string ParseMethod(ArgumentResult r)
@@ -210,6 +232,16 @@ internal sealed class ExplainCommandLine
         if (!CamMethods.Names.Contains(method) && method != "gradcampp")
             r.AddError($"Unknown method '{method}'. Valid methods: {string.Join(", ", CamMethods.Names)}.");
         return method;
+    }
+
+    private static Batches.ShardSpec? ParseShard(ArgumentResult r)
+    {
+        try { return Batches.ShardSpec.Parse(r.Tokens[0].Value); }
+        catch (FormatException e)
+        {
+            r.AddError($"Option --shard: {e.Message}");
+            return null;
+        }
     }
 
     private static ActivationReshape? ParseReshape(ArgumentResult r)

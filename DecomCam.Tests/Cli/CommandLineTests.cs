@@ -53,12 +53,14 @@ public sealed class CommandLineTests : CliRun
     [Theory]
     [InlineData("Unknown option '--bogus' for explain; see explain --help.", "explain", "--bogus")]
     [InlineData("Unknown option '--bogus'; see --help.", "--bogus")]
-    [InlineData("Unknown command 'frobnicate'. The commands are 'explain', 'evaluate' and 'train-demo'; see --help.", "frobnicate")]
+    [InlineData("Unknown command 'frobnicate'. The commands are 'explain', 'evaluate', 'train-demo' and 'merge'; see --help.", "frobnicate")]
     [InlineData("Unexpected argument 'x.png' for explain; see explain --help.", "explain", "x.png")]
     [InlineData("Option --overlay needs a value.", "explain", "--overlay", "--heatmap", "h.png")]
     [InlineData("Option --images needs a value.", "evaluate", "--count", "3", "--images")]
     [InlineData("Option --decom-mode takes 'paper' or 'official'; got 'both'.", "--decom-mode=both")]
     [InlineData("Response file not found 'missing.rsp'.", "@missing.rsp")]
+    [InlineData("Option --shard: Shard index 3 is out of range for 3 shards (0..2).", "explain", "--out", "o", "--shard", "3/3")]
+    [InlineData("--no-overlay goes with an image set (--input DIR|GLOB|LIST.txt --out DIR).", "explain", "--no-overlay")]
     [InlineData("Option --method comes before the command 'explain'; a command's options go after it (see explain --help).", "--method", "decomcam", "explain")]
     public void UnknownWordsAndMissingValuesAreOneLineUsageErrors(string expected, params string[] args)
     {

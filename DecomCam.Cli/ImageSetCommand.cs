@@ -1,0 +1,47 @@
+using System.Globalization;
+using DecomCamNet.Batches;
+using DecomCamNet.Imaging;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Cli;
+
+/// <summary>
+/// <c>decomcam explain --input DIR|GLOB|LIST.txt --out DIR</c>: lists the set, takes this shard's share, runs
+/// <see cref="ImageSetRun"/> and prints a summary. Exit code 0 when every image was explained, else 100 + the number of
+/// failed images (at most 199).
+/// </summary>
+internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, TextWriter stderr)
+{
+    /// <summary>The exit code of a run in which <paramref name="failed"/> images failed.</summary>
+    public static int ExitCode(int failed) => failed == 0 ? 0 : 100 + Math.Min(failed, 99);
+
+    public int Run(ICamMethod method, string modelName, ImagePreprocessing preprocessing, Device device)
+    {
+        if (options.Targets is { Length: > 1 }) throw new CliException("An image set takes one --target for every image (or none: each image's top class).");
+        IReadOnlyList<string> inputs;
+        try { inputs = ImageSetInput.Resolve(options.Input!); }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException) { throw new CliException(e.Message); }
+        var shard = options.Shard ?? ShardSpec.All;
+        var run = new ImageSetRun(method, preprocessing, device, options.Out!, new ImageSetOptions
+        {
+            ImagesPerBatch = options.ImagesPerBatch,
+            WriteOverlay = !options.NoOverlay,
+            WriteComponents = options.SaveOssms,
+            Alpha = options.Alpha,
+            Target = options.Targets?[0],
+            Model = modelName,
+        });
+        string manifest = Path.Combine(options.Out!, Manifest.FileName(shard));
+        if (!options.Resume && File.Exists(manifest))
+            throw new CliException($"'{manifest}' exists: pass --resume to continue that run, or choose another --out.");
+        var progress = new ProgressBar(stderr, enabled: true);
+        var summary = run.Run(inputs, shard, options.Resume, progress);
+        progress.Finish();
+        double busy = summary.ModelSeconds + summary.WaitSeconds;
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"shard {shard} of {inputs.Count} images: explained {summary.Explained}, failed {summary.Failed}, skipped {summary.Skipped} (already in the manifest); " +
+            $"model {summary.ModelSeconds:F1} s, waiting for input {summary.WaitSeconds:F1} s ({(busy > 0 ? 100 * summary.WaitSeconds / busy : 0):F1}%)"));
+        stdout.WriteLine($"manifest {manifest}");
+        return ExitCode(summary.Failed);
+    }
+}

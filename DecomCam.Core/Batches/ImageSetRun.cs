@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using DecomCamNet.Imaging;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Batches;
+
+/// <summary>How <see cref="ImageSetRun"/> explains a set and what it writes.</summary>
+public sealed record ImageSetOptions
+{
+    /// <summary>Images stacked into one model batch (images of one size; other sizes wait for their own batch).</summary>
+    public int ImagesPerBatch { get; init; } = 8;
+
+    /// <summary>Threads that read, hash, decode and preprocess images while the model runs.</summary>
+    public int Decoders { get; init; } = Math.Max(1, Math.Min(4, Environment.ProcessorCount / 2));
+
+    /// <summary>Decoded images waiting for the model, at most: the queue's bound, so memory does not grow with the set.</summary>
+    public int QueueCapacity { get; init; } = 32;
+
+    /// <summary>Write the overlay PNG of each image.</summary>
+    public bool WriteOverlay { get; init; } = true;
+
+    /// <summary>DecomCAM: write each image's OSSMs as <c>.npy</c> [Q,H,W].</summary>
+    public bool WriteComponents { get; init; }
+
+    /// <summary>Overlay opacity in [0, 1].</summary>
+    public float Alpha { get; init; } = 0.5f;
+
+    /// <summary>The class to explain for every image, or <c>null</c> for each image's top class.</summary>
+    public int? Target { get; init; }
+
+    /// <summary>The model's name, as written in the manifest.</summary>
+    public string Model { get; init; } = "";
+}
+
+/// <summary>What an <see cref="ImageSetRun"/> did.</summary>
+/// <param name="Explained">Images explained and written.</param>
+/// <param name="Failed">Images that failed (rows with an error).</param>
+/// <param name="Skipped">Images already in the manifest (resume).</param>
+/// <param name="ModelSeconds">Time spent in the model and writing outputs.</param>
+/// <param name="WaitSeconds">Time the model waited for decoded input.</param>
+public sealed record ImageSetSummary(int Explained, int Failed, int Skipped, double ModelSeconds, double WaitSeconds);
+
+/// <summary>
+/// Explains a set of image files with one CAM method: decoder threads read, hash (SHA-256) and preprocess images into a
+/// bounded queue while the model explains batches of equal-sized images; each image's map (<c>.npy</c>), overlay and
+/// OSSMs are written under temporary names and renamed, then its row is appended to the manifest. A file that cannot be
+/// decoded becomes a row with its error and the run goes on. Inputs already in the manifest are skipped, so a killed run
+/// resumes where it stopped, losing and duplicating nothing.
+/// </summary>
+public sealed class ImageSetRun
+{
+    private readonly ICamMethod _method;
+    private readonly ImagePreprocessing _preprocessing;
+    private readonly Device _device;
+    private readonly ImageSetOptions _options;
+    private readonly string _outDir;
+
+    /// <summary>A run of <paramref name="method"/> writing into <paramref name="outDir"/>.</summary>
+    /// <param name="method">The method, bound to the model and layers (used from the calling thread only).</param>
+    /// <param name="preprocessing">How files become model inputs.</param>
+    /// <param name="device">The model's device.</param>
+    /// <param name="outDir">Folder for outputs and the manifest; created if needed.</param>
+    /// <param name="options">Batching, queue and outputs.</param>
+    public ImageSetRun(ICamMethod method, ImagePreprocessing preprocessing, Device device, string outDir, ImageSetOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outDir);
+        _options = options ?? new ImageSetOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.ImagesPerBatch, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.Decoders, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.QueueCapacity, 1, nameof(options));
+        (_method, _preprocessing, _device, _outDir) = (method, preprocessing, device ?? CPU, outDir);
+    }
+
+    /// <summary>
+    /// Explains the inputs of <paramref name="shard"/>'s share of <paramref name="sortedInputs"/> that are not yet in its
+    /// manifest (<see cref="Manifest.FileName"/> in the output folder). Without <paramref name="resume"/>, an existing
+    /// manifest is an error rather than something to append to.
+    /// </summary>
+    /// <exception cref="IOException">The manifest exists and <paramref name="resume"/> is false.</exception>
+    public ImageSetSummary Run(IReadOnlyList<string> sortedInputs, ShardSpec shard, bool resume, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sortedInputs);
+        Directory.CreateDirectory(_outDir);
+        string manifestPath = Path.Combine(_outDir, Manifest.FileName(shard));
+        if (!resume && File.Exists(manifestPath))
+            throw new IOException($"'{manifestPath}' exists: pass --resume to continue that run, or choose another output folder.");
+        var assigned = shard.Select(sortedInputs);
+        ShardPlan.Write(_outDir, shard, sortedInputs.Count, assigned);
+        var done = Manifest.Read(manifestPath).Select(r => r.Input).ToHashSet(StringComparer.Ordinal);
+        var todo = assigned.Where(p => !done.Contains(p)).ToList();
+        using var manifest = Manifest.OpenForAppend(manifestPath);
+        var (explained, failed, model, wait) = Pipeline(todo, manifest, progress, cancellationToken);
+        return new ImageSetSummary(explained, failed, assigned.Count - todo.Count, model, wait);
+    }
+
+    private (int Explained, int Failed, double Model, double Wait) Pipeline(List<string> todo, Manifest manifest, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
+    {
+        var queue = Channel.CreateBounded<Decoded>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var decoders = Task.Run(() => Decode(todo, queue.Writer, stop.Token));
+        var pending = new Dictionary<(int, int), List<Decoded>>();
+        int explained = 0, failed = 0, finished = 0;
+        var modelClock = new Stopwatch();
+        var waitClock = new Stopwatch();
+        void Count(ManifestRow row)
+        {
+            manifest.Append(row);
+            if (row.Error is null) explained++; else failed++;
+            progress?.Report(new CamProgress("images", ++finished, todo.Count));
+        }
+        void Explain(List<Decoded> batch)
+        {
+            modelClock.Start();
+            foreach (var row in ExplainBatch(batch)) Count(row);
+            modelClock.Stop();
+            batch.Clear();
+        }
+        try
+        {
+            var reader = queue.Reader;
+            while (true)
+            {
+                if (!reader.TryRead(out var item))
+                {
+                    waitClock.Start();
+                    bool more = reader.WaitToReadAsync(stop.Token).AsTask().GetAwaiter().GetResult();
+                    waitClock.Stop();
+                    if (!more) break;
+                    continue;
+                }
+                if (item.Picture is null)
+                {
+                    Count(Row(item.Path, item.Sha256, 0) with { Error = item.Error });
+                    continue;
+                }
+                var key = (item.Picture.Width, item.Picture.Height);
+                if (!pending.TryGetValue(key, out var group)) pending[key] = group = [];
+                group.Add(item);
+                if (group.Count == _options.ImagesPerBatch) Explain(group);
+            }
+            decoders.GetAwaiter().GetResult(); // rethrows a decoder's unexpected failure
+            foreach (var group in pending.Values.Where(g => g.Count > 0)) Explain(group);
+        }
+        finally
+        {
+            stop.Cancel();
+            try { decoders.Wait(CancellationToken.None); } catch (AggregateException) { /* cancelled, or already rethrown above */ }
+            while (queue.Reader.TryRead(out var left)) left.Picture?.Dispose();
+            foreach (var item in pending.Values.SelectMany(g => g)) item.Picture?.Dispose();
+        }
+        return (explained, failed, modelClock.Elapsed.TotalSeconds, waitClock.Elapsed.TotalSeconds);
+    }
+
+    private async Task Decode(List<string> paths, ChannelWriter<Decoded> writer, CancellationToken token)
+    {
+        try
+        {
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Decoders, CancellationToken = token };
+            await Parallel.ForEachAsync(paths, parallel, async (path, ct) =>
+            {
+                var item = DecodeOne(path);
+                try { await writer.WriteAsync(item, ct); }
+                catch { item.Picture?.Dispose(); throw; }
+            });
+            writer.Complete();
+        }
+        catch (Exception e)
+        {
+            writer.Complete(e is OperationCanceledException ? null : e);
+            throw;
+        }
+    }
+
+    private Decoded DecodeOne(string path)
+    {
+        string hash = "";
+        try
+        {
+            var bytes = File.ReadAllBytes(path);
+            hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            return new Decoded(path, hash, ImageLoader.LoadRgb(path, _preprocessing), null);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or ImageFormatException)
+        {
+            return new Decoded(path, hash, null, e.Message);
+        }
+    }
+
+    private List<ManifestRow> ExplainBatch(List<Decoded> batch)
+    {
+        var clock = Stopwatch.StartNew();
+        var rows = new List<ManifestRow>(batch.Count);
+        try
+        {
+            using var scope = NewDisposeScope();
+            var input = cat(batch.Select(d => ImageLoader.ToTensor(d.Picture!, _preprocessing, _device)).ToList(), 0);
+            using var result = _method.Explain(input, _options.Target);
+            var maps = result.Maps.cpu();
+            var classes = result.Classes?.cpu().data<long>().ToArray();
+            var scores = result.Scores.cpu().data<float>().ToArray();
+            var ossm = _options.WriteComponents && result.Intermediates.ContainsKey($"{result.LayerNames[0]}/ossm") ? result.Intermediate("ossm").cpu() : null;
+            double seconds = clock.Elapsed.TotalSeconds / batch.Count;
+            for (int row = 0; row < batch.Count; row++)
+            {
+                var image = batch[(int)result.ImageIndex[row]];
+                var outputs = WriteOutputs(image, maps[row], ossm?[row]);
+                rows.Add(Row(image.Path, image.Sha256, seconds) with { Class = classes?[row], Score = scores[row], Outputs = outputs });
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or CamException or ExternalException)
+        {
+            double seconds = clock.Elapsed.TotalSeconds / batch.Count;
+            var written = rows.Select(r => r.Input).ToHashSet();
+            rows.AddRange(batch.Where(d => !written.Contains(d.Path)).Select(d => Row(d.Path, d.Sha256, seconds) with { Error = e.Message }));
+        }
+        finally
+        {
+            foreach (var item in batch) item.Picture!.Dispose();
+        }
+        return rows;
+    }
+
+    private List<string> WriteOutputs(Decoded image, Tensor map, Tensor? ossm)
+    {
+        string stem = OutputStem(image.Path);
+        var outputs = new List<string> { stem + ".npy" };
+        AtomicFile.Write(Path.Combine(_outDir, outputs[0]), temp => NpyFile.Write(temp, map));
+        if (_options.WriteOverlay)
+        {
+            outputs.Add(stem + ".png");
+            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => CamImageWriter.SaveOverlay(image.Picture!, map, temp, _options.Alpha));
+        }
+        if (ossm is not null)
+        {
+            outputs.Add(stem + "_ossm.npy");
+            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, ossm));
+        }
+        return outputs;
+    }
+
+    /// <summary>
+    /// The name, without extension, of an input's outputs: its file name and 8 hex digits of the SHA-256 of its full path,
+    /// so that <c>a/x.png</c> and <c>b/x.png</c> do not collide.
+    /// </summary>
+    public static string OutputStem(string inputPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(inputPath);
+        var digest = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(inputPath));
+        return $"{Path.GetFileNameWithoutExtension(inputPath)}_{Convert.ToHexStringLower(digest)[..8]}";
+    }
+
+    private ManifestRow Row(string path, string sha256, double seconds) => new(path, sha256, _options.Model, _method.Name,
+        LayerName, _options.Target, null, null, seconds, [], null);
+
+    private string LayerName => _method is CamMethod cam ? string.Join("+", cam.LayerNames) : "";
+
+    private sealed record Decoded(string Path, string Sha256, Image<Rgb24>? Picture, string? Error);
+}

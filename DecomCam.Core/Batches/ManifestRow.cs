@@ -1,0 +1,31 @@
+using System.Text.Json.Serialization;
+
+namespace DecomCamNet.Batches;
+
+/// <summary>
+/// One image of a set run, as a line of the JSON-lines manifest: what was explained, with what, the outcome and the files
+/// written. A failed image has <see cref="Error"/> set and no outputs.
+/// </summary>
+/// <param name="Input">The image file (full path).</param>
+/// <param name="Sha256">SHA-256 of the file's bytes, lower-case hex; empty when the file could not be read.</param>
+/// <param name="Model">The model's name.</param>
+/// <param name="Method">The CAM method's name.</param>
+/// <param name="Layer">The target layer(s), joined with <c>+</c>.</param>
+/// <param name="Target">The requested class, or <c>null</c> for each image's top class.</param>
+/// <param name="Class">The class explained, or <c>null</c> on error.</param>
+/// <param name="Score">The target's score, or <c>null</c> on error.</param>
+/// <param name="Seconds">Model time for the image: its batch's time divided by the batch's size.</param>
+/// <param name="Outputs">Files written for the image, relative to the output folder.</param>
+/// <param name="Error">Why the image failed, or <c>null</c>.</param>
+public sealed record ManifestRow(
+    [property: JsonPropertyName("input")] string Input,
+    [property: JsonPropertyName("sha256")] string Sha256,
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("method")] string Method,
+    [property: JsonPropertyName("layer")] string Layer,
+    [property: JsonPropertyName("target")] int? Target,
+    [property: JsonPropertyName("class")] long? Class,
+    [property: JsonPropertyName("score")] float? Score,
+    [property: JsonPropertyName("seconds")] double Seconds,
+    [property: JsonPropertyName("outputs")] IReadOnlyList<string> Outputs,
+    [property: JsonPropertyName("error")] string? Error);

@@ -1,0 +1,60 @@
+namespace DecomCamNet.Batches;
+
+/// <summary>
+/// Combines the manifests of a sharded run (one or more output folders, each with <c>plan.shard-i-of-n.json</c> files and
+/// the <c>manifest.shard-i-of-n.jsonl</c> beside each) into one list of rows, after checking that the plans cover every shard <c>0..n-1</c> of one
+/// set and that every planned input appears exactly once in the manifests.
+/// </summary>
+public static class ShardMerge
+{
+    /// <summary>The merged rows, in the sorted order of their inputs.</summary>
+    /// <param name="folders">Output folders of the shards (a folder may hold several shards).</param>
+    /// <exception cref="InvalidDataException">A shard is missing, the shards disagree, or an input is missing, duplicated or unplanned; the message names them.</exception>
+    public static IReadOnlyList<ManifestRow> Merge(IEnumerable<string> folders)
+    {
+        ArgumentNullException.ThrowIfNull(folders);
+        var dirs = folders.ToList();
+        foreach (var dir in dirs)
+            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Output folder '{dir}' does not exist.");
+        var planFiles = dirs.SelectMany(d => Directory.EnumerateFiles(d, "plan.shard-*.json")).Select(Path.GetFullPath).Distinct().ToList();
+        if (planFiles.Count == 0)
+            throw new InvalidDataException($"No shard plans (plan.shard-*.json) in {string.Join(", ", dirs)}: not the output of decomcam explain --out ... --shard i/n.");
+        var plans = planFiles.Select(ShardPlan.Read).ToList();
+        CheckShards(plans);
+
+        var planned = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var input in plans.SelectMany(p => p.Inputs))
+            if (!planned.Add(input)) throw new InvalidDataException($"'{input}' is planned by two shards: were they listed from different inputs?");
+        if (planned.Count != plans[0].Total)
+            throw new InvalidDataException($"The plans hold {planned.Count} inputs but the set has {plans[0].Total}.");
+
+        // Each shard's manifest lies beside its plan: plan.shard-i-of-n.json, manifest.shard-i-of-n.jsonl.
+        var rows = planFiles.Select(f => Path.Combine(Path.GetDirectoryName(f)!, "manifest" + Path.GetFileNameWithoutExtension(f)["plan".Length..] + ".jsonl"))
+            .SelectMany(Manifest.Read).ToList();
+        var duplicated = rows.GroupBy(r => r.Input, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (duplicated.Count > 0) throw new InvalidDataException($"{Described(duplicated)} {Verb(duplicated, "appear", "appears")} more than once in the manifests.");
+        var unplanned = rows.Select(r => r.Input).Where(i => !planned.Contains(i)).ToList();
+        if (unplanned.Count > 0) throw new InvalidDataException($"{Described(unplanned)} {Verb(unplanned, "are", "is")} in a manifest but in no plan.");
+        var seen = rows.Select(r => r.Input).ToHashSet(StringComparer.Ordinal);
+        var missing = planned.Where(i => !seen.Contains(i)).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count > 0) throw new InvalidDataException($"{Described(missing)} {Verb(missing, "are", "is")} missing from the manifests (run the shards again with --resume).");
+        return rows.OrderBy(r => r.Input, StringComparer.Ordinal).ToList();
+    }
+
+    private static void CheckShards(List<ShardPlan> plans)
+    {
+        var specs = plans.Select(p => ShardSpec.Parse(p.Shard, new Dictionary<string, string>())).ToList();
+        int count = specs[0].Count;
+        if (specs.Any(s => s.Count != count) || plans.Any(p => p.Total != plans[0].Total))
+            throw new InvalidDataException($"The plans are of different runs: shards {string.Join(", ", specs)} of sets of {string.Join(", ", plans.Select(p => p.Total).Distinct())} images.");
+        var indices = specs.Select(s => s.Index).ToHashSet();
+        var absent = Enumerable.Range(0, count).Where(i => !indices.Contains(i)).ToList();
+        if (absent.Count > 0) throw new InvalidDataException($"Shard{(absent.Count > 1 ? "s" : "")} {string.Join(", ", absent.Select(i => $"{i}/{count}"))} of {count} {(absent.Count > 1 ? "have" : "has")} no plan in these folders.");
+        if (specs.Count != indices.Count) throw new InvalidDataException("A shard's plan appears twice in these folders.");
+    }
+
+    private static string Described(List<string> inputs) =>
+        $"{inputs.Count} input{(inputs.Count > 1 ? "s" : "")} ('{string.Join("', '", inputs.Take(3))}'{(inputs.Count > 3 ? ", ..." : "")})";
+
+    private static string Verb(List<string> inputs, string plural, string singular) => inputs.Count > 1 ? plural : singular;
+}

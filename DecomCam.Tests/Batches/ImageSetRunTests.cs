@@ -1,0 +1,42 @@
+using DecomCamNet.Batches;
+using DecomCamNet.Imaging;
+using DecomCamNet.Models;
+using DecomCamNet.Tests.Imaging;
+using DecomCamNet.Tests.Support;
+
+namespace DecomCamNet.Tests.Batches;
+
+public sealed class ImageSetRunTests
+{
+    [Fact]
+    public void BatchesGroupImagesBySizeThroughABoundedQueueAndLeaveNoTensors()
+    {
+        using var dir = new TempDir();
+        var inputs = ImageSetInput.Resolve(TestImages.RandomPngs(dir.File("images"), 7)); // 48 and 64 px, alternating
+        using var model = ModelZoo.Create("scenenet");
+        model.eval();
+        using var cam = new GradCam(model, "block4");
+        var options = new ImageSetOptions { ImagesPerBatch = 3, QueueCapacity = 1, Decoders = 2, WriteOverlay = false, Target = 2, Model = "scenenet" };
+        var run = new ImageSetRun(cam, ImagePreprocessing.None, TorchSharp.torch.CPU, dir.File("out"), options);
+
+        long live = TestTensors.LiveTensors;
+        var summary = run.Run(inputs, ShardSpec.All, resume: false);
+        Assert.Equal(live, TestTensors.LiveTensors);
+
+        Assert.Equal((7, 0, 0), (summary.Explained, summary.Failed, summary.Skipped));
+        var rows = Manifest.Read(dir.File("out/manifest.jsonl"));
+        Assert.Equal(inputs, rows.Select(r => r.Input).Order(StringComparer.Ordinal));
+        foreach (var row in rows)
+        {
+            Assert.Equal((2L, 2, "gradcam", "block4"), (row.Class, row.Target, row.Method, row.Layer));
+            using var map = NpyFile.Read(Path.Combine(dir.File("out"), Assert.Single(row.Outputs)));
+            int size = inputs.ToList().IndexOf(row.Input) % 2 == 0 ? 48 : 64;
+            Assert.Equal(new long[] { size, size }, map.shape);
+            // The batch's map equals the image's own: batching by size changes nothing but speed.
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            using var alone = cam.Explain(ImageLoader.Load(row.Input, ImagePreprocessing.None), 2);
+            Assert.True(TestTensors.MaxAbsDiff(alone.Maps[0], map) < 1e-4f);
+        }
+        Assert.Throws<IOException>(() => run.Run(inputs, ShardSpec.All, resume: false));
+    }
+}

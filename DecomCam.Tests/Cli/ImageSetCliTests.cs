@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using DecomCamNet.Batches;
+using DecomCamNet.Imaging;
+using DecomCamNet.Tests.Support;
+
+namespace DecomCamNet.Tests.Cli;
+
+public sealed class ImageSetCliTests : CliRun
+{
+    private string Images(int count) => TestImages.RandomPngs(P("images"), count);
+
+    [Fact]
+    public void AFolderWithACorruptImageGivesOneRowPerImageAndResumeSkipsThemAll()
+    {
+        string dir = Images(5);
+        File.WriteAllBytes(Path.Combine(dir, "corrupt.png"), File.ReadAllBytes(Path.Combine(dir, "img000.png"))[..60]);
+        var (code, output, err) = Run("explain", "--input", dir, "--out", P("out"), "--images-per-batch", "2", "--method", "decomcam", "--decom-q", "3", "--save-ossms");
+        Assert.True(code == 101, $"{code}: {output}{err}"); // 100 + one failed image
+        Assert.Contains("explained 5, failed 1", output);
+
+        var rows = Manifest.Read(P("out/manifest.jsonl"));
+        Assert.Equal(6, rows.Count);
+        var bad = Assert.Single(rows, r => r.Error is not null);
+        Assert.EndsWith("corrupt.png", bad.Input);
+        Assert.Contains("truncated", bad.Error);
+        foreach (var row in rows.Where(r => r.Error is null))
+        {
+            Assert.Equal(("scenenet", "decomcam", "block4"), (row.Model, row.Method, row.Layer));
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(row.Input))), row.Sha256);
+            Assert.Equal(3, row.Outputs.Count); // map, overlay, OSSMs
+            using var map = NpyFile.Read(Path.Combine(P("out"), row.Outputs[0]));
+            int size = row.Input.EndsWith("0.png") || row.Input.EndsWith("2.png") || row.Input.EndsWith("4.png") ? 48 : 64;
+            Assert.Equal(new long[] { size, size }, map.shape);
+            using var ossm = NpyFile.Read(Path.Combine(P("out"), row.Outputs[2]));
+            Assert.Equal(new long[] { 3, size, size }, ossm.shape);
+        }
+        Assert.Empty(Directory.EnumerateFiles(P("out"), "*.tmp"));
+
+        var again = Run("explain", "--input", dir, "--out", P("out"));
+        Assert.Equal(2, again.Code);
+        Assert.Contains("--resume", again.Err);
+        var resumed = Run("explain", "--input", dir, "--out", P("out"), "--resume");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("explained 0, failed 0, skipped 6", resumed.Out);
+        Assert.Equal(6, Manifest.Read(P("out/manifest.jsonl")).Count);
+    }
+
+    [Fact]
+    public void ShardsOfAListMergeIntoOneManifest()
+    {
+        string dir = Images(7);
+        File.WriteAllLines(P("list.txt"), Directory.EnumerateFiles(dir).Select(f => Path.GetRelativePath(Folder, f)));
+        for (int i = 0; i < 3; i++)
+        {
+            var (code, _, err) = Run("explain", "--input", P("list.txt"), "--out", P("out"), "--shard", $"{i}/3", "--no-overlay");
+            Assert.True(code == 0, err);
+        }
+        var (mergeCode, mergeOut, mergeErr) = Run("merge", P("out"));
+        Assert.True(mergeCode == 0, mergeErr);
+        Assert.Contains("merged 7 images", mergeOut);
+        Assert.Equal(Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal), Manifest.Read(P("out/manifest.jsonl")).Select(r => r.Input));
+        Assert.Empty(Directory.EnumerateFiles(P("out"), "*.png"));
+
+        File.Delete(P("out/manifest.shard-1-of-3.jsonl"));
+        var broken = Run("merge", P("out"));
+        Assert.Equal(2, broken.Code);
+        Assert.Contains("missing from the manifests", broken.Err);
+    }
+
+    [Fact]
+    public void SetOptionsNeedAnImageSet()
+    {
+        Assert.Contains("--resume goes with an image set", Run("explain", "--resume").Err);
+        Assert.Contains("Option --shard", Run("explain", "--input", P("x"), "--out", P("o"), "--shard", "3/3").Err);
+        Images(1);
+        Assert.Contains("give --out DIR", Run("explain", "--input", P("images")).Err);
+    }
+}
+
+/// <summary>
+/// Kills a run mid-way and resumes it. Alone, because its timing is the point: with other tests competing for the
+/// CPUs, the poll that sees the first rows may not run until the child has finished.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class KilledRunCollection
+{
+    public const string Name = "processes killed mid-run";
+}
+
+[Collection(KilledRunCollection.Name)]
+public sealed class KilledRunTests : CliRun
+{
+    [Fact]
+    public void AKilledRunResumesWithoutLosingOrDuplicatingImages()
+    {
+        string dir = TestImages.RandomPngs(P("images"), 12, size: 64);
+        string dll = Path.Combine(AppContext.BaseDirectory, "decomcam.dll");
+        string manifest = P("out/manifest.jsonl");
+        string args = $"\"{dll}\" explain --input \"{dir}\" --out \"{P("out")}\" --images-per-batch 1 --threads 1 --method scorecam --resize 192"; // ~0.5 s an image
+        var info = new ProcessStartInfo("dotnet", args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using (var process = Process.Start(info)!)
+        {
+            var clock = Stopwatch.StartNew();
+            while (RowsIn(manifest) < 2 && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(10);
+            if (process.HasExited) Assert.Fail("the run ended before it could be killed: " + process.StandardError.ReadToEnd());
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        int before = Manifest.Read(manifest).Count;
+        Assert.InRange(before, 2, 11);
+        File.AppendAllText(manifest, "{\"input\":\"" + dir); // as if the kill had cut a row short
+
+        var (code, output) = ProcessRunner.Run("dotnet", args + " --resume", Folder, TimeSpan.FromMinutes(3));
+        Assert.True(code == 0, output);
+        Assert.Contains($"skipped {before}", output);
+        var rows = Manifest.Read(manifest);
+        Assert.Equal(Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal), rows.Select(r => r.Input).Order(StringComparer.Ordinal));
+        Assert.All(rows, r => Assert.Null(r.Error));
+        Assert.All(rows.SelectMany(r => r.Outputs), o => Assert.True(File.Exists(Path.Combine(P("out"), o)), o));
+    }
+
+    private static int RowsIn(string manifest)
+    {
+        if (!File.Exists(manifest)) return 0;
+        using var stream = new FileStream(manifest, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        int rows = 0;
+        for (int b; (b = stream.ReadByte()) >= 0;) if (b == '\n') rows++;
+        return rows;
+    }
+}
