@@ -29,6 +29,9 @@ internal sealed record CliOptions
     public int DecomQ { get; init; } = 10;
     public DecomIntegration DecomMode { get; init; } = DecomIntegration.Paper;
     public double UnionTheta { get; init; } = 10;
+    public string? Classifier { get; init; }
+    public long Seed { get; init; }
+    public KpcaKernel KpcaKernel { get; init; } = KpcaKernel.Sigmoid;
     public MaskedInputLayout Layout { get; init; } = MaskedInputLayout.Auto;
     public int? Resize { get; init; }
     public int? Crop { get; init; }

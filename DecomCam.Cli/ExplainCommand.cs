@@ -36,7 +36,8 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             throw new CliException(set ? $"'{options.Input}' is an image set (folder, glob or .txt list): give --out DIR for its maps and manifest."
                 : "--out goes with an image set: --input DIR, GLOB (dir/*.png) or LIST.txt.");
         ILogger? logger = options.Verbose ? new StderrLogger(stderr) : null;
-        var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta, options.Layout);
+        var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta, options.Layout,
+            options.Classifier, options.Seed, options.KpcaKernel);
         if (set)
         {
             if (isClip || onnx is not null && options.Layer is null)

@@ -94,6 +94,11 @@ internal sealed class ExplainCommandLine
     private readonly Option<DecomIntegration?> _decomMode = CheckedOptions.Choice("--decom-mode", "DecomCAM integration", Defaults.DecomMode,
         ("paper", DecomIntegration.Paper), ("official", DecomIntegration.Official));
     private readonly Option<double> _unionTheta = CheckedOptions.Number("--unioncam-theta", "UnionCAM: AMD gradient percentile", 0, 99.999, Defaults.UnionTheta);
+    private readonly Option<string?> _classifier = new("--classifier") { HelpName = "NAME",
+        Description = "CAM: the final linear layer whose weights weigh the pooled features (default: found by name)" };
+    private readonly Option<int> _seed = CheckedOptions.Int("--seed", "seed of randomcam, smoothgradcam++, sscam and iscam", 0, (int)Defaults.Seed);
+    private readonly Option<KpcaKernel?> _kpcaKernel = CheckedOptions.Choice("--kpca-kernel", "KPCA-CAM's kernel", Defaults.KpcaKernel,
+        ("sigmoid", KpcaKernel.Sigmoid), ("rbf", KpcaKernel.Rbf), ("poly", KpcaKernel.Poly), ("linear", KpcaKernel.Linear), ("cosine", KpcaKernel.Cosine));
 
     // Output
     private readonly Option<string?> _overlay = new("--overlay", "-o") { HelpName = "PATH", Description =
@@ -143,7 +148,7 @@ internal sealed class ExplainCommandLine
             _plainHeap, _spinThreads, _hugePages,
             _method, _layer, _targets, _score, _sumTargets, _similarTo, _segmentClass, _segmentMask,
             _prompts, _promptsFile, _allPrompts, _clipScore, _reshape,
-            _batchSize, _layout, _decomP, _decomQ, _decomMode, _unionTheta,
+            _batchSize, _layout, _decomP, _decomQ, _decomMode, _unionTheta, _classifier, _seed, _kpcaKernel,
             _overlay, _heatmap, _alpha, _saveMap, _saveComponents, _saveMetrics, _mask, _repeat,
             _out, _resume, _shard, _imagesPerBatch, _noOverlay, _saveOssms,
         ];
@@ -209,6 +214,9 @@ internal sealed class ExplainCommandLine
         DecomQ = p.GetValue(_decomQ),
         DecomMode = p.GetValue(_decomMode) ?? Defaults.DecomMode,
         UnionTheta = p.GetValue(_unionTheta),
+        Classifier = p.GetValue(_classifier),
+        Seed = p.GetValue(_seed),
+        KpcaKernel = p.GetValue(_kpcaKernel) ?? Defaults.KpcaKernel,
         Overlay = p.GetValue(_overlay),
         Heatmap = p.GetValue(_heatmap),
         Alpha = (float)p.GetValue(_alpha),

@@ -11,7 +11,8 @@ namespace DecomCamNet.Evaluation;
 /// share of <see cref="SceneOptions.Easy"/> ones), one
 /// logit per shape class, multi-label (binary cross-entropy), AdamW with a one-cycle learning rate, fresh scenes every
 /// step. Deterministic for a seed on one machine and thread count (libtorch's CPU reductions may round differently
-/// elsewhere, so weights from another machine match closely, not bit for bit).
+/// elsewhere, so weights from another machine match closely, not bit for bit). The weights are initialised from torch's
+/// process-wide generator, seeded with the seed: do not draw random numbers on other threads while it starts.
 /// </summary>
 public static class DemoTrainer
 {

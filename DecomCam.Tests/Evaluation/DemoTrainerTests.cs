@@ -9,6 +9,7 @@ namespace DecomCamNet.Tests.Evaluation;
 /// the report's arithmetic, and bad options rejected by name. (The bundled weights come from the full default run,
 /// recorded in reference/demo_model.md.)
 /// </summary>
+[Collection(GlobalRngCollection.Name)]
 public class DemoTrainerTests
 {
     private static readonly DemoTrainingOptions Tiny = new(Seed: 5, Steps: 3, BatchSize: 4, HeldOut: 6);

@@ -1,0 +1,42 @@
+using DecomCamNet.Imaging;
+using DecomCamNet.Tests.Support;
+
+namespace DecomCamNet.Tests.Cli;
+
+/// <summary>The options of the added methods from the command line: --seed, --kpca-kernel, --classifier.</summary>
+public sealed class FamilyCliTests : CliRun
+{
+    private float[] Map(params string[] args)
+    {
+        var (code, _, err) = Run(args.Prepend("explain").Concat(new[] { "--save-map", P("m.npy") }).ToArray());
+        Assert.True(code == 0, err);
+        using var map = NpyFile.Read(P("m.npy"));
+        return map.data<float>().ToArray();
+    }
+
+    [Fact]
+    public void SeedPicksRandomCamsWeights()
+    {
+        var one = Map("--method", "randomcam", "--seed", "1");
+        Assert.Equal(one, Map("--method", "randomcam", "--seed", "1"));
+        Assert.NotEqual(one, Map("--method", "randomcam", "--seed", "2"));
+    }
+
+    [Fact]
+    public void KpcaKernelLinearGivesEigenCamsMap()
+    {
+        var linear = Map("--method", "kpcacam", "--kpca-kernel", "linear");
+        var eigen = Map("--method", "eigencam");
+        Assert.True(linear.Zip(eigen, (a, b) => Math.Abs(a - b)).Max() < 1e-3f);
+        Assert.NotEqual(linear, Map("--method", "kpcacam")); // the default kernel is the sigmoid
+    }
+
+    [Fact]
+    public void ClassifierNamesCamsLinearLayer()
+    {
+        Assert.Equal(Map("--method", "cam"), Map("--method", "cam", "--classifier", "fc"));
+        var (code, _, err) = Run("explain", "--method", "cam", "--classifier", "block4");
+        Assert.NotEqual(0, code);
+        Assert.Contains("block4", err);
+    }
+}
