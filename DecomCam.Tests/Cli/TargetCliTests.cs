@@ -30,7 +30,10 @@ public sealed class TargetCliTests : CliRun
         Assert.Contains(expected, output);
         using var scope = NewDisposeScope();
         var api = ApiMap(score == "softmax" ? CamTarget.Softmax() : CamTarget.Sigmoid());
-        Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), api) < 1e-5f);
+        // A saturated softmax (0.996) leaves gradients of 1e-3 whose min-max normalisation magnifies rounding: the
+        // convolutions may run with or without oneDNN while another test thread is in a backward pass. A map of the
+        // wrong score (the logit's) differs by 0.12.
+        Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), api) < 1e-3f);
     }
 
     [Fact]
