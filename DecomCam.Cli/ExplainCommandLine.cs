@@ -237,7 +237,7 @@ internal sealed class ExplainCommandLine
     private static string ParseMethod(ArgumentResult r)
     {
         string method = r.Tokens[0].Value.ToLowerInvariant();
-        if (!CamMethods.Names.Contains(method) && method != "gradcampp")
+        if (!CamMethods.Names.Contains(method) && method is not ("gradcampp" or "smoothgradcampp"))
             r.AddError($"Unknown method '{method}'. Valid methods: {string.Join(", ", CamMethods.Names)}.");
         return method;
     }

@@ -3,7 +3,7 @@ using DecomCamNet.Tests.Support;
 
 namespace DecomCamNet.Tests.Cli;
 
-/// <summary>The options of the added methods from the command line: --seed, --kpca-kernel, --classifier.</summary>
+/// <summary>The options of the added methods from the command line: --seed, --kpca-kernel, --classifier, the smoothgradcampp alias.</summary>
 public sealed class FamilyCliTests : CliRun
 {
     private float[] Map(params string[] args)
@@ -39,4 +39,8 @@ public sealed class FamilyCliTests : CliRun
         Assert.NotEqual(0, code);
         Assert.Contains("block4", err);
     }
+
+    [Fact]
+    public void SmoothGradCamPlusPlusHasItsAsciiAlias() =>
+        Assert.Equal(Map("--method", "smoothgradcam++", "--seed", "3"), Map("--method", "smoothgradcampp", "--seed", "3"));
 }
