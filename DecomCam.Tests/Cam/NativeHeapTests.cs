@@ -2,6 +2,17 @@ using System.Runtime.InteropServices;
 
 namespace DecomCamNet.Tests.Cam;
 
+/// <summary>
+/// glibc's heap settings. Alone: the mapped-bytes count is process-wide, and a test beside it that maps a block over
+/// 32 MiB (a large tensor) would move it.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessHeapCollection
+{
+    public const string Name = "glibc's process-wide heap statistics";
+}
+
+[Collection(ProcessHeapCollection.Name)]
 public class NativeHeapTests
 {
     [Fact]
