@@ -6,7 +6,8 @@ namespace DecomCamNet;
 
 /// <summary>Options of <see cref="ClassicCam"/>.</summary>
 /// <param name="Classifier">The final linear layer (a module or its dotted name) that maps the globally pooled features to
-/// the class scores. Null (default): the model's last <see cref="Linear"/> module.</param>
+/// the class scores: a <see cref="Linear"/> module or an <see cref="ILinearLayer"/> (an imported Gemm or MatMul node).
+/// Null (default): the model's last such layer.</param>
 public sealed record ClassicCamOptions(CamLayer? Classifier = null);
 
 /// <summary>
@@ -17,7 +18,7 @@ public sealed record ClassicCamOptions(CamLayer? Classifier = null);
 /// </summary>
 public sealed class ClassicCam : CamMethod
 {
-    private readonly Linear _classifier;
+    private readonly nn.Module _classifier;
 
     /// <summary>CAM on one target layer (the feature map that is pooled into the classifier).</summary>
     public ClassicCam(nn.Module<Tensor, Tensor> model, CamLayer layer, ClassicCamOptions? options = null, ILogger? logger = null)
@@ -47,26 +48,40 @@ public sealed class ClassicCam : CamMethod
         var a = context.Activations[layer];
         if (!context.TargetsModelClasses)
             throw new CamException("CAM weights channels by the classifier's row of a class: it needs class targets of the model's own output, not a custom or head target.");
-        var weight = _classifier.weight!;
+        using var weight = Weight(_classifier)!;
         if (weight.shape[1] != a.shape[1])
             throw new CamException($"Layer '{context.LayerNames[layer]}' has {a.shape[1]} channels but the classifier '{ClassifierName}' takes {weight.shape[1]} inputs: CAM needs the feature map that is pooled into it.");
         var classes = context.Classes!;
         long bad = classes.ge(weight.shape[0]).sum().item<long>();
         if (bad > 0)
             throw new CamException($"The classifier '{ClassifierName}' has {weight.shape[0]} outputs; a target class is beyond them.");
-        return new LayerMap(CamKernels.WeightedSum(weight.detach().index_select(0, classes).to(a.dtype), a));
+        return new LayerMap(CamKernels.WeightedSum(weight.index_select(0, classes).to(a.dtype), a));
     }
 
-    private static (string Name, Linear Module) FindClassifier(nn.Module model, CamLayer? given)
+    /// <summary>The classifier's weight <c>[classes, features]</c>, detached; null when the module is no linear layer.</summary>
+    private static Tensor? Weight(nn.Module module) => module switch
+    {
+        Linear linear => linear.weight!.detach(),
+        ILinearLayer layer => layer.LinearWeight,
+        _ => null,
+    };
+
+    private static (string Name, nn.Module Module) FindClassifier(nn.Module model, CamLayer? given)
     {
         if (given is { } layer)
         {
             var (name, module) = layer.Resolve(model);
-            return module is Linear linear ? (name, linear)
+            return IsLinear(module) ? (name, module)
                 : throw new ArgumentException($"The classifier '{name}' is a {module.GetType().Name}, not a linear layer.", "options");
         }
-        var last = model.named_modules().LastOrDefault(m => m.module is Linear);
-        return last.module is Linear found ? (last.name, found)
+        var last = model.named_modules().LastOrDefault(m => IsLinear(m.module));
+        return last.module is not null ? (last.name, last.module)
             : throw new ArgumentException("CAM needs the model's final linear layer and the model has none; give ClassicCamOptions.Classifier.", "options");
+    }
+
+    private static bool IsLinear(nn.Module module)
+    {
+        using var weight = Weight(module);
+        return weight is not null;
     }
 }

@@ -6,8 +6,9 @@ namespace DecomCamNet;
 
 /// <summary>
 /// FullGrad (Srinivas and Fleuret, 2019): the full-gradient decomposition, aggregated over the whole network.
-/// The input-gradient term |∂S/∂x ⊙ x| of each input channel plus, for every <see cref="Conv2d"/> and
-/// <see cref="BatchNorm2d"/> z with a bias b (a batch norm's effective bias in evaluation, b − μ·γ/√(σ² + ε)), the
+/// The input-gradient term |∂S/∂x ⊙ x| of each input channel plus, for every <see cref="Conv2d"/>,
+/// <see cref="BatchNorm2d"/> and <see cref="IChannelBiasLayer"/> (an imported Conv or BatchNormalization node) z with a
+/// bias b (a batch norm's effective bias in evaluation, b − μ·γ/√(σ² + ε)), the
 /// bias-gradient term |b ⊙ ∂S/∂z| of each channel; every channel map is min-max scaled to [0,1] and resized to the
 /// input, and all are summed (pytorch-grad-cam's aggregation). The final map is the min-max of the sum.
 /// It uses every layer with a bias, so target layers given to it are ignored (with a logged notice), as in
@@ -39,7 +40,8 @@ public sealed class FullGrad : CamMethod
     protected override LayerMap ComputeLayerMap(CamContext context, int layer)
     {
         var g = context.GradientsOf(layer);
-        return new LayerMap(ChannelSum(EffectiveBias(_biasLayers[layer]).to(g.dtype).reshape(1, -1, 1, 1) * g, context));
+        using var bias = EffectiveBias(_biasLayers[layer])!;
+        return new LayerMap(ChannelSum(bias.to(g.dtype).reshape(1, -1, 1, 1) * g, context));
     }
 
     /// <inheritdoc />
@@ -53,18 +55,30 @@ public sealed class FullGrad : CamMethod
         return CamKernels.Resize(scaled, context.Height, context.Width);
     }
 
-    private static Tensor EffectiveBias(nn.Module layer) => layer switch
+    /// <summary>The layer's per-channel bias, detached; null when it has none.</summary>
+    private static Tensor? EffectiveBias(nn.Module layer) => layer switch
     {
-        BatchNorm2d bn => (bn.bias! - bn.running_mean! * bn.weight! / (bn.running_var! + bn.eps).sqrt()).detach(),
-        Conv2d conv => conv.bias!.detach(),
-        _ => throw new InvalidOperationException($"Not a bias layer: {layer.GetType().Name}."),
+        BatchNorm2d { bias: not null } bn => BatchNormBias(bn),
+        Conv2d { bias: not null } conv => conv.bias.detach(),
+        IChannelBiasLayer imported => imported.ChannelBias,
+        _ => null,
     };
+
+    private static Tensor BatchNormBias(BatchNorm2d bn)
+    {
+        using var scope = NewDisposeScope();
+        return (bn.bias! - bn.running_mean! * bn.weight! / (bn.running_var! + bn.eps).sqrt()).detach().MoveToOuterDisposeScope();
+    }
+
+    private static bool HasBias(nn.Module layer)
+    {
+        using var bias = EffectiveBias(layer);
+        return bias is not null;
+    }
 
     private static IReadOnlyList<(string Name, nn.Module Module)> BiasLayers(nn.Module model)
     {
-        var found = model.named_modules()
-            .Where(m => m.module is Conv2d { bias: not null } or BatchNorm2d { bias: not null })
-            .Select(m => (m.name, m.module)).ToArray();
+        var found = model.named_modules().Where(m => HasBias(m.module)).Select(m => (m.name, m.module)).ToArray();
         return found.Length > 0 ? found
             : throw new ArgumentException("FullGrad needs convolution or batch-norm layers with a bias; the model has none.", nameof(model));
     }

@@ -99,10 +99,11 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
             if (!context.HasInput(0)) throw context.Error("the first input is omitted");
             var kernel = OperatorRegistry.Create(context);
             var path = UniqueName(Sanitize(display), modulePaths);
-            var module = new OnnxNodeModule(path, kernel);
+            var inputSlots = node.Input.Select(n => n.Length == 0 ? -1 : Slot(n)).ToArray();
+            var module = new OnnxNodeModule(path, kernel, k => k < inputSlots.Length ? StoredValue(inputSlots[k]) : null,
+                NodeRoles.LinearWeight(context), NodeRoles.ChannelBias(context));
             register_module(path, module);
             var layer = new OnnxLayer(display, node.Output[0], path, node.OpType, null);
-            var inputSlots = node.Input.Select(n => n.Length == 0 ? -1 : Slot(n)).ToArray();
             built.Add((module, layer, inputSlots, Slot(node.Output[0])));
             foreach (var extra in node.Output.Skip(1).Where(o => o.Length > 0))
                 if (graph.Node.Any(n => n.Input.Contains(extra)) || graph.Output.Any(o => o.Name == extra))
@@ -177,6 +178,14 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
 
     /// <summary>Every node in the order it runs (Constant nodes excepted), without output shapes.</summary>
     public IReadOnlyList<OnnxLayer> Nodes => _nodes.Select(n => n.Layer).ToArray();
+
+    /// <summary>The current value of a stored initializer or Constant (wherever the model now lives), or null for another slot.</summary>
+    private Tensor? StoredValue(int slot)
+    {
+        foreach (var (s, name, isParameter) in _stored)
+            if (s == slot) return isParameter ? get_parameter(name) : get_buffer(name);
+        return null;
+    }
 
     /// <summary>Runs the graph on <paramref name="input"/> and returns the chosen output.</summary>
     public override Tensor forward(Tensor input)

@@ -6,16 +6,34 @@ namespace DecomCamNet.Onnx;
 
 /// <summary>
 /// One graph node as a module, so that forward hooks fire on it. The graph passes the node's first input through
-/// <c>call</c> and the whole input list through <see cref="Arguments"/>, set for the duration of the call.
+/// <c>call</c> and the whole input list through <see cref="Arguments"/>, set for the duration of the call. A Gemm or
+/// MatMul node with a constant weight is an <see cref="ILinearLayer"/> (CAM's classifier), a Conv node with a bias or a
+/// BatchNormalization node an <see cref="IChannelBiasLayer"/> (FullGrad).
 /// </summary>
-internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>
+internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, IChannelBiasLayer
 {
     private readonly OnnxKernel _kernel;
+    private readonly ConstantInputs _constants;
+    private readonly Func<ConstantInputs, Tensor?>? _linearWeight;
+    private readonly Func<ConstantInputs, Tensor?>? _channelBias;
 
-    public OnnxNodeModule(string name, OnnxKernel kernel) : base(name) => _kernel = kernel;
+    public OnnxNodeModule(string name, OnnxKernel kernel, ConstantInputs constants,
+        Func<ConstantInputs, Tensor?>? linearWeight, Func<ConstantInputs, Tensor?>? channelBias) : base(name)
+    {
+        _kernel = kernel;
+        _constants = constants;
+        _linearWeight = linearWeight;
+        _channelBias = channelBias;
+    }
 
     /// <summary>The node's inputs in ONNX order while the graph runs it; null entries are omitted optional inputs.</summary>
     public IReadOnlyList<Tensor?> Arguments { get; set; } = Array.Empty<Tensor?>();
+
+    /// <inheritdoc />
+    public Tensor? LinearWeight => _linearWeight?.Invoke(_constants);
+
+    /// <inheritdoc />
+    public Tensor? ChannelBias => _channelBias?.Invoke(_constants);
 
     public override Tensor forward(Tensor input) => _kernel(Arguments);
 }

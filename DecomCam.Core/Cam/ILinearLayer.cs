@@ -1,0 +1,15 @@
+using static TorchSharp.torch;
+
+namespace DecomCamNet;
+
+/// <summary>
+/// A layer that is not a TorchSharp <c>Linear</c> module but maps its input linearly, <c>y = x Wᵀ + b</c>, such as an
+/// imported graph's Gemm or MatMul node with constant weights. CAM finds its classifier among these and reads
+/// <see cref="LinearWeight"/>.
+/// </summary>
+public interface ILinearLayer
+{
+    /// <summary>The weight W as <c>[outputs, inputs]</c>, detached, on the layer's device; null when this layer is not a
+    /// linear map with a constant weight.</summary>
+    Tensor? LinearWeight { get; }
+}
