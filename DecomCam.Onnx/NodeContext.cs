@@ -29,6 +29,9 @@ internal sealed class NodeContext
     public string OpType => _node.OpType;
     public long Opset { get; }
 
+    /// <summary>The number of outputs the node declares (empty names of omitted optional outputs included).</summary>
+    public int OutputCount => _node.Output.Count;
+
     /// <summary>Whether input <paramref name="index"/> is given (present and not an empty name).</summary>
     public bool HasInput(int index) => index < _node.Input.Count && _node.Input[index].Length > 0;
 

@@ -32,7 +32,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
     private readonly Dictionary<string, string> _layerPaths;
     private long[]?[]? _probe;
 
-    private sealed record GraphNode(OnnxNodeModule Module, OnnxLayer Layer, int[] Inputs, int Output, int[] FreeAfter);
+    private sealed record GraphNode(OnnxNodeModule Module, OnnxLayer Layer, int[] Inputs, int Output, int[] OtherOutputs, int[] FreeAfter);
 
     private OnnxModel(string name, OnnxProto.ModelProto model, string? directory, string? outputName) : base(name)
     {
@@ -80,7 +80,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
         // Topological order (Kahn, stable in file order), then one kernel and one submodule per node.
         var ordered = TopologicalOrder(graph, name => constants.ContainsKey(name) || name == InputName);
         var consumers = new Dictionary<string, int>(StringComparer.Ordinal);
-        var built = new List<(OnnxNodeModule, OnnxLayer, int[], int)>();
+        var built = new List<(OnnxNodeModule Module, OnnxLayer Layer, int[] Inputs, int[] Outputs)>();
         _layerPaths = new Dictionary<string, string>(StringComparer.Ordinal);
         var modulePaths = new HashSet<string>(usedNames, StringComparer.Ordinal);
         for (int i = 0; i < ordered.Count; i++)
@@ -104,10 +104,12 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
                 NodeRoles.LinearWeight(context), NodeRoles.ChannelBias(context));
             register_module(path, module);
             var layer = new OnnxLayer(display, node.Output[0], path, node.OpType, null);
-            built.Add((module, layer, inputSlots, Slot(node.Output[0])));
-            foreach (var extra in node.Output.Skip(1).Where(o => o.Length > 0))
-                if (graph.Node.Any(n => n.Input.Contains(extra)) || graph.Output.Any(o => o.Name == extra))
-                    throw context.Error($"output '{extra}' is used; only a node's first output is supported");
+            bool several = OperatorRegistry.HasSeveralOutputs(node.OpType);
+            built.Add((module, layer, inputSlots, node.Output.Select((o, k) => k == 0 || several && o.Length > 0 ? Slot(o) : -1).ToArray()));
+            if (!several)
+                foreach (var extra in node.Output.Skip(1).Where(o => o.Length > 0))
+                    if (graph.Node.Any(n => n.Input.Contains(extra)) || graph.Output.Any(o => o.Name == extra))
+                        throw context.Error($"output '{extra}' is used; only a node's first output is supported");
             foreach (var n in node.Input.Where(n => n.Length > 0)) consumers[n] = built.Count - 1;
             _layerPaths.TryAdd(display, path);
             _layerPaths.TryAdd(node.Output[0], path);
@@ -116,13 +118,15 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
 
         // Free each node output after its last consumer (at once when nothing consumes it), never the graph's output.
         var freeAfter = built.Select(_ => new List<int>()).ToArray();
+        var slotNames = slots.ToDictionary(kv => kv.Value, kv => kv.Key);
         for (int i = 0; i < built.Count; i++)
-        {
-            var produced = built[i].Item2.OutputName;
-            if (produced == OutputName) continue;
-            freeAfter[consumers.TryGetValue(produced, out var last) ? last : i].Add(built[i].Item4);
-        }
-        _nodes = built.Select((b, i) => new GraphNode(b.Item1, b.Item2, b.Item3, b.Item4, freeAfter[i].ToArray())).ToArray();
+            foreach (var slot in built[i].Outputs.Where(s => s >= 0))
+            {
+                var produced = slotNames[slot];
+                if (produced == OutputName) continue;
+                freeAfter[consumers.TryGetValue(produced, out var last) ? last : i].Add(slot);
+            }
+        _nodes = built.Select((b, i) => new GraphNode(b.Module, b.Layer, b.Inputs, b.Outputs[0], b.Outputs[1..], freeAfter[i].ToArray())).ToArray();
         _stored = stored.ToArray();
         if (!slots.TryGetValue(OutputName, out _outputSlot) || (_nodes.All(n => n.Output != _outputSlot) && _outputSlot != _inputSlot))
             throw new OnnxImportException($"No node computes the graph output '{OutputName}'.");
@@ -214,6 +218,13 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
                 finally { node.Module.Arguments = Array.Empty<Tensor?>(); }
                 values[node.Output] = output;
                 owned[node.Output] = true;
+                var others = node.Module.TakeOtherOutputs();
+                for (int k = 0; k < others.Length; k++)
+                {
+                    int slot = k < node.OtherOutputs.Length ? node.OtherOutputs[k] : -1;
+                    if (slot < 0) others[k].Dispose();
+                    else (values[slot], owned[slot]) = (others[k], true);
+                }
                 if (_probe is not null) _probe[i] = output.shape;
                 foreach (var slot in node.FreeAfter)
                 {

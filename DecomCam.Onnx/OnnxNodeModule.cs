@@ -6,18 +6,19 @@ namespace DecomCamNet.Onnx;
 
 /// <summary>
 /// One graph node as a module, so that forward hooks fire on it. The graph passes the node's first input through
-/// <c>call</c> and the whole input list through <see cref="Arguments"/>, set for the duration of the call. A Gemm or
+/// <c>call</c> and the whole input list through <see cref="Arguments"/>, set for the duration of the call; the call
+/// returns the first output, and a node with several outputs keeps the others for <see cref="TakeOtherOutputs"/>. A Gemm or
 /// MatMul node with a constant weight is an <see cref="ILinearLayer"/> (CAM's classifier), a Conv node with a bias or a
 /// BatchNormalization node an <see cref="IChannelBiasLayer"/> (FullGrad).
 /// </summary>
 internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, IChannelBiasLayer
 {
-    private readonly OnnxKernel _kernel;
+    private readonly OnnxMultiKernel _kernel;
     private readonly ConstantInputs _constants;
     private readonly Func<ConstantInputs, Tensor?>? _linearWeight;
     private readonly Func<ConstantInputs, Tensor?>? _channelBias;
 
-    public OnnxNodeModule(string name, OnnxKernel kernel, ConstantInputs constants,
+    public OnnxNodeModule(string name, OnnxMultiKernel kernel, ConstantInputs constants,
         Func<ConstantInputs, Tensor?>? linearWeight, Func<ConstantInputs, Tensor?>? channelBias) : base(name)
     {
         _kernel = kernel;
@@ -35,5 +36,20 @@ internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, 
     /// <inheritdoc />
     public Tensor? ChannelBias => _channelBias?.Invoke(_constants);
 
-    public override Tensor forward(Tensor input) => _kernel(Arguments);
+    private Tensor[] _otherOutputs = Array.Empty<Tensor>();
+
+    /// <summary>The outputs after the first of the last call; the caller owns them, and a second take returns none.</summary>
+    public Tensor[] TakeOtherOutputs()
+    {
+        var others = _otherOutputs;
+        _otherOutputs = Array.Empty<Tensor>();
+        return others;
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        var outputs = _kernel(Arguments);
+        _otherOutputs = outputs[1..];
+        return outputs[0];
+    }
 }

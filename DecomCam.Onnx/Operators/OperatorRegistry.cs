@@ -50,18 +50,35 @@ internal static class OperatorRegistry
         ["Resize"] = (11, PadResizeOps.Resize),
     };
 
-    /// <summary>The operator types the importer runs, sorted.</summary>
-    public static IReadOnlyList<string> Supported => Factories.Keys.Append("Constant").Order(StringComparer.Ordinal).ToArray();
-
-    /// <summary>The kernel for the node, or an <see cref="OnnxImportException"/> naming what is not supported.</summary>
-    public static OnnxKernel Create(NodeContext node)
+    /// <summary>The operators with several outputs.</summary>
+    private static readonly Dictionary<string, (long MinOpset, Func<NodeContext, OnnxMultiKernel> Create)> MultiOutputFactories = new()
     {
-        if (!Factories.TryGetValue(node.OpType, out var entry))
-            throw node.Error($"operator {node.OpType} is not supported (supported: {string.Join(", ", Supported)})");
-        if (node.Opset < entry.MinOpset)
-            throw node.Error($"{node.OpType} is supported from opset {entry.MinOpset}; this model uses opset {node.Opset}");
-        var kernel = entry.Create(node);
+        ["Split"] = (2, SplitOps.Split),
+    };
+
+    /// <summary>The operator types the importer runs, sorted.</summary>
+    public static IReadOnlyList<string> Supported =>
+        Factories.Keys.Concat(MultiOutputFactories.Keys).Append("Constant").Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Whether the operator computes more than its first output.</summary>
+    public static bool HasSeveralOutputs(string opType) => MultiOutputFactories.ContainsKey(opType);
+
+    /// <summary>The kernel for the node (all its outputs), or an <see cref="OnnxImportException"/> naming what is not supported.</summary>
+    public static OnnxMultiKernel Create(NodeContext node)
+    {
+        OnnxMultiKernel kernel;
+        if (MultiOutputFactories.TryGetValue(node.OpType, out var multi))
+            kernel = multi.Create(Checked(node, multi.MinOpset));
+        else if (Factories.TryGetValue(node.OpType, out var entry))
+        {
+            var single = entry.Create(Checked(node, entry.MinOpset));
+            kernel = inputs => new[] { single(inputs) };
+        }
+        else throw node.Error($"operator {node.OpType} is not supported (supported: {string.Join(", ", Supported)})");
         node.EnsureAllRead();
         return kernel;
     }
+
+    private static NodeContext Checked(NodeContext node, long minOpset) => node.Opset >= minOpset ? node
+        : throw node.Error($"{node.OpType} is supported from opset {minOpset}; this model uses opset {node.Opset}");
 }

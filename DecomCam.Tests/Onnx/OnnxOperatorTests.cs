@@ -42,6 +42,15 @@ public class OnnxOperatorTests(ITestOutputHelper output)
             .Initializer("s1", new[] { 1f, 1f, 0.5f, 1.6f }, 4).Initializer("s2", new[] { 1f, 1f, 3f, 1f }, 4)
             .Node("Resize", "asym", new[] { "x", "", "s1" }, ("mode", "linear"), ("coordinate_transformation_mode", "asymmetric"))
             .Node("Resize", "pt", new[] { "asym_out", "", "s2" }, ("mode", "linear"), ("coordinate_transformation_mode", "pytorch_half_pixel")),
+        ["split into channels reordered by concat, as ML.NET's RGB to BGR preprocessing (opset 9)"] = () => new OnnxGraphBuilder(9, 2, 3, 4, 5)
+            .Node("Split", "split", 3, null, ("axis", 1L), ("split", new long[] { 1, 1, 1 }))
+            .Node("Concat", "bgr", new[] { "split_out2", "split_out1", "split_out" }, ("axis", 1L)),
+        ["split by sizes given as an input (opset 13)"] = () => new OnnxGraphBuilder(13, 1, 2, 5, 3).Ints("sizes", 2, 3)
+            .Node("Split", "split", 2, new[] { "x", "sizes" }, ("axis", -2L))
+            .Node("Concat", "swap", new[] { "split_out1", "split_out" }, ("axis", 2L)),
+        ["split into num_outputs parts, the last one shorter (opset 18)"] = () => new OnnxGraphBuilder(18, 1, 2, 3, 5)
+            .Node("Split", "split", 3, null, ("axis", 3L), ("num_outputs", 3L))
+            .Node("Concat", "rotate", new[] { "split_out2", "split_out", "split_out1" }, ("axis", 3L)),
     };
 
     [Theory]

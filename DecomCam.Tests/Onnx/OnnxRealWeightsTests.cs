@@ -16,6 +16,17 @@ public class OnnxRealWeightsTests(ITestOutputHelper output)
     public static string ResNet18Path => typeof(OnnxRealWeightsTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "ResNet18Onnx").Value!;
 
+    public static string PreprocessPath => typeof(OnnxRealWeightsTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "ResNetPreprocessOnnx").Value!;
+
+    [Fact]
+    public void ItsPreprocessingGraphMatchesOnnxRuntime()
+    {
+        // Split into R, G, B, concatenated as B, G, R, minus the mean image: 0..255 values, float32 subtraction.
+        var worst = OnnxParity.Compare(PreprocessPath, new long[] { 1, 3, 224, 224 }, output);
+        Assert.True(worst < 1e-6, $"worst scaled difference {worst:g3}");
+    }
+
     [Fact]
     public void DnnImageFeaturizerResNet18MatchesOnnxRuntime()
     {

@@ -46,12 +46,17 @@ internal sealed class OnnxGraphBuilder
     }
 
     /// <summary>Adds a node named <paramref name="name"/> whose first input is the previous node's output (or <c>x</c>) unless inputs are given.</summary>
-    public OnnxGraphBuilder Node(string op, string name, string[]? inputs = null, params (string Name, object Value)[] attributes)
+    public OnnxGraphBuilder Node(string op, string name, string[]? inputs = null, params (string Name, object Value)[] attributes) =>
+        Node(op, name, 1, inputs, attributes);
+
+    /// <summary>Adds a node with <paramref name="outputs"/> outputs, <c>name_out</c>, <c>name_out1</c>, ...; the next node reads the first.</summary>
+    public OnnxGraphBuilder Node(string op, string name, int outputs, string[]? inputs = null, params (string Name, object Value)[] attributes)
     {
         var node = new OnnxProto.NodeProto { OpType = op, Name = name };
         node.Input.AddRange(inputs ?? new[] { _last });
         _last = name + "_out";
         node.Output.Add(_last);
+        for (int k = 1; k < outputs; k++) node.Output.Add($"{_last}{k}");
         foreach (var (key, value) in attributes)
         {
             var a = new OnnxProto.AttributeProto { Name = key };
