@@ -39,6 +39,8 @@ internal sealed record CliOptions
     public string? Labels { get; init; }
     public float[]? Mean { get; init; }
     public float[]? Std { get; init; }
+    public float PixelScale { get; init; } = 1;
+    public string? PreprocessOnnx { get; init; }
     public bool ListLayers { get; init; }
     public bool Verbose { get; init; }
     public bool HugePages { get; init; }

@@ -27,7 +27,8 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             throw new CliException($"--prompt, --prompts-file and --all-prompts need a CLIP model (--model clip-rn50, ...); {modelName} is a classifier.");
         using var clip = isClip ? ClipSetup.Create(options, modelName, device) : null;
         using var onnx = !isClip && OnnxSetup.IsOnnx(modelName) ? OnnxSetup.Load(options, modelName, device) : null;
-        var model = clip?.Model ?? onnx ?? ZooModelLoader.Load(modelName, options.Weights, options.RandomWeights, options.NumClasses, device);
+        var model = OnnxSetup.WithPreprocessing(options,
+            clip?.Model ?? onnx ?? ZooModelLoader.Load(modelName, options.Weights, options.RandomWeights, options.NumClasses, device), device);
         var preprocessing = WithNormalisation(clip?.Preprocessing(options) ?? Preprocessing(onnx is null
             ? demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet
             : OnnxSetup.Preprocessing(onnx)));
@@ -129,7 +130,14 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
     {
         try
         {
-            return preprocessing with { Mean = options.Mean ?? preprocessing.Mean, Std = options.Std ?? preprocessing.Std };
+            // Other pixel units than [0,1] (e.g. Caffe's 0..255) leave the ImageNet/CLIP statistics behind: none unless given.
+            bool unit = options.PixelScale == 1;
+            return preprocessing with
+            {
+                Mean = options.Mean ?? (unit ? preprocessing.Mean : [0f, 0f, 0f]),
+                Std = options.Std ?? (unit ? preprocessing.Std : [1f, 1f, 1f]),
+                PixelScale = options.PixelScale,
+            };
         }
         catch (ArgumentException e)
         {

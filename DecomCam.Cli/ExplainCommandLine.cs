@@ -31,6 +31,12 @@ internal sealed class ExplainCommandLine
         Description = "print the explainable layers (feature maps) of the model with their output shapes for the input, then stop" };
     private readonly Option<float[]?> _mean = CheckedOptions.Channels("--mean", "per-channel (R,G,B) means for normalisation (default: ImageNet's; CLIP: CLIP's)");
     private readonly Option<float[]?> _std = CheckedOptions.Channels("--std", "per-channel (R,G,B) standard deviations (default: ImageNet's; CLIP: CLIP's)");
+    private readonly Option<double> _pixelScale = CheckedOptions.Number("--pixel-scale", "the value of a full-intensity pixel before " +
+        "--mean/--std: 1 (pixels in [0,1], torchvision) or 255 (raw 0..255 values, Caffe-style and ML.NET models; --mean and --std then default to 0 and 1)",
+        1e-3, 1e6, 1);
+    private readonly Option<string?> _preprocessOnnx = new("--preprocess-onnx") { HelpName = "PATH",
+        Description = "an ONNX graph run on each normalised image before the model, whose output is the model's input " +
+        "(e.g. ML.NET's ResNetPreprocess.onnx: RGB to BGR minus a mean image); the maps explain the model on that input" };
     private readonly Option<string?> _weights = new("--weights") { HelpName = "PATH",
         Description = ".safetensors or PyTorch .pth state dict (zoo models need one; nothing is downloaded)" };
     private readonly Option<bool> _randomWeights = new("--random-weights") {
@@ -144,7 +150,7 @@ internal sealed class ExplainCommandLine
     {
         Option[] options =
         [
-            _input, _model, _listLayers, _weights, _randomWeights, _numClasses, _labels, _resize, _crop, _noResize, _mean, _std, _device, _threads,
+            _input, _model, _listLayers, _weights, _randomWeights, _numClasses, _labels, _resize, _crop, _noResize, _mean, _std, _pixelScale, _preprocessOnnx, _device, _threads,
             _plainHeap, _spinThreads, _hugePages,
             _method, _layer, _targets, _score, _sumTargets, _similarTo, _segmentClass, _segmentMask,
             _prompts, _promptsFile, _allPrompts, _clipScore, _reshape,
@@ -186,6 +192,8 @@ internal sealed class ExplainCommandLine
         Labels = p.GetValue(_labels),
         Mean = p.GetResult(_mean) is null ? null : p.GetValue(_mean),
         Std = p.GetResult(_std) is null ? null : p.GetValue(_std),
+        PixelScale = (float)p.GetValue(_pixelScale),
+        PreprocessOnnx = p.GetValue(_preprocessOnnx),
         ListLayers = p.GetValue(_listLayers),
         Resize = p.GetValue(_resize),
         Crop = p.GetValue(_crop),

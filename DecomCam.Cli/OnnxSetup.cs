@@ -1,5 +1,6 @@
 using TorchSharp;
 using DecomCamNet.Imaging;
+using DecomCamNet.Models;
 using DecomCamNet.Onnx;
 using static TorchSharp.torch;
 
@@ -18,7 +19,16 @@ internal static class OnnxSetup
             throw new CliException("--weights and --random-weights do not go with an ONNX model: the file holds its weights.");
         if (options.NumClasses is not null)
             throw new CliException("--num-classes does not go with an ONNX model: the graph fixes its outputs.");
-        if (!File.Exists(path)) throw new CliException($"ONNX model '{path}' does not exist.");
+        return Import(path, device, "ONNX model");
+    }
+
+    /// <summary><c>--preprocess-onnx</c>: the graph run on each image before the model, with the model around it.</summary>
+    public static nn.Module<Tensor, Tensor> WithPreprocessing(CliOptions options, nn.Module<Tensor, Tensor> model, Device device) =>
+        options.PreprocessOnnx is null ? model : new PreprocessedModel(Import(options.PreprocessOnnx, device, "preprocessing graph"), model);
+
+    private static OnnxModel Import(string path, Device device, string what)
+    {
+        if (!File.Exists(path)) throw new CliException($"{char.ToUpperInvariant(what[0])}{what[1..]} '{path}' does not exist.");
         OnnxModel model;
         try
         {
@@ -26,7 +36,7 @@ internal static class OnnxSetup
         }
         catch (OnnxImportException e)
         {
-            throw new CliException(e.Message);
+            throw new CliException($"{what} '{path}': {e.Message}");
         }
         model.to(device);
         model.eval();

@@ -132,8 +132,9 @@ public sealed partial class CamTarget
                 throw new CamException($"The custom target '{Description}' must return one score per image, shape [{m}]; it returned [{(s is null ? "null" : string.Join(",", s.shape))}].");
             return (s, null);
         }
+        output = AsClassScores(output);
         if (output.dim() != 2 || output.shape[0] != m)
-            throw new CamException($"A class target needs model output [N,K]; the model returned [{string.Join(",", output.shape)}]. Use CamTarget.Custom for other outputs.");
+            throw new CamException($"A class target needs model output [N,K] (or [N,K,1,1]); the model returned [{string.Join(",", output.shape)}]. Use CamTarget.Custom for other outputs.");
         long k = output.shape[1];
         Tensor classes;
         if (rows.ClassIndex is null)
@@ -164,9 +165,14 @@ public sealed partial class CamTarget
                 throw new CamException($"The custom target '{Description}' must return one score per input row, shape [{output.shape[0]}]; it returned [{string.Join(",", s.shape)}].");
             return s;
         }
+        output = AsClassScores(output);
         var values = kind == ScoreKind.Probability ? output.softmax(1) : output;
         return values.gather(1, classes!.unsqueeze(1)).squeeze(1);
     }
+
+    /// <summary>Output <c>[N,K,1,...,1]</c> (pooled features, a 1x1-convolution classifier) as <c>[N,K]</c>; other shapes as they are.</summary>
+    private static Tensor AsClassScores(Tensor output) =>
+        output.dim() > 2 && output.shape.Skip(2).All(d => d == 1) ? output.flatten(1) : output;
 
     private static void CheckNonNegative(int[] classes, string name)
     {

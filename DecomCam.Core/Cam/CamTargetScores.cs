@@ -33,9 +33,10 @@ public sealed partial class CamTarget
         if (classIndices.Length == 0) throw new ArgumentException("Give at least one class to sum.", nameof(classIndices));
         CheckNonNegative(classIndices, nameof(classIndices));
         var indices = classIndices.Select(c => (long)c).ToArray();
-        return Custom(o =>
+        return Custom(output =>
         {
-            if (o.dim() != 2) throw new CamException($"CamTarget.Sum needs model output [N,K]; the model returned [{string.Join(",", o.shape)}].");
+            var o = AsClassScores(output);
+            if (o.dim() != 2) throw new CamException($"CamTarget.Sum needs model output [N,K] (or [N,K,1,1]); the model returned [{string.Join(",", o.shape)}].");
             if (indices.Max() >= o.shape[1])
                 throw new ArgumentOutOfRangeException("target", $"Target class {indices.Max()} is out of range: the model has {o.shape[1]} outputs (valid 0..{o.shape[1] - 1}).");
             return o.index_select(1, tensor(indices, device: o.device)).sum(new long[] { 1 });

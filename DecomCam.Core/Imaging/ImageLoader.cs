@@ -117,7 +117,8 @@ public static class ImageLoader
 
     /// <summary>
     /// Converts an RGB image into a float32 <c>[1, 3, H, W]</c> tensor: <c>(pixel / 255 - mean) / std</c> per channel,
-    /// computed in single precision in the same order as torchvision's <c>ToTensor</c> + <c>Normalize</c>. No resizing.
+    /// computed in single precision in the same order as torchvision's <c>ToTensor</c> + <c>Normalize</c>, with the
+    /// pixel divided by 255 / <see cref="ImagePreprocessing.PixelScale"/> instead (exactly the pixel value for 255). No resizing.
     /// </summary>
     /// <param name="image">The image, already resized / cropped as wanted.</param>
     /// <param name="options">Supplies <see cref="ImagePreprocessing.Mean"/> and <see cref="ImagePreprocessing.Std"/>; <c>null</c> means ImageNet values. Resize and crop are ignored.</param>
@@ -132,6 +133,7 @@ public static class ImageLoader
         var data = new float[checked(3 * plane)];
         float m0 = options.Mean[0], m1 = options.Mean[1], m2 = options.Mean[2];
         float s0 = options.Std[0], s1 = options.Std[1], s2 = options.Std[2];
+        float divisor = 255f / options.PixelScale;
         image.ProcessPixelRows(accessor =>
         {
             for (int y = 0; y < accessor.Height; y++)
@@ -141,9 +143,9 @@ public static class ImageLoader
                 for (int x = 0; x < row.Length; x++)
                 {
                     Rgb24 p = row[x];
-                    data[offset + x] = (p.R / 255f - m0) / s0;
-                    data[plane + offset + x] = (p.G / 255f - m1) / s1;
-                    data[2 * plane + offset + x] = (p.B / 255f - m2) / s2;
+                    data[offset + x] = (p.R / divisor - m0) / s0;
+                    data[plane + offset + x] = (p.G / divisor - m1) / s1;
+                    data[2 * plane + offset + x] = (p.B / divisor - m2) / s2;
                 }
             }
         });

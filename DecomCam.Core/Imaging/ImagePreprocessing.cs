@@ -4,7 +4,7 @@ namespace DecomCamNet.Imaging;
 
 /// <summary>
 /// How an image file becomes a model input: optional torchvision-style <c>Resize(n)</c> of the shorter side, optional
-/// <c>CenterCrop(n)</c>, then <c>ToTensor</c> (pixel / 255) and <c>Normalize(mean, std)</c>.
+/// <c>CenterCrop(n)</c>, then <c>ToTensor</c> (pixel / 255, or pixel / 255 x <see cref="PixelScale"/>) and <c>Normalize(mean, std)</c>.
 /// </summary>
 /// <remarks>
 /// The sizes follow torchvision 0.14 exactly: the shorter side becomes <see cref="Resize"/> and the longer side
@@ -26,6 +26,7 @@ public sealed record ImagePreprocessing
     private readonly ReadOnlyCollection<float> _mean = ImageNetMeanValues;
     private readonly ReadOnlyCollection<float> _std = ImageNetStdValues;
     private readonly long _maxPixels = DefaultMaxPixels;
+    private readonly float _pixelScale = 1;
 
     /// <summary>The ImageNet channel means (R, G, B): 0.485, 0.456, 0.406.</summary>
     public static IReadOnlyList<float> ImageNetMean => ImageNetMeanValues;
@@ -84,6 +85,20 @@ public sealed record ImagePreprocessing
     }
 
     /// <summary>
+    /// The value of a full-intensity pixel before <see cref="Mean"/> and <see cref="Std"/> apply: 1 (default,
+    /// torchvision's <c>ToTensor</c>: pixels in [0, 1]) or 255 for Caffe-style models that take raw 0..255 values (such
+    /// as ML.NET's ONNX featurizers); Mean and Std are in the same units.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not finite and positive.</exception>
+    public float PixelScale
+    {
+        get => _pixelScale;
+        init => _pixelScale = float.IsFinite(value) && value > 0
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(PixelScale), value, "PixelScale must be finite and positive (1 for [0, 1] pixels, 255 for 0..255).");
+    }
+
+    /// <summary>
     /// Largest accepted image, in pixels (width x height) as stored in the file, checked from the header before decoding.
     /// Default <see cref="DefaultMaxPixels"/>.
     /// </summary>
@@ -138,12 +153,13 @@ public sealed record ImagePreprocessing
         && _centerCrop == other._centerCrop
         && Filter == other.Filter
         && _maxPixels == other._maxPixels
+        && _pixelScale == other._pixelScale
         && _mean.SequenceEqual(other._mean)
         && _std.SequenceEqual(other._std);
 
     /// <inheritdoc />
     public override int GetHashCode() =>
-        HashCode.Combine(_resize, _centerCrop, _maxPixels, _mean[0], _mean[1], _mean[2], _std[0], HashCode.Combine(_std[1], _std[2], Filter));
+        HashCode.Combine(_resize, _centerCrop, _maxPixels, _mean[0], _mean[1], _mean[2], _std[0], HashCode.Combine(_std[1], _std[2], Filter, _pixelScale));
 
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
@@ -152,7 +168,8 @@ public sealed record ImagePreprocessing
             .Append(", Filter = ").Append(Filter)
             .Append(", Mean = [").Append(string.Join(", ", _mean.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))))
             .Append("], Std = [").Append(string.Join(", ", _std.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))))
-            .Append("], MaxPixels = ").Append(_maxPixels);
+            .Append("], PixelScale = ").Append(_pixelScale.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Append(", MaxPixels = ").Append(_maxPixels);
         return true;
     }
 

@@ -74,4 +74,35 @@ public sealed class OnnxCliTests : CliRun
         Assert.Equal(2, code);
         Assert.Contains($"ONNX model '{P("Missing.onnx")}' does not exist", err);
     }
+
+    [Fact]
+    public void TheRealFeaturizerRunsBehindItsPreprocessingGraph()
+    {
+        // The README's featurizer command on the bundled sample against a second scene: the preprocessing graph (RGB to
+        // BGR, minus the mean image) runs inside the explained model on raw 0..255 pixels. (Against itself the cosine is at
+        // its maximum and its gradient zero: no map.)
+        string sample = Path.Combine(AppContext.BaseDirectory, "assets", "sample.png");
+        string other = Path.Combine(RepoPaths.Root, "reference", "demo_second_scene.png");
+        var (code, output, err) = Run("explain", "--model", Onnx.OnnxRealWeightsTests.ResNet18Path,
+            "--preprocess-onnx", Onnx.OnnxRealWeightsTests.PreprocessPath, "--pixel-scale", "255", "--input", sample,
+            "--similar-to", other, "--method", "gradcam", "--save-map", P("m.npy"), "--overlay", P("o.png"));
+        Assert.True(code == 0, err);
+        Assert.Contains("for cosine similarity to a reference embedding, score 0.", output);
+        Assert.True(File.Exists(P("o.png")));
+
+        using var scope = NewDisposeScope();
+        using var featurizer = OnnxModel.Load(Onnx.OnnxRealWeightsTests.ResNet18Path);
+        using var preprocessGraph = OnnxModel.Load(Onnx.OnnxRealWeightsTests.PreprocessPath);
+        var caffe = new ImagePreprocessing { Resize = 224, CenterCrop = 224, PixelScale = 255, Mean = new[] { 0f, 0f, 0f }, Std = new[] { 1f, 1f, 1f } };
+        var meanImage = preprocessGraph.get_parameter("MeanImage")!;
+        var byHand = ImageLoader.Load(sample, caffe).flip(1) - meanImage;
+        using var cam = new GradCam(featurizer, featurizer.DefaultLayer().NodeName);
+        Tensor reference;
+        using (no_grad()) reference = featurizer.call(ImageLoader.Load(other, caffe).flip(1) - meanImage);
+        using var expected = cam.Explain(byHand, CamTarget.Similarity(reference));
+        // The same float32 graph on the same values; Grad-CAM does not read the input itself.
+        float diff = TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps);
+        Assert.True(diff < 1e-4f, $"max |map difference| {diff:g3}");
+        Assert.True(expected.Maps.std().item<float>() > 0.05f, $"std {expected.Maps.std().item<float>()}");
+    }
 }

@@ -48,6 +48,24 @@ public class ImagePreprocessingTests
         Assert.NotEqual(a, b with { CenterCrop = 8 });
         Assert.Equal(ImagePreprocessing.ImageNet, new ImagePreprocessing { Resize = 256, CenterCrop = 224 });
         Assert.Contains("Mean = [0.5, 0.5, 0.5]", a.ToString());
+        Assert.NotEqual(a, a with { PixelScale = 255 });
+        Assert.Contains("PixelScale = 255", (a with { PixelScale = 255 }).ToString());
+    }
+
+    [Fact]
+    public void PixelScale255GivesTheRawPixelValuesMinusTheMean()
+    {
+        using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(3, 1);
+        image[0, 0] = new(0, 1, 2);
+        image[1, 0] = new(127, 128, 129);
+        image[2, 0] = new(253, 254, 255);
+        var caffe = ImagePreprocessing.None with { PixelScale = 255, Mean = new[] { 100f, 0f, 0f }, Std = new[] { 1f, 1f, 2f } };
+        using var t = ImageLoader.ToTensor(image, caffe);
+        // 255 / 255 = 1 divides exactly: the values are the pixels, then (x - mean) / std, all exact in float32.
+        Assert.Equal(new[] { -100f, 27f, 153f, 1f, 128f, 254f, 1f, 64.5f, 127.5f }, t.data<float>().ToArray());
+        using var unit = ImageLoader.ToTensor(image, ImagePreprocessing.None with { Mean = new[] { 0f, 0f, 0f }, Std = new[] { 1f, 1f, 1f } });
+        Assert.Equal(253f / 255f, unit.data<float>()[2]);
+        Assert.Equal(127f / 255f, unit.data<float>()[1]);
     }
 
     [Fact]
@@ -57,6 +75,8 @@ public class ImagePreprocessingTests
         Assert.Equal("CenterCrop", Assert.ThrowsAny<ArgumentException>(() => new ImagePreprocessing { CenterCrop = -1 }).ParamName);
         Assert.Equal("Mean", Assert.ThrowsAny<ArgumentException>(() => new ImagePreprocessing { Mean = new[] { 0f, 0f } }).ParamName);
         Assert.Equal("Std", Assert.ThrowsAny<ArgumentException>(() => new ImagePreprocessing { Std = new[] { 1f, 0f, 1f } }).ParamName);
+        Assert.Equal("PixelScale", Assert.ThrowsAny<ArgumentException>(() => new ImagePreprocessing { PixelScale = 0 }).ParamName);
+        Assert.Equal("PixelScale", Assert.ThrowsAny<ArgumentException>(() => new ImagePreprocessing { PixelScale = float.PositiveInfinity }).ParamName);
         Assert.Equal("Mean", Assert.ThrowsAny<ArgumentException>(() => new ImagePreprocessing { Mean = new[] { 0f, float.NaN, 0f } }).ParamName);
         Assert.Equal("MaxPixels", Assert.ThrowsAny<ArgumentException>(() => new ImagePreprocessing { MaxPixels = 0 }).ParamName);
     }
