@@ -41,9 +41,8 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             options.Classifier, options.Seed, options.KpcaKernel);
         if (set)
         {
-            if (isClip || onnx is not null && options.Layer is null)
-                throw new CliException(isClip ? "Image sets take classifiers; CLIP models explain one image at a time." : "Give --layer for an ONNX model with an image set (see --list-layers on one image).");
-            var setLayers = Layers(null, null, modelName, []);
+            if (isClip) throw new CliException("Image sets take classifiers; CLIP models explain one image at a time.");
+            var setLayers = Layers(null, onnx, modelName, SetProbeShape(onnx, preprocessing));
             using var setMethod = CamMethods.Create(options.Method, model, setLayers, settings, logger);
             return new ImageSetCommand(options, stdout, stderr).Run(setMethod, modelName, preprocessing, device);
         }
@@ -103,7 +102,17 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         return mask;
     }
 
-    private List<CamLayer> Layers(ClipSetup? clip, Onnx.OnnxModel? onnx, string modelName, long[] inputShape)
+    /// <summary>The input shape an ONNX model's default layer is found with in set mode: the crop, else the graph's own.</summary>
+    private long[]? SetProbeShape(Onnx.OnnxModel? onnx, ImagePreprocessing preprocessing)
+    {
+        if (onnx is null || options.Layer is not null) return null;
+        if (preprocessing.CenterCrop is int crop) return [1, 3, crop, crop];
+        if (onnx.FixedImageSize is null)
+            throw new CliException("The ONNX model's input size is not fixed and images keep their own sizes: give --layer (see --list-layers on one image) or --crop.");
+        return null;
+    }
+
+    private List<CamLayer> Layers(ClipSetup? clip, Onnx.OnnxModel? onnx, string modelName, long[]? inputShape)
     {
         var reshape = options.Reshape ?? clip?.DefaultReshape ?? ActivationReshape.None;
         return (options.Layer ?? clip?.DefaultLayer ?? onnx?.DefaultLayer(inputShape).NodeName ?? ModelZoo.DefaultLayer(modelName)).Split(',')

@@ -105,4 +105,15 @@ public sealed class OnnxCliTests : CliRun
         Assert.True(diff < 1e-4f, $"max |map difference| {diff:g3}");
         Assert.True(expected.Maps.std().item<float>() > 0.05f, $"std {expected.Maps.std().item<float>()}");
     }
+
+    [Fact]
+    public void AnImageSetFindsTheOnnxModelsDefaultLayerFromItsFixedInput()
+    {
+        string dir = TestImages.RandomPngs(P("in"), 3, size: 60);
+        var (code, output, err) = Run("explain", "--model", ShapesNetOnnx, "--input", dir, "--out", P("out"), "--method", "gradcam", "--no-overlay");
+        Assert.True(code == 0, output + err);
+        var rows = DecomCamNet.Batches.Manifest.Read(P("out/manifest.jsonl"));
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, r => Assert.Equal("block3_block3_2_Relu", r.Layer)); // the module path of node /block3/block3.2/Relu
+    }
 }
