@@ -4,6 +4,7 @@ Run with Debian's interpreter (torch 1.13, torchvision 0.14) from the repository
 
     /usr/bin/python3 reference/export_onnx_models.py                    # small models -> DecomCam.Tests/Golden/onnx/
     /usr/bin/python3 reference/export_onnx_models.py --heavy out/onnx   # + torchvision models (~1 GB, a few minutes)
+    /usr/bin/python3 reference/export_onnx_models.py --heavy out/onnx --models resnet18   # + only those
 
 Weights come from detinit.fill_module (the same values DeterministicInit.cs builds in C#). Every model is exported in
 eval mode at opset 13 and 17 with a dynamic batch axis (so the graphs carry Shape/Gather/Concat chains), input named
@@ -87,6 +88,7 @@ def export(model: nn.Module, shape, path: str, opset: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--heavy", metavar="DIR", help="also export the torchvision models into DIR")
+    parser.add_argument("--models", nargs="*", choices=HEAVY, default=list(HEAVY), help="the torchvision models to export with --heavy")
     args = parser.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     os.makedirs(SMALL_OUT, exist_ok=True)
@@ -99,7 +101,7 @@ def main() -> None:
             export(detinit.fill_module(make()), shape, os.path.join(SMALL_OUT, f"{name}_opset{opset}.onnx"), opset)
     if args.heavy:
         os.makedirs(args.heavy, exist_ok=True)
-        for name in HEAVY:
+        for name in args.models:
             model = detinit.fill_module(getattr(torchvision.models, name)(weights=None, num_classes=1000))
             for opset in OPSETS:
                 export(model, (1, 3, 224, 224), os.path.join(args.heavy, f"{name}_opset{opset}.onnx"), opset)

@@ -8,7 +8,7 @@ namespace DecomCamNet.Tests.Onnx;
 
 /// <summary>
 /// The torchvision models that <c>reference/export_onnx_models.py --heavy out/onnx</c> exports (about 1.6 GB, not
-/// committed): each matches ONNX Runtime, and the exported ResNet-18's CAMs equal the zoo ResNet-18's. Run with
+/// committed): each matches ONNX Runtime, and the exported ResNet-18's maps equal the zoo ResNet-18's for every method. Run with
 /// <c>dotnet test --filter Category=Heavy</c> after exporting; a missing file fails with the command that makes it.
 /// </summary>
 [Collection(OneDnnOffCollection.Name)]
@@ -43,10 +43,7 @@ public class OnnxHeavyTests(ITestOutputHelper output)
     }
 
     [HeavyTheory]
-    [InlineData("gradcam")]
-    [InlineData("layercam")]
-    [InlineData("scorecam")]
-    [InlineData("decomcam")]
+    [MemberData(nameof(MethodFactory.All), MemberType = typeof(MethodFactory))]
     public void ExportedResNet18GivesTheZooModelsMaps(string method)
     {
         using var scope = NewDisposeScope();
