@@ -28,7 +28,7 @@ public sealed class ClassicCam : CamMethod
     public ClassicCam(nn.Module<Tensor, Tensor> model, IReadOnlyList<CamLayer> layers, ClassicCamOptions? options = null, ILogger? logger = null)
         : base(model, layers, logger)
     {
-        (ClassifierName, _classifier) = FindClassifier(model, options?.Classifier);
+        (ClassifierName, _classifier) = ClassifierLookup.Find(model, options?.Classifier, "CAM", "ClassicCamOptions.Classifier");
         Logger.LogDebug("CAM reads the class weights of {Classifier}", ClassifierName);
     }
 
@@ -55,18 +55,5 @@ public sealed class ClassicCam : CamMethod
         if (bad > 0)
             throw new CamException($"The classifier '{ClassifierName}' has {weight.shape[0]} outputs; a target class is beyond them.");
         return new LayerMap(CamKernels.WeightedSum(weight.detach().index_select(0, classes).to(a.dtype), a));
-    }
-
-    private static (string Name, Linear Module) FindClassifier(nn.Module model, CamLayer? given)
-    {
-        if (given is { } layer)
-        {
-            var (name, module) = layer.Resolve(model);
-            return module is Linear linear ? (name, linear)
-                : throw new ArgumentException($"The classifier '{name}' is a {module.GetType().Name}, not a linear layer.", "options");
-        }
-        var last = model.named_modules().LastOrDefault(m => m.module is Linear);
-        return last.module is Linear found ? (last.name, found)
-            : throw new ArgumentException("CAM needs the model's final linear layer and the model has none; give ClassicCamOptions.Classifier.", "options");
     }
 }
