@@ -45,19 +45,20 @@ public sealed class ShapleyCam : CamMethod
             g = autograd.grad(new[] { context.TargetScores(output).sum() }, new[] { a }, retain_graph: true, create_graph: true, allow_unused: true)[0];
             if (g is null || g.IsInvalid)
                 throw new CamException($"The target score does not depend on layer '{context.LayerNames[layer]}' (no gradient): choose a layer that feeds the output.");
-            hessianTimesA = g.requires_grad ? HessianTimes(g, a) : zeros_like(a);
+            hessianTimesA = HessianTimes(g, a);
         }
         var (activations, gradients, hvp) = (context.Activations[layer], Maps(recorder, g, x), Maps(recorder, hessianTimesA, x));
         var weights = (gradients - hvp * 0.5).mean(new long[] { 2, 3 });
         return new LayerMap(CamKernels.WeightedSum(weights, activations), new Dictionary<string, Tensor> { ["weights"] = weights });
     }
 
-    /// <summary>H·A: the gradient of G·A with A held constant; zero where G does not depend on A.</summary>
-    private static Tensor HessianTimes(Tensor g, Tensor a)
-    {
-        var h = autograd.grad(new[] { g }, new[] { a }, new[] { a.detach() }, allow_unused: true)[0];
-        return h is null || h.IsInvalid ? zeros_like(a) : h;
-    }
+    /// <summary>
+    /// H·A, the gradient of Σ G·A with A held constant in the product (H is symmetric). The zero term 0·ΣA keeps A in
+    /// the graph, so the gradient is zero rather than undefined where G does not depend on A (and TorchSharp leaves no
+    /// handle of an undefined tensor behind).
+    /// </summary>
+    private static Tensor HessianTimes(Tensor g, Tensor a) =>
+        autograd.grad(new[] { (g * a.detach()).sum() + (a * 0).sum() }, new[] { a })[0];
 
     private static Tensor Maps(ActivationRecorder recorder, Tensor t, Tensor x) => recorder.ToFeatureMaps(new[] { t.detach() }, x.shape[0])[0];
 }

@@ -107,6 +107,8 @@ def main():
             makers["dff"] = lambda: fr.dff(A, model.fc, t, size)
         for k in KERNELS:
             makers["kpcacam" if k == "sigmoid" else f"kpcacam_{k}"] = lambda k=k: fr.kpcacam(A, size, k, warnings=warnings)
+        if case == "resnet18":  # saturated softmax: the classes nearest 5 and 817 have p = 0, so Finer-CAM has no gradient
+            del makers["finercam"]
         if case == "shapesnet":
             makers["refinecam_two"] = lambda: fr.refinecam(model, [model.block2, layer], x, t)
         chosen = [m for m in makers if args.methods is None or m.split("_")[0] in args.methods]
