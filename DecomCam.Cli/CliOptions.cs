@@ -32,6 +32,11 @@ internal sealed record CliOptions
     public string? Classifier { get; init; }
     public long Seed { get; init; }
     public KpcaKernel KpcaKernel { get; init; } = KpcaKernel.Sigmoid;
+    public double FemK { get; init; } = 2;
+    public int FinerComparisons { get; init; } = 3;
+    public double FinerAlpha { get; init; } = 1;
+    public string RefineBase { get; init; } = "gradcam++";
+    public int Concepts { get; init; } = 5;
     public MaskedInputLayout Layout { get; init; } = MaskedInputLayout.Auto;
     public int? Resize { get; init; }
     public int? Crop { get; init; }

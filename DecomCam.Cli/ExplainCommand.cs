@@ -38,7 +38,8 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
                 : "--out goes with an image set: --input DIR, GLOB (dir/*.png) or LIST.txt.");
         ILogger? logger = options.Verbose ? new StderrLogger(stderr) : null;
         var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta, options.Layout,
-            options.Classifier, options.Seed, options.KpcaKernel);
+            options.Classifier, options.Seed, options.KpcaKernel, options.FemK, options.FinerComparisons, options.FinerAlpha,
+            options.RefineBase, options.Concepts);
         if (set)
         {
             if (isClip) throw new CliException("Image sets take classifiers; CLIP models explain one image at a time.");
@@ -226,6 +227,19 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             }
         }
         if (result.Method == "decomcam") WriteComponents(result, pictures[(int)result.ImageIndex[0]], clip is null ? overlay : Name(overlay, 0));
+        if (result.Method == "dff") WriteConcepts(result, pictures[(int)result.ImageIndex[0]], overlay);
+    }
+
+    /// <summary>Deep Feature Factorization: the first row's concepts in one picture, next to the overlay.</summary>
+    private void WriteConcepts(CamResult result, Image<Rgb24> picture, string overlay)
+    {
+        string path = Suffixed(overlay, "concepts");
+        ConceptImageWriter.Save(picture, result.Intermediate("concept_maps")[0], path);
+        stdout.WriteLine($"wrote {path}");
+        var scores = result.Intermediate("concept_scores");
+        for (int k = 0; k < scores.shape[0]; k++)
+            stdout.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"concept {k}: top class {scores[k].argmax().item<long>()} (logit {scores[k].max().item<float>():F3})"));
     }
 
     private void WriteComponents(CamResult result, Image<Rgb24> picture, string overlay)

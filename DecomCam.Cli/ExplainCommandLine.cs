@@ -105,6 +105,12 @@ internal sealed class ExplainCommandLine
     private readonly Option<int> _seed = CheckedOptions.Int("--seed", "seed of randomcam, smoothgradcam++, sscam and iscam", 0, (int)Defaults.Seed);
     private readonly Option<KpcaKernel?> _kpcaKernel = CheckedOptions.Choice("--kpca-kernel", "KPCA-CAM's kernel", Defaults.KpcaKernel,
         ("sigmoid", KpcaKernel.Sigmoid), ("rbf", KpcaKernel.Rbf), ("poly", KpcaKernel.Poly), ("linear", KpcaKernel.Linear), ("cosine", KpcaKernel.Cosine));
+    private readonly Option<double> _femK = CheckedOptions.Number("--fem-k", "FEM: k of the threshold mean + k*std", -1e6, 1e6, Defaults.FemK);
+    private readonly Option<int> _finerComparisons = CheckedOptions.Int("--finer-comparisons", "Finer-CAM: number of most similar classes", 1, Defaults.FinerComparisons);
+    private readonly Option<double> _finerAlpha = CheckedOptions.Number("--finer-alpha", "Finer-CAM: contrast strength alpha", -1e6, 1e6, Defaults.FinerAlpha);
+    private readonly Option<string> _refineBase = new("--refine-base") { HelpName = "NAME", DefaultValueFactory = _ => Defaults.RefineBase,
+        Description = "RefineCAM: the method run on each layer (default gradcam++)", CustomParser = ParseMethod };
+    private readonly Option<int> _concepts = CheckedOptions.Int("--concepts", "dff: number of concepts K (writes <overlay>_concepts.png)", 1, Defaults.Concepts);
 
     // Output
     private readonly Option<string?> _overlay = new("--overlay", "-o") { HelpName = "PATH", Description =
@@ -155,6 +161,7 @@ internal sealed class ExplainCommandLine
             _method, _layer, _targets, _score, _sumTargets, _similarTo, _segmentClass, _segmentMask,
             _prompts, _promptsFile, _allPrompts, _clipScore, _reshape,
             _batchSize, _layout, _decomP, _decomQ, _decomMode, _unionTheta, _classifier, _seed, _kpcaKernel,
+            _femK, _finerComparisons, _finerAlpha, _refineBase, _concepts,
             _overlay, _heatmap, _alpha, _saveMap, _saveComponents, _saveMetrics, _mask, _repeat,
             _out, _resume, _shard, _imagesPerBatch, _noOverlay, _saveOssms,
         ];
@@ -225,6 +232,11 @@ internal sealed class ExplainCommandLine
         Classifier = p.GetValue(_classifier),
         Seed = p.GetValue(_seed),
         KpcaKernel = p.GetValue(_kpcaKernel) ?? Defaults.KpcaKernel,
+        FemK = p.GetValue(_femK),
+        FinerComparisons = p.GetValue(_finerComparisons),
+        FinerAlpha = p.GetValue(_finerAlpha),
+        RefineBase = p.GetRequiredValue(_refineBase),
+        Concepts = p.GetValue(_concepts),
         Overlay = p.GetValue(_overlay),
         Heatmap = p.GetValue(_heatmap),
         Alpha = (float)p.GetValue(_alpha),

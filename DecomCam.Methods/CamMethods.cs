@@ -13,20 +13,28 @@ namespace DecomCamNet;
 /// <param name="Classifier">CAM's final linear layer by dotted name; null: the model's last linear layer.</param>
 /// <param name="Seed">The seed of the methods that draw random numbers (Random-CAM, Smooth Grad-CAM++, SS-CAM).</param>
 /// <param name="KpcaKernel">KPCA-CAM's kernel.</param>
+/// <param name="FemK">FEM's k of the threshold mean + k·std.</param>
+/// <param name="FinerComparisons">Finer-CAM's number of similar classes.</param>
+/// <param name="FinerAlpha">Finer-CAM's contrast strength α.</param>
+/// <param name="RefineBase">RefineCAM's base method (run on each layer, with these settings).</param>
+/// <param name="Concepts">Deep Feature Factorization's number of concepts K.</param>
 public sealed record CamMethodSettings(int? BatchSize = null, int DecomChannels = 500, int DecomComponents = 10,
     DecomIntegration DecomIntegration = DecomIntegration.Paper, double UnionTheta = 10,
     MaskedInputLayout MaskedLayout = MaskedInputLayout.Auto, string? Classifier = null, long Seed = 0,
-    KpcaKernel KpcaKernel = KpcaKernel.Sigmoid);
+    KpcaKernel KpcaKernel = KpcaKernel.Sigmoid, double FemK = 2, int FinerComparisons = 3, double FinerAlpha = 1,
+    string RefineBase = "gradcam++", int Concepts = 5);
 
 /// <summary>Creates methods by their short names (as the CLI's <c>--method</c> takes them).</summary>
 public static class CamMethods
 {
     /// <summary>The method names: gradcam, gradcam++, xgradcam, layercam, hirescam, eigencam, scorecam, unioncam, decomcam,
-    /// cam, eigengradcam, gradcamelementwise, randomcam, ablationcam, kpcacam, fullgrad, smoothgradcam++, sscam, iscam.</summary>
+    /// cam, eigengradcam, gradcamelementwise, randomcam, ablationcam, kpcacam, fullgrad, smoothgradcam++, sscam, iscam,
+    /// finercam, shapleycam, fem, segeigencam, refinecam, dff.</summary>
     public static IReadOnlyList<string> Names { get; } = new[]
     {
         "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam", "scorecam", "unioncam", "decomcam",
         "cam", "eigengradcam", "gradcamelementwise", "randomcam", "ablationcam", "kpcacam", "fullgrad", "smoothgradcam++", "sscam", "iscam",
+        "finercam", "shapleycam", "fem", "segeigencam", "refinecam", "dff",
     };
 
     /// <summary>Creates the method <paramref name="name"/> (case-insensitive) on <paramref name="model"/> and its target layers.</summary>
@@ -35,7 +43,7 @@ public static class CamMethods
         CamMethodSettings? settings = null, ILogger? logger = null)
     {
         var s = settings ?? new CamMethodSettings();
-        CamMethod method = name.ToLowerInvariant() switch
+        ICamMethod method = name.ToLowerInvariant() switch
         {
             "gradcam" => new GradCam(model, layers, logger),
             "gradcam++" or "gradcampp" => new GradCamPlusPlus(model, layers, logger),
@@ -56,9 +64,15 @@ public static class CamMethods
             "smoothgradcam++" or "smoothgradcampp" => new SmoothGradCamPlusPlus(model, layers, new SmoothGradCamPlusPlusOptions(Seed: s.Seed), logger),
             "sscam" => new SsCam(model, layers, new SsCamOptions(Seed: s.Seed, BatchSize: s.BatchSize), logger),
             "iscam" => new IsCam(model, layers, new IsCamOptions(BatchSize: s.BatchSize), logger),
+            "finercam" => new FinerCam(model, layers, new FinerCamOptions(s.FinerComparisons, s.FinerAlpha), logger),
+            "shapleycam" => new ShapleyCam(model, layers, logger),
+            "fem" => new Fem(model, layers, new FemOptions(s.FemK), logger),
+            "segeigencam" => new SegEigenCam(model, layers, logger),
+            "refinecam" => new RefineCam(model, layers, new RefineCamOptions(s.RefineBase, s), logger),
+            "dff" => new DeepFeatureFactorization(model, layers, new DffOptions(s.Concepts, Classifier: s.Classifier is null ? null : (CamLayer?)s.Classifier), logger),
             _ => throw new ArgumentException($"Unknown method '{name}'. Valid methods: {string.Join(", ", Names)}.", nameof(name)),
         };
-        method.MaskedLayout = s.MaskedLayout;
+        if (method is CamMethod withLayout) withLayout.MaskedLayout = s.MaskedLayout;
         return method;
     }
 }

@@ -29,7 +29,7 @@ public sealed class ClassicCam : CamMethod
     public ClassicCam(nn.Module<Tensor, Tensor> model, IReadOnlyList<CamLayer> layers, ClassicCamOptions? options = null, ILogger? logger = null)
         : base(model, layers, logger)
     {
-        (ClassifierName, _classifier) = FindClassifier(model, options?.Classifier);
+        (ClassifierName, _classifier) = ClassifierLookup.Find(model, options?.Classifier, "CAM", "ClassicCamOptions.Classifier");
         Logger.LogDebug("CAM reads the class weights of {Classifier}", ClassifierName);
     }
 
@@ -48,7 +48,7 @@ public sealed class ClassicCam : CamMethod
         var a = context.Activations[layer];
         if (!context.TargetsModelClasses)
             throw new CamException("CAM weights channels by the classifier's row of a class: it needs class targets of the model's own output, not a custom or head target.");
-        using var weight = Weight(_classifier)!;
+        using var weight = ClassifierLookup.Weight(_classifier)!;
         if (weight.shape[1] != a.shape[1])
             throw new CamException($"Layer '{context.LayerNames[layer]}' has {a.shape[1]} channels but the classifier '{ClassifierName}' takes {weight.shape[1]} inputs: CAM needs the feature map that is pooled into it.");
         var classes = context.Classes!;
@@ -56,32 +56,5 @@ public sealed class ClassicCam : CamMethod
         if (bad > 0)
             throw new CamException($"The classifier '{ClassifierName}' has {weight.shape[0]} outputs; a target class is beyond them.");
         return new LayerMap(CamKernels.WeightedSum(weight.index_select(0, classes).to(a.dtype), a));
-    }
-
-    /// <summary>The classifier's weight <c>[classes, features]</c>, detached; null when the module is no linear layer.</summary>
-    private static Tensor? Weight(nn.Module module) => module switch
-    {
-        Linear linear => linear.weight!.detach(),
-        ILinearLayer layer => layer.LinearWeight,
-        _ => null,
-    };
-
-    private static (string Name, nn.Module Module) FindClassifier(nn.Module model, CamLayer? given)
-    {
-        if (given is { } layer)
-        {
-            var (name, module) = layer.Resolve(model);
-            return IsLinear(module) ? (name, module)
-                : throw new ArgumentException($"The classifier '{name}' is a {module.GetType().Name}, not a linear layer.", "options");
-        }
-        var last = model.named_modules().LastOrDefault(m => IsLinear(m.module));
-        return last.module is not null ? (last.name, last.module)
-            : throw new ArgumentException("CAM needs the model's final linear layer and the model has none; give ClassicCamOptions.Classifier.", "options");
-    }
-
-    private static bool IsLinear(nn.Module module)
-    {
-        using var weight = Weight(module);
-        return weight is not null;
     }
 }

@@ -101,7 +101,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
             var path = UniqueName(Sanitize(display), modulePaths);
             var inputSlots = node.Input.Select(n => n.Length == 0 ? -1 : Slot(n)).ToArray();
             var module = new OnnxNodeModule(path, kernel, k => k < inputSlots.Length ? StoredValue(inputSlots[k]) : null,
-                NodeRoles.LinearWeight(context), NodeRoles.ChannelBias(context));
+                NodeRoles.LinearWeight(context), NodeRoles.LinearBias(context), NodeRoles.ChannelBias(context));
             register_module(path, module);
             var layer = new OnnxLayer(display, node.Output[0], path, node.OpType, null);
             bool several = OperatorRegistry.HasSeveralOutputs(node.OpType);

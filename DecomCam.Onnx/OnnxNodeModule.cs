@@ -16,14 +16,16 @@ internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, 
     private readonly OnnxMultiKernel _kernel;
     private readonly ConstantInputs _constants;
     private readonly Func<ConstantInputs, Tensor?>? _linearWeight;
+    private readonly Func<ConstantInputs, Tensor?>? _linearBias;
     private readonly Func<ConstantInputs, Tensor?>? _channelBias;
 
     public OnnxNodeModule(string name, OnnxMultiKernel kernel, ConstantInputs constants,
-        Func<ConstantInputs, Tensor?>? linearWeight, Func<ConstantInputs, Tensor?>? channelBias) : base(name)
+        Func<ConstantInputs, Tensor?>? linearWeight, Func<ConstantInputs, Tensor?>? linearBias, Func<ConstantInputs, Tensor?>? channelBias) : base(name)
     {
         _kernel = kernel;
         _constants = constants;
         _linearWeight = linearWeight;
+        _linearBias = linearBias;
         _channelBias = channelBias;
     }
 
@@ -32,6 +34,9 @@ internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, 
 
     /// <inheritdoc />
     public Tensor? LinearWeight => _linearWeight?.Invoke(_constants);
+
+    /// <inheritdoc />
+    public Tensor? LinearBias => _linearBias?.Invoke(_constants);
 
     /// <inheritdoc />
     public Tensor? ChannelBias => _channelBias?.Invoke(_constants);

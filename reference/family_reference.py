@@ -22,6 +22,17 @@ stated, final = cam_reference.post(raw).
   iscam               (torch-cam) the same masks; c_i = sum_{j<=i} j/N; gain = mean_i logit(c_i * m_k * x) - logit(x)
   smoothgradcampp     noisy copies x + std * randn(x.shape, generator seeded seed + i); D_p = mean_i G_i^p;
                       alpha = D2 / (2 D2 + sum_hw(A) D3 + 1e-8), 0 where D2 == 0; w = sum_hw(alpha relu(D1)); A clean
+  fem                 w_k = mean_hw[A_k > mean_hw(A_k) + k std_hw(A_k)] (population std), k = 2; L = sum_k w_k A_k
+  segeigencam         eigencam of |G| * A (sign: largest-|.| entry positive, i.e. flip when |min| > |max|)
+  finercam            S = sum_j p_j (y_c - alpha y_j) / (sum_j p_j + 1e-9) over the n classes j != c with the smallest
+                      |y_j - y_c| (stable order), p = softmax(y), differentiated through p too; w = mean_hw dS/dA
+  shapleycam          G = dS/dA with the graph kept, HA = d(G . A)/dA with A held fixed (Hessian-vector product);
+                      w = mean_hw(G - HA / 2); S the logit, or the softmax probability with score="softmax"
+  refinecam           each layer's Grad-CAM++ final map (its own forward), product over layers, per-image min-max
+  dff                 X = channels x (images * positions) in float64, minus each channel's minimum; NMF by NNDSVDa start
+                      and 200 multiplicative updates (W then H, 1e-12 in the denominators), pairs ordered by decreasing
+                      |W_k| |H_k| (stable); embeddings W + offset scored by the final linear layer; a row's map is H's
+                      map of the concept with the highest logit for the row's class
 """
 from __future__ import annotations
 
@@ -33,7 +44,7 @@ import torch.nn.functional as F
 import cam_reference as cr
 
 FAMILY = ["cam", "eigengradcam", "gradcamelementwise", "randomcam", "ablationcam", "kpcacam", "fullgrad",
-          "smoothgradcampp", "sscam", "iscam"]
+          "smoothgradcampp", "sscam", "iscam", "finercam", "shapleycam", "fem", "segeigencam", "refinecam", "dff"]
 ABLATION_OFFSET = 1e7
 
 
@@ -231,3 +242,114 @@ def smoothgradcampp(model, layer, x, A, targets, samples=4, std=0.3, seed=0):
     w = (alpha * torch.relu(d1)).sum(dim=(2, 3))
     raw = cr._weighted_sum(w, A)
     return {"raw": raw, "final": cr.post(raw, tuple(x.shape[-2:]))}
+
+
+def fem(A, size, k=2.0):
+    mean = A.mean(dim=(2, 3), keepdim=True)
+    std = A.std(dim=(2, 3), unbiased=False, keepdim=True)
+    w = (A > mean + k * std).float().mean(dim=(2, 3))
+    raw = cr._weighted_sum(w, A)
+    return {"raw": raw, "final": cr.post(raw, size), "weights": w}
+
+
+def segeigencam(A, G, size, warnings=None):
+    return cr.eigencam(G.abs() * A, size, warnings)
+
+
+def _forward_with_layer(model, layer, x):
+    store = {}
+    handle = layer.register_forward_hook(lambda _m, _i, out: store.__setitem__("A", out))
+    try:
+        logits = model(x)
+    finally:
+        handle.remove()
+    return logits, store["A"]
+
+
+def similar_classes(logits, targets, n):
+    y = logits.detach()
+    d = (y - y.gather(1, targets[:, None])).abs()
+    d.scatter_(1, targets[:, None], float("inf"))
+    return torch.sort(d, dim=1, stable=True).indices[:, :n]
+
+
+def finercam(model, layer, x, targets, n=3, alpha=1.0):
+    t = cr._as_targets(targets, x.shape[0])
+    logits, A = _forward_with_layer(model, layer, x)
+    sim = similar_classes(logits, t, n)
+    p = torch.softmax(logits, 1).gather(1, sim)
+    main = logits.gather(1, t[:, None])
+    score = ((p * (main - alpha * logits.gather(1, sim))).sum(1) / (p.sum(1) + 1e-9)).sum()
+    (G,) = torch.autograd.grad(score, A)
+    raw = cr._weighted_sum(G.mean(dim=(2, 3)), A.detach())
+    return {"raw": raw, "final": cr.post(raw, tuple(x.shape[-2:])), "similar": sim}
+
+
+def shapleycam(model, layer, x, targets, score="logit"):
+    t = cr._as_targets(targets, x.shape[0])
+    logits, A = _forward_with_layer(model, layer, x.clone().requires_grad_(True))
+    out = torch.softmax(logits, 1) if score == "softmax" else logits
+    s = out[torch.arange(x.shape[0]), t].sum()
+    (G,) = torch.autograd.grad(s, A, create_graph=True)
+    HA = torch.zeros_like(A)
+    if G.requires_grad:
+        (h,) = torch.autograd.grad(G, A, grad_outputs=A.detach(), allow_unused=True)
+        if h is not None:
+            HA = h
+    w = (G - 0.5 * HA).detach().mean(dim=(2, 3))
+    raw = cr._weighted_sum(w, A.detach())
+    return {"raw": raw, "final": cr.post(raw, tuple(x.shape[-2:])), "weights": w, "hvp": HA.detach()}
+
+
+def refinecam(model, layers, x, targets):
+    finals, raws = [], []
+    for layer in layers:
+        _logits, A, G = cr.activations_and_gradients(model, layer, x, targets)
+        r = cr.gradcampp(A, G, tuple(x.shape[-2:]))
+        finals.append(r["final"])
+        raws.append(r["raw"])
+    final = cr.minmax_per_image(torch.stack(finals).prod(0))
+    return {"raw": raws[0], "final": final, "raws": raws}
+
+
+def nmf(X, k, iterations=200, eps=1e-12):
+    """X [p,n] >= 0, float64 -> W [p,k], H [k,n] (NNDSVDa start, Lee-Seung updates W then H, ordered by |W_k| |H_k|)."""
+    U, S, Vh = torch.linalg.svd(X, full_matrices=False)
+    W = torch.zeros(X.shape[0], k, dtype=X.dtype)
+    H = torch.zeros(k, X.shape[1], dtype=X.dtype)
+    W[:, 0] = S[0].sqrt() * U[:, 0].abs()
+    H[0] = S[0].sqrt() * Vh[0].abs()
+    for j in range(1, k):
+        u, v = U[:, j], Vh[j]
+        up, un, vp, vn = u.clamp(min=0), (-u).clamp(min=0), v.clamp(min=0), (-v).clamp(min=0)
+        mp, mn = up.norm() * vp.norm(), un.norm() * vn.norm()
+        if mp >= mn:
+            a, b, m = up / up.norm(), vp / vp.norm(), mp
+        else:
+            a, b, m = un / un.norm(), vn / vn.norm(), mn
+        scale = (S[j] * m).sqrt()
+        W[:, j], H[j] = scale * a, scale * b
+    avg = X.mean()
+    W[W == 0] = avg
+    H[H == 0] = avg
+    for _ in range(iterations):
+        W = W * (X @ H.T) / (W @ (H @ H.T) + eps)
+        H = H * (W.T @ X) / (W.T @ W @ H + eps)
+    order = torch.sort(W.norm(dim=0) * H.norm(dim=1), descending=True, stable=True).indices
+    return W[:, order], H[order]
+
+
+def dff(A, fc, targets, size, k=5, iterations=200):
+    N, C, h, w = A.shape
+    t = cr._as_targets(targets, N)
+    X = A.transpose(0, 1).reshape(C, -1).double()
+    offset = X.amin(dim=1, keepdim=True)
+    W, H = nmf(X - offset, k, iterations)
+    embeddings = (W + offset).float()
+    maps = H.reshape(k, N, h, w).transpose(0, 1).float()
+    with torch.no_grad():
+        scores = fc(embeddings.T.contiguous())
+    selected = scores[:, t].argmax(0)
+    raw = maps[torch.arange(N), selected]
+    return {"raw": raw, "final": cr.post(raw, size), "maps": maps, "embeddings": embeddings, "scores": scores,
+            "selected": selected, "residual": float((W @ H - (X - offset)).norm() / (X - offset).norm())}

@@ -1,6 +1,7 @@
 """Maps of pytorch-grad-cam itself, for the Pearson-r parity tests (DecomCam.Tests/Methods/PytorchGradCamParityTests.cs).
 
     /usr/bin/python3 reference/grad_cam_parity.py /tmp/anchors/pytorch-grad-cam      # about a minute on 2 threads
+    /usr/bin/python3 reference/grad_cam_parity.py /tmp/anchors/pytorch-grad-cam fem refinecam   # only these files
 
 Runs pytorch-grad-cam's classes from the checkout given (its `ttach` import is stubbed: augmentation smoothing is not
 used) on the `resnet18` golden case of make_cam_goldens.py: torchvision ResNet-18 with detinit weights, input
@@ -9,7 +10,9 @@ same function; pytorch-grad-cam's tensor hooks on a BatchNorm output that an in-
 ReLU's gradient, which matters to FullGrad). Writes DecomCam.Tests/Golden/cam/pgc_resnet18_<method>.npy, the final
 maps [2,96,96] as pytorch-grad-cam returns them, and for methods whose SVD leaves the sign open also
 pgc_resnet18_<method>_raw.npy, the map before its ReLU (what get_cam_image returned), so that the test can apply our
-sign rule before comparing.
+sign rule before comparing. Beyond the plain method runs: finercam with no targets (pytorch-grad-cam then contrasts
+each image's top class with its three nearest classes: the test runs ours on the top class) and refinecam_two
+(RefineCAM over layer3 and layer4).
 """
 import os
 import sys
@@ -27,6 +30,7 @@ SIGN_OPEN = {"eigencam", "eigengradcam"}
 
 def main():
     sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else "/tmp/anchors/pytorch-grad-cam")
+    only = set(sys.argv[2:])
     stub = types.ModuleType("ttach")
     stub.Compose = lambda transforms: None
     stub.HorizontalFlip = stub.Multiply = lambda *a, **k: None
@@ -40,6 +44,7 @@ def main():
         if isinstance(m, torch.nn.ReLU):
             m.inplace = False
     targets = [ClassifierOutputTarget(int(c)) for c in t]
+    special_targets = {"finercam": None}
     methods = {
         "gradcam": lambda: pgc.GradCAM(model, [layer]),
         "gradcam++": lambda: pgc.GradCAMPlusPlus(model, [layer]),
@@ -52,20 +57,37 @@ def main():
         "ablationcam": lambda: pgc.AblationCAM(model, [layer]),
         "kpcacam": lambda: pgc.KPCA_CAM(model, [layer]),
         "fullgrad": lambda: pgc.FullGrad(model, []),
+        "finercam": lambda: pgc.FinerCAM(model, [layer]),
+        "shapleycam": lambda: pgc.ShapleyCAM(model, [layer]),
+        "fem": lambda: pgc.FEM(model, [layer]),
+        "segeigencam": lambda: pgc.SegEigenCAM(model, [layer]),
+        "refinecam": lambda: pgc.RefineCAM(model, [layer]),
+        "refinecam_two": lambda: pgc.RefineCAM(model, [model.layer3, layer]),
     }
     for name, make in methods.items():
+        if only and name.split("_")[0] not in only:
+            continue
+        if name.startswith("refinecam"):
+            cam = make()
+            final = cam(input_tensor=x, targets=targets)
+            for base in cam.base_cam_per_layer:
+                base.activations_and_grads.release()
+            np.save(os.path.join(OUT, f"pgc_resnet18_{name}.npy"), np.ascontiguousarray(final, dtype=np.float32))
+            print(name, final.shape, float(final.max()))
+            continue
         cam = make()
         raws = []
-        original = cam.get_cam_image
+        original = getattr(cam, "get_cam_image", None)
 
         def recording(*args, _original=original, **kwargs):
             raw = _original(*args, **kwargs)
             raws.append(np.float32(raw))
             return raw
 
-        cam.get_cam_image = recording
-        final = cam(input_tensor=x, targets=targets)
-        cam.activations_and_grads.release()
+        if hasattr(cam, "get_cam_image"):
+            cam.get_cam_image = recording
+        final = cam(input_tensor=x, targets=special_targets.get(name, targets))
+        (cam.base_cam if name == "finercam" else cam).activations_and_grads.release()
         file = name.replace("++", "pp")
         np.save(os.path.join(OUT, f"pgc_resnet18_{file}.npy"), np.ascontiguousarray(final, dtype=np.float32))
         if name in SIGN_OPEN:

@@ -2,6 +2,7 @@
 
     /usr/bin/python3 reference/make_family_goldens.py                       # all cases, about five minutes on 2 threads
     /usr/bin/python3 reference/make_family_goldens.py --cases shapesnet     # a subset
+    /usr/bin/python3 reference/make_family_goldens.py --methods fem dff     # only these methods' files
 
 The cases of make_cam_goldens.py but resnet18_128 (build_case: detinit weights or the demo model, the same inputs, targets and layers);
 files <case>_<method>.npy (final) and <case>_<method>_raw.npy, plus <case>_ablationcam_scores.npy and
@@ -46,10 +47,23 @@ def sklearn_kpca_check(A, kernel):
     return worst
 
 
+def sklearn_nmf_check(A, ours):
+    """scikit-learn's NMF from the same NNDSVDa start, 200 multiplicative updates: (its relative residual, ours)."""
+    from sklearn.decomposition import NMF
+    X = A.transpose(0, 1).reshape(A.shape[1], -1).double().numpy()
+    X = X - X.min(axis=1, keepdims=True)
+    model = NMF(n_components=ours["maps"].shape[1], init="nndsvda", solver="mu", max_iter=200, tol=0)
+    W = model.fit_transform(X)
+    return {"sklearn_relative_residual": float(np.linalg.norm(W @ model.components_ - X) / np.linalg.norm(X)),
+            "ours_relative_residual": ours["residual"]}
+
+
 def main():
     import argparse
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", nargs="*", default=CASES)
+    ap.add_argument("--methods", nargs="*", default=None,
+                    help="write only these methods' files (file names' first part, e.g. fem dff); default: all")
     args = ap.parse_args()
     torch.set_num_threads(2)
     mpath = os.path.join(OUT, "family_manifest.json")
@@ -68,40 +82,67 @@ def main():
         warnings = []
         size = tuple(x.shape[-2:])
         _logits, A, G = cr.activations_and_gradients(model, layer, x, t)
-        res = {
-            "eigengradcam": fr.eigengradcam(A, G, size, warnings),
-            "gradcamelementwise": fr.gradcamelementwise(A, G, size),
-            "randomcam": fr.randomcam(A, size, seed=0),
-            "ablationcam": fr.ablationcam(model, layer, x, A, t),
-            "fullgrad": fr.fullgrad(model, x, t),
+        few = {"samples": 2} if case.startswith("resnet18") else {}  # ResNet-18's 512 channels: 36k SS-CAM forwards
+        sampled = "_s2" if few else ""
+        makers = {
+            "eigengradcam": lambda: fr.eigengradcam(A, G, size, warnings),
+            "gradcamelementwise": lambda: fr.gradcamelementwise(A, G, size),
+            "randomcam": lambda: fr.randomcam(A, size, seed=0),
+            "ablationcam": lambda: fr.ablationcam(model, layer, x, A, t),
+            "fullgrad": lambda: fr.fullgrad(model, x, t),
+            # The sampled methods with their defaults; on ResNet-18 with 2 samples.
+            "smoothgradcampp" + sampled: lambda: fr.smoothgradcampp(model, layer, x, A, t, **few),
+            "sscam" + sampled: lambda: fr.sscam(model, x, A, t, **few),
+            "iscam" + sampled: lambda: fr.iscam(model, x, A, t, **few),
+            "finercam": lambda: fr.finercam(model, layer, x, t),
+            "shapleycam": lambda: fr.shapleycam(model, layer, x, t),
+            "shapleycam_softmax": lambda: fr.shapleycam(model, layer, x, t, score="softmax"),
+            "fem": lambda: fr.fem(A, size),
+            "segeigencam": lambda: fr.segeigencam(A, G, size, warnings),
+            "refinecam": lambda: fr.refinecam(model, [layer], x, t),
         }
-        # The sampled methods with their defaults; on ResNet-18 (512 channels: 36k forwards for SS-CAM) with 2 samples.
-        few = {"samples": 2} if case.startswith("resnet18") else {}
-        suffix = "_s2" if few else ""
-        res["smoothgradcampp" + suffix] = fr.smoothgradcampp(model, layer, x, A, t, **few)
-        res["sscam" + suffix] = fr.sscam(model, x, A, t, **few)
-        res["iscam" + suffix] = fr.iscam(model, x, A, t, **few)
-        if model.fc.weight.shape[1] == A.shape[1]:
-            res["cam"] = fr.cam(A, model.fc.weight.detach(), t, size)
+        fits_fc = model.fc.weight.shape[1] == A.shape[1]
+        if fits_fc:
+            makers["cam"] = lambda: fr.cam(A, model.fc.weight.detach(), t, size)
+            makers["dff"] = lambda: fr.dff(A, model.fc, t, size)
         for k in KERNELS:
-            res["kpcacam" if k == "sigmoid" else f"kpcacam_{k}"] = fr.kpcacam(A, size, k, warnings=warnings)
+            makers["kpcacam" if k == "sigmoid" else f"kpcacam_{k}"] = lambda k=k: fr.kpcacam(A, size, k, warnings=warnings)
+        if case == "resnet18":  # saturated softmax: the classes nearest 5 and 817 have p = 0, so Finer-CAM has no gradient
+            del makers["finercam"]
+        if case == "shapesnet":
+            makers["refinecam_two"] = lambda: fr.refinecam(model, [model.block2, layer], x, t)
+        chosen = [m for m in makers if args.methods is None or m.split("_")[0] in args.methods]
+        res = {name: makers[name]() for name in chosen}
         arrays = {}
         for name, r in res.items():
             arrays[name] = r["final"]
             arrays[name + "_raw"] = r["raw"]
-        arrays["ablationcam_scores"] = res["ablationcam"]["scores"]
-        arrays["fullgrad_sum"] = res["fullgrad"]["sum"]
+        extras = {"ablationcam": {"ablationcam_scores": "scores"}, "fullgrad": {"fullgrad_sum": "sum"},
+                  "finercam": {"finercam_similar": "similar"}, "shapleycam_softmax": {"shapleycam_softmax_weights": "weights"},
+                  "refinecam_two": {"refinecam_two_raw2": None},
+                  "dff": {"dff_maps": "maps", "dff_embeddings": "embeddings", "dff_scores": "scores", "dff_selected": "selected"}}
+        for name, files in extras.items():
+            for suffix, key in files.items():
+                if name in res:
+                    arrays[suffix] = res[name]["raws"][1] if key is None else res[name][key]
         for suffix, arr in arrays.items():
             fn = f"{case}_{suffix}.npy"
             a = to_np(arr)
             np.save(os.path.join(OUT, fn), a)
             manifest["files"][fn] = list(a.shape)
-        manifest["checks"][case] = {
-            "kpca_vs_sklearn_rel_maxabs": {k: sklearn_kpca_check(A, k) for k in KERNELS},
-            "fullgrad_layers": len(res["fullgrad"]["layers"]),
-        }
-        manifest["warnings"][case] = warnings
-        print(case, json.dumps(manifest["checks"][case]))
+        checks = manifest["checks"].setdefault(case, {})
+        if "kpcacam" in res:
+            checks["kpca_vs_sklearn_rel_maxabs"] = {k: sklearn_kpca_check(A, k) for k in KERNELS}
+        if "fullgrad" in res:
+            checks["fullgrad_layers"] = len(res["fullgrad"]["layers"])
+        if "dff" in res:
+            checks["dff_relative_residual"] = res["dff"]["residual"]
+            checks["dff_vs_sklearn"] = sklearn_nmf_check(A, res["dff"])
+        if "shapleycam_softmax" in res:
+            checks["shapleycam_softmax_hvp_maxabs"] = float(res["shapleycam_softmax"]["hvp"].abs().max())
+            checks["shapleycam_logit_hvp_maxabs"] = float(res["shapleycam"]["hvp"].abs().max())
+        manifest["warnings"][case] = sorted(set(manifest["warnings"].get(case, []) if args.methods else []) | set(warnings))
+        print(case, json.dumps(checks))
     with open(mpath, "w") as f:
         json.dump(manifest, f, indent=1)
 

@@ -11,7 +11,7 @@ public sealed class CamContext
 {
     private readonly CamTarget _target;
 
-    internal CamContext(nn.Module<Tensor, Tensor> model, Tensor input, CamTarget target, Tensor scores, Tensor? classes,
+    internal CamContext(nn.Module<Tensor, Tensor> model, Tensor input, Tensor output, CamTarget target, Tensor scores, Tensor? classes,
         IReadOnlyList<Tensor> activations, IReadOnlyList<Tensor>? gradients, Tensor? inputGradient, IReadOnlyList<string> layerNames,
         MaskedInputLayout maskedLayout, long largestActivationBytes, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
@@ -19,6 +19,7 @@ public sealed class CamContext
         LargestActivationBytes = largestActivationBytes;
         Model = model;
         Input = input;
+        Output = output;
         _target = target;
         Scores = scores;
         Classes = classes;
@@ -35,6 +36,9 @@ public sealed class CamContext
 
     /// <summary>The input rows [M,C,H,W] (one per image and target), detached.</summary>
     public Tensor Input { get; }
+
+    /// <summary>The model's output for <see cref="Input"/> (batch first, [M,K] for a classifier), detached.</summary>
+    public Tensor Output { get; }
 
     /// <summary>Number of rows M.</summary>
     public long Rows => Input.shape[0];

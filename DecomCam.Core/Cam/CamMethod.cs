@@ -57,6 +57,14 @@ public abstract class CamMethod : ICamMethod
     /// <summary>Computes the raw map of layer <paramref name="layer"/> for every row of the context.</summary>
     protected abstract LayerMap ComputeLayerMap(CamContext context, int layer);
 
+    /// <summary>
+    /// The differentiable quantity of each row [M] whose gradients the method takes. Default: the target scores
+    /// <paramref name="scores"/>. <paramref name="output"/> is the model output; <paramref name="modelClasses"/> the rows'
+    /// classes [M] when they are classes of that output (null for custom and head targets). Finer-CAM contrasts the
+    /// target with similar classes here.
+    /// </summary>
+    protected virtual Tensor Objective(Tensor output, Tensor scores, Tensor? modelClasses) => scores;
+
     /// <inheritdoc />
     public CamResult Explain(Tensor input, CamTarget? target = null, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -132,6 +140,8 @@ public abstract class CamMethod : ICamMethod
         if (!isfinite(output).all().item<bool>())
             throw new CamException("The model output contains NaN or infinity for this input.");
         var (scores, classes) = needGrad ? WithGrad(() => target.Score(output, rows)) : target.Score(output, rows);
+        var modelClasses = target.IsModelClass ? classes : null;
+        var objective = needGrad ? WithGrad(() => Objective(output, scores, modelClasses)) : scores;
         IReadOnlyList<Tensor>? gradients = null;
         Tensor? inputGradient = null;
         if (needGrad)
@@ -139,13 +149,13 @@ public abstract class CamMethod : ICamMethod
             for (int l = 0; l < outputs.Count; l++)
                 if (!outputs[l].requires_grad)
                     throw new CamException($"No gradient reaches layer '{LayerNames[l]}': its output does not depend on the input through differentiable operations (is the model run under no_grad or does it detach?).");
-            if (!scores.requires_grad)
+            if (!objective.requires_grad)
                 throw new CamException("The target score does not require a gradient; a gradient-based method cannot use it.");
             IList<Tensor> grads;
             var wrt = outputs.ToList();
             if (needInputGrad) wrt.Add(x);
             using (LibTorchBackends.SafeBackward())
-                grads = autograd.grad(new[] { scores.sum() }, wrt, allow_unused: true);
+                grads = autograd.grad(new[] { objective.sum() }, wrt, allow_unused: true);
             if (needInputGrad)
             {
                 inputGradient = grads[^1];
@@ -169,7 +179,7 @@ public abstract class CamMethod : ICamMethod
                         "explain that block's ln_1 (or an earlier block) instead.");
             x.requires_grad_(false);
         }
-        return new CamContext(Model, x.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),
+        return new CamContext(Model, x.detach(), output.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),
             gradients, inputGradient, LayerNames, MaskedLayout, largest, progress, ct);
     }
 

@@ -8,7 +8,10 @@ namespace DecomCamNet;
 /// </summary>
 public sealed class CamResult : IDisposable
 {
-    internal CamResult(string method, Tensor maps, IReadOnlyList<Tensor> rawMaps, IReadOnlyList<string> layerNames,
+    /// <summary>
+    /// A result from its parts, for methods that combine other methods' results (RefineCAM); it owns every tensor given.
+    /// </summary>
+    public CamResult(string method, Tensor maps, IReadOnlyList<Tensor> rawMaps, IReadOnlyList<string> layerNames,
         Tensor scores, Tensor? classes, long[] imageIndex, IReadOnlyDictionary<string, Tensor> intermediates)
     {
         Method = method;

@@ -7,8 +7,8 @@ namespace DecomCamNet.Onnx.Operators;
 internal delegate Tensor? ConstantInputs(int index);
 
 /// <summary>
-/// What methods read from a node's constant inputs besides running it: the weight of a linear node (Gemm without a
-/// transposed input, MatMul with a 2-D constant right side), read by CAM, and the per-channel bias of a Conv or
+/// What methods read from a node's constant inputs besides running it: the weight and bias of a linear node (Gemm without
+/// a transposed input, MatMul with a 2-D constant right side), read by CAM and DFF, and the per-channel bias of a Conv or
 /// BatchNormalization node, read by FullGrad. Each is computed from the stored parameters when asked, so it follows
 /// the model to another device.
 /// </summary>
@@ -33,6 +33,22 @@ internal static class NodeRoles
             default:
                 return null;
         }
+    }
+
+    /// <summary>How to compute a linear node's bias <c>[outputs]</c> (Gemm's beta·C when C is a constant vector), or null.</summary>
+    public static Func<ConstantInputs, Tensor?>? LinearBias(NodeContext node)
+    {
+        if (node.OpType != "Gemm" || LinearWeight(node) is null || node.ConstantInput(2) is not { } c) return null;
+        var weight = node.ConstantInput(1)!;
+        long outputs = node.Int("transB", 0) != 0 ? weight.shape[0] : weight.shape[1];
+        if (c.numel() != outputs || c.shape.Count(d => d != 1) > 1) return null;
+        double beta = node.Float("beta", 1f);
+        return inputs =>
+        {
+            using var bias = inputs(2)!.detach().flatten();
+            using Scalar factor = beta;
+            return bias.mul(factor);
+        };
     }
 
     /// <summary>How to compute the node's per-channel bias <c>[C]</c>, or null when it adds none (or not a constant one).</summary>

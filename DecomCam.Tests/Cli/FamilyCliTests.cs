@@ -41,6 +41,24 @@ public sealed class FamilyCliTests : CliRun
     }
 
     [Fact]
+    public void DffWritesTheConceptPictureAndTakesTheConceptCount()
+    {
+        var (code, stdout, err) = Run("explain", "--method", "dff", "--concepts", "3", "--overlay", P("o.png"));
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(P("o_concepts.png")), stdout);
+        Assert.Equal(3, stdout.Split('\n').Count(l => l.StartsWith("concept ")));
+        Assert.NotEqual(0, Run("explain", "--method", "dff", "--concepts", "0").Code);
+    }
+
+    [Fact]
+    public void AddedMethodOptionsChangeTheirMaps()
+    {
+        Assert.NotEqual(Map("--method", "fem"), Map("--method", "fem", "--fem-k", "0"));
+        Assert.NotEqual(Map("--method", "finercam"), Map("--method", "finercam", "--finer-comparisons", "1", "--finer-alpha", "0.5"));
+        Assert.NotEqual(Map("--method", "refinecam"), Map("--method", "refinecam", "--refine-base", "layercam"));
+    }
+
+    [Fact]
     public void SmoothGradCamPlusPlusHasItsAsciiAlias() =>
         Assert.Equal(Map("--method", "smoothgradcam++", "--seed", "3"), Map("--method", "smoothgradcampp", "--seed", "3"));
 }

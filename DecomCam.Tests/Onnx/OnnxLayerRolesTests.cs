@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace DecomCamNet.Tests.Onnx;
 
 /// <summary>
-/// CAM reads an imported Gemm node's weight and FullGrad the biases of Conv and unfolded BatchNormalization nodes: on a
+/// CAM reads an imported Gemm node's weight, Deep Feature Factorization its weight and bias, and FullGrad the biases of Conv and unfolded BatchNormalization nodes: on a
 /// hand-built graph (conv with bias → batch norm → ReLU → global average pool → flatten → Gemm with alpha 0.5 and an
 /// untransposed weight) both give the maps of the same network built from TorchSharp modules with the graph's weights.
 /// </summary>
@@ -18,6 +18,7 @@ public class OnnxLayerRolesTests
     [Theory]
     [InlineData("cam")]
     [InlineData("fullgrad")]
+    [InlineData("dff")]
     public void ImportedLinearAndBiasNodesGiveTheModuleNetworksMaps(string method)
     {
         using var scope = NewDisposeScope();
