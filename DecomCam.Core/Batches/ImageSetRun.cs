@@ -30,8 +30,14 @@ public sealed record ImageSetOptions
     /// <summary>Overlay opacity in [0, 1].</summary>
     public float Alpha { get; init; } = 0.5f;
 
-    /// <summary>The class to explain for every image, or <c>null</c> for each image's top class.</summary>
-    public int? Target { get; init; }
+    /// <summary>
+    /// What to explain in every image (a class, its softmax or sigmoid, a sum of classes: any target that does not need one
+    /// entry per image), or <c>null</c> for each image's top class. The manifest records its <see cref="CamTarget.Description"/>.
+    /// </summary>
+    public CamTarget? Target { get; init; }
+
+    /// <summary>The element type of the written maps and OSSMs (<c>.npy</c>): float32, or float16 for half the bytes.</summary>
+    public NpyDtype MapDtype { get; init; } = NpyDtype.Float32;
 
     /// <summary>The model's name, as written in the manifest.</summary>
     public string Model { get; init; } = "";
@@ -91,13 +97,23 @@ public sealed class ImageSetRun
         string manifestPath = Path.Combine(_outDir, Manifest.FileName(shard));
         if (!resume && File.Exists(manifestPath))
             throw new IOException($"'{manifestPath}' exists: pass --resume to continue that run, or choose another output folder.");
-        var assigned = shard.Select(sortedInputs);
+        var assigned = Share(sortedInputs, shard);
         ShardPlan.Write(_outDir, shard, sortedInputs.Count, assigned);
         var done = Manifest.Read(manifestPath).Select(r => r.Input).ToHashSet(StringComparer.Ordinal);
         var todo = assigned.Where(p => !done.Contains(p)).ToList();
         using var manifest = Manifest.OpenForAppend(manifestPath);
         var (explained, failed, model, wait) = Pipeline(todo, manifest, progress, cancellationToken);
         return new ImageSetSummary(explained, failed, assigned.Count - todo.Count, model, wait);
+    }
+
+    /// <summary>The shard's inputs; by content hash, every input is read and hashed first (on the decoder threads).</summary>
+    private IReadOnlyList<string> Share(IReadOnlyList<string> sortedInputs, ShardSpec shard)
+    {
+        if (shard.By != ShardBy.ContentHash) return shard.Select(sortedInputs);
+        var hashes = new string[sortedInputs.Count];
+        Parallel.For(0, hashes.Length, new ParallelOptions { MaxDegreeOfParallelism = _options.Decoders },
+            i => hashes[i] = ContentHash.ForSharding(sortedInputs[i]));
+        return shard.Select(Enumerable.Range(0, hashes.Length).ToList(), i => hashes[i]).Select(i => sortedInputs[i]).ToList();
     }
 
     private (int Explained, int Failed, double Model, double Wait) Pipeline(List<string> todo, Manifest manifest, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
@@ -184,7 +200,7 @@ public sealed class ImageSetRun
         try
         {
             var bytes = File.ReadAllBytes(path);
-            hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            hash = ContentHash.Of(bytes);
             return new Decoded(path, hash, ImageLoader.LoadRgb(path, _preprocessing), null);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or ImageFormatException)
@@ -231,7 +247,7 @@ public sealed class ImageSetRun
     {
         string stem = OutputStem(image.Path);
         var outputs = new List<string> { stem + ".npy" };
-        AtomicFile.Write(Path.Combine(_outDir, outputs[0]), temp => NpyFile.Write(temp, map));
+        AtomicFile.Write(Path.Combine(_outDir, outputs[0]), temp => NpyFile.Write(temp, map, _options.MapDtype));
         if (_options.WriteOverlay)
         {
             outputs.Add(stem + ".png");
@@ -240,7 +256,7 @@ public sealed class ImageSetRun
         if (ossm is not null)
         {
             outputs.Add(stem + "_ossm.npy");
-            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, ossm));
+            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, ossm, _options.MapDtype));
         }
         return outputs;
     }
@@ -257,7 +273,7 @@ public sealed class ImageSetRun
     }
 
     private ManifestRow Row(string path, string sha256, double seconds) => new(path, sha256, _options.Model, _method.Name,
-        LayerName, _options.Target, null, null, seconds, [], null);
+        LayerName, _options.Target?.Description, null, null, seconds, [], null);
 
     private string LayerName => _method is CamMethod cam ? string.Join("+", cam.LayerNames) : "";
 

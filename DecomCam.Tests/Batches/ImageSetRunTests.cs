@@ -28,7 +28,7 @@ public sealed class ImageSetRunTests
         Assert.Equal(inputs, rows.Select(r => r.Input).Order(StringComparer.Ordinal));
         foreach (var row in rows)
         {
-            Assert.Equal((2L, 2, "gradcam", "block4"), (row.Class, row.Target, row.Method, row.Layer));
+            Assert.Equal((2L, "class 2", "gradcam", "block4"), (row.Class, row.Target, row.Method, row.Layer));
             using var map = NpyFile.Read(Path.Combine(dir.File("out"), Assert.Single(row.Outputs)));
             int size = inputs.ToList().IndexOf(row.Input) % 2 == 0 ? 48 : 64;
             Assert.Equal(new long[] { size, size }, map.shape);
