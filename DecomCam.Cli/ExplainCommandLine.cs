@@ -120,9 +120,9 @@ internal sealed class ExplainCommandLine
     private readonly Option<string?> _out = new("--out") { HelpName = "DIR", Description = "image set: folder for each image's map " +
         "(.npy), overlay (.png) and the manifest (manifest.jsonl: one JSON row per image, appended as it finishes)" };
     private readonly Option<bool> _resume = new("--resume") { Description = "image set: skip the images already in the manifest (after a kill or a failure)" };
-    private readonly Option<Batches.ShardSpec?> _shard = new("--shard") { HelpName = "i/n|auto/n|auto", CustomParser = ParseShard,
-        Description = "image set: explain only shard i of n of the sorted inputs; auto takes i from JOB_COMPLETION_INDEX (Kubernetes " +
-        "Indexed Job) or SLURM_ARRAY_TASK_ID, and a bare auto n from SLURM_ARRAY_TASK_COUNT; combine the shards with decomcam merge" };
+    private readonly Option<Batches.ShardSpec?> _shard = CheckedOptions.Shard("image set: explain only shard i of n of the sorted inputs; " +
+        "auto takes i from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID, and a bare auto n from SLURM_ARRAY_TASK_COUNT; " +
+        "combine the shards with decomcam merge");
     private readonly Option<Batches.ShardBy?> _shardBy = CheckedOptions.Choice("--shard-by", "image set: how --shard splits the set: " +
         "by position in the sorted list, or by the SHA-256 of each file's bytes (each shard reads every file once to hash it; " +
         "an image keeps its shard when files are added or renamed)", Batches.ShardBy.Position,
@@ -250,16 +250,6 @@ internal sealed class ExplainCommandLine
         if (!CamMethods.Names.Contains(method) && method is not ("gradcampp" or "smoothgradcampp"))
             r.AddError($"Unknown method '{method}'. Valid methods: {string.Join(", ", CamMethods.Names)}.");
         return method;
-    }
-
-    private static Batches.ShardSpec? ParseShard(ArgumentResult r)
-    {
-        try { return Batches.ShardSpec.Parse(r.Tokens[0].Value); }
-        catch (FormatException e)
-        {
-            r.AddError($"Option --shard: {e.Message}");
-            return null;
-        }
     }
 
     private static ActivationReshape? ParseReshape(ArgumentResult r)

@@ -41,10 +41,10 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
         var progress = new ProgressBar(stderr, enabled: true);
         var summary = run.Run(inputs, shard, options.Resume, progress);
         progress.Finish();
-        double busy = summary.ModelSeconds + summary.WaitSeconds;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"shard {shard}{(shard.By == ShardBy.ContentHash ? " (by content hash)" : "")} of {inputs.Count} images: explained {summary.Explained}, failed {summary.Failed}, skipped {summary.Skipped} (already in the manifest); " +
-            $"model {summary.ModelSeconds:F1} s, waiting for input {summary.WaitSeconds:F1} s ({(busy > 0 ? 100 * summary.WaitSeconds / busy : 0):F1}%)"));
+            $"model {summary.ModelSeconds:F1} s, waiting for input {summary.WaitSeconds:F1} s ({100 * summary.WaitShare:F1}%; " +
+            $"{100 * summary.SteadyWaitShare:F1}% after the first batch)"));
         stdout.WriteLine($"manifest {manifest}");
         return ExitCode(summary.Failed);
     }

@@ -49,7 +49,18 @@ public sealed record ImageSetOptions
 /// <param name="Skipped">Images already in the manifest (resume).</param>
 /// <param name="ModelSeconds">Time spent in the model and writing outputs.</param>
 /// <param name="WaitSeconds">Time the model waited for decoded input.</param>
-public sealed record ImageSetSummary(int Explained, int Failed, int Skipped, double ModelSeconds, double WaitSeconds);
+/// <param name="StartupWaitSeconds">The part of <paramref name="WaitSeconds"/> before the first batch: the decoders starting
+/// and the queue filling.</param>
+public sealed record ImageSetSummary(int Explained, int Failed, int Skipped, double ModelSeconds, double WaitSeconds, double StartupWaitSeconds)
+{
+    /// <summary>The share of the model thread's time spent waiting for input (0 when nothing ran).</summary>
+    public double WaitShare => Share(WaitSeconds, ModelSeconds + WaitSeconds);
+
+    /// <summary>The share of the model thread's time spent waiting for input after the first batch, when the queue had filled.</summary>
+    public double SteadyWaitShare => Share(WaitSeconds - StartupWaitSeconds, ModelSeconds + WaitSeconds - StartupWaitSeconds);
+
+    private static double Share(double part, double whole) => whole > 0 ? part / whole : 0;
+}
 
 /// <summary>
 /// Explains a set of image files with one CAM method: decoder threads read, hash (SHA-256) and preprocess images into a
@@ -102,8 +113,8 @@ public sealed class ImageSetRun
         var done = Manifest.Read(manifestPath).Select(r => r.Input).ToHashSet(StringComparer.Ordinal);
         var todo = assigned.Where(p => !done.Contains(p)).ToList();
         using var manifest = Manifest.OpenForAppend(manifestPath);
-        var (explained, failed, model, wait) = Pipeline(todo, manifest, progress, cancellationToken);
-        return new ImageSetSummary(explained, failed, assigned.Count - todo.Count, model, wait);
+        var (explained, failed, model, wait, startup) = Pipeline(todo, manifest, progress, cancellationToken);
+        return new ImageSetSummary(explained, failed, assigned.Count - todo.Count, model, wait, startup);
     }
 
     /// <summary>The shard's inputs; by content hash, every input is read and hashed first (on the decoder threads).</summary>
@@ -116,7 +127,7 @@ public sealed class ImageSetRun
         return shard.Select(Enumerable.Range(0, hashes.Length).ToList(), i => hashes[i]).Select(i => sortedInputs[i]).ToList();
     }
 
-    private (int Explained, int Failed, double Model, double Wait) Pipeline(List<string> todo, Manifest manifest, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
+    private (int Explained, int Failed, double Model, double Wait, double Startup) Pipeline(List<string> todo, Manifest manifest, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
         var queue = Channel.CreateBounded<Decoded>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -125,6 +136,7 @@ public sealed class ImageSetRun
         int explained = 0, failed = 0, finished = 0;
         var modelClock = new Stopwatch();
         var waitClock = new Stopwatch();
+        double? startup = null;
         void Count(ManifestRow row)
         {
             manifest.Append(row);
@@ -133,6 +145,7 @@ public sealed class ImageSetRun
         }
         void Explain(List<Decoded> batch)
         {
+            startup ??= waitClock.Elapsed.TotalSeconds;
             modelClock.Start();
             foreach (var row in ExplainBatch(batch)) Count(row);
             modelClock.Stop();
@@ -171,7 +184,7 @@ public sealed class ImageSetRun
             while (queue.Reader.TryRead(out var left)) left.Picture?.Dispose();
             foreach (var item in pending.Values.SelectMany(g => g)) item.Picture?.Dispose();
         }
-        return (explained, failed, modelClock.Elapsed.TotalSeconds, waitClock.Elapsed.TotalSeconds);
+        return (explained, failed, modelClock.Elapsed.TotalSeconds, waitClock.Elapsed.TotalSeconds, startup ?? waitClock.Elapsed.TotalSeconds);
     }
 
     private async Task Decode(List<string> paths, ChannelWriter<Decoded> writer, CancellationToken token)

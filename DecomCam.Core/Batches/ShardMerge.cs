@@ -18,7 +18,7 @@ public static class ShardMerge
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Output folder '{dir}' does not exist.");
         var planFiles = dirs.SelectMany(d => Directory.EnumerateFiles(d, "plan.shard-*.json")).Select(Path.GetFullPath).Distinct().ToList();
         if (planFiles.Count == 0)
-            throw new InvalidDataException($"No shard plans (plan.shard-*.json) in {string.Join(", ", dirs)}: not the output of decomcam explain --out ... --shard i/n.");
+            throw new InvalidDataException($"No shard plans (plan.shard-*.json) in {string.Join(", ", dirs)}: not the output of decomcam explain --out ... --shard i/n (for evaluate --shard: merge --evaluation).");
         var plans = planFiles.Select(ShardPlan.Read).ToList();
         CheckShards(plans);
 
