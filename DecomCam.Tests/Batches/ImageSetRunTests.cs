@@ -24,6 +24,9 @@ public sealed class ImageSetRunTests
         Assert.Equal(live, TestTensors.LiveTensors);
 
         Assert.Equal((7, 0, 0), (summary.Explained, summary.Failed, summary.Skipped));
+        Assert.InRange(summary.StartupWaitSeconds, 0, summary.WaitSeconds);
+        Assert.Equal(summary.WaitSeconds / (summary.WaitSeconds + summary.ModelSeconds), summary.WaitShare, 12);
+        Assert.InRange(summary.SteadyWaitShare, 0, summary.WaitShare);
         var rows = Manifest.Read(dir.File("out/manifest.jsonl"));
         Assert.Equal(inputs, rows.Select(r => r.Input).Order(StringComparer.Ordinal));
         foreach (var row in rows)
