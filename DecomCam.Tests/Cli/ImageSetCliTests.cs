@@ -147,6 +147,11 @@ public sealed class ImageSetCliTests : CliRun
     {
         Assert.Contains("--resume goes with an image set", Run("explain", "--resume").Err);
         Assert.Contains("Option --shard", Run("explain", "--input", P("x"), "--out", P("o"), "--shard", "3/3").Err);
+        Assert.Contains("--shard-by goes with --shard i/n", Run("explain", "--input", P("x"), "--out", P("o"), "--shard-by", "hash").Err);
+        Assert.Contains("--shard-by takes 'position' or 'hash'", Run("explain", "--input", P("x"), "--out", P("o"), "--shard", "0/2", "--shard-by", "name").Err);
+        Directory.CreateDirectory(P("empty"));
+        Assert.Contains("No evaluation shards", Run("merge", "--evaluation", P("empty")).Err);
+        Assert.Contains("merge --evaluation", Run("merge", P("empty")).Err);
         Images(1);
         Assert.Contains("give --out DIR", Run("explain", "--input", P("images")).Err);
     }
