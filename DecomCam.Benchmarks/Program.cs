@@ -4,4 +4,5 @@ using DecomCamNet.Benchmarks;
 
 NativeHeap.KeepFreedMemory(); // as the command line does; BenchmarkDotNet runs cases on a worker thread, where it pays most
 OpenMpThreads.UsePassiveWaits(); // as the command line does, before the first TorchSharp call
-BenchmarkSwitcher.FromAssembly(typeof(CamBenchmarks).Assembly).Run(args, BenchmarkConfig.Create());
+if (args.Length > 0 && args[0] == "image-sets") ImageSetThroughput.Run(args[1..]); // not a BenchmarkDotNet case: one timed pass over a folder
+else BenchmarkSwitcher.FromAssembly(typeof(CamBenchmarks).Assembly).Run(args, BenchmarkConfig.Create());

@@ -69,6 +69,21 @@ internal static class CheckedOptions
         return option;
     }
 
+    /// <summary><c>--shard i/n|auto/n|auto</c> (<see cref="Batches.ShardSpec.Parse"/>); null when absent.</summary>
+    public static Option<Batches.ShardSpec?> Shard(string description) => new("--shard")
+    {
+        HelpName = "i/n|auto/n|auto", Description = description,
+        CustomParser = r =>
+        {
+            try { return Batches.ShardSpec.Parse(r.Tokens[0].Value); }
+            catch (FormatException e)
+            {
+                r.AddError($"Option --shard: {e.Message}");
+                return null;
+            }
+        },
+    };
+
     /// <summary>A name option, lower-cased as parsed unless <paramref name="keepCase"/> says the value is a path, whose values
     /// the shell completes from <paramref name="completions"/>.</summary>
     public static Option<string?> Named(string name, string description, IEnumerable<string> completions, Func<string, bool>? keepCase = null)

@@ -1,3 +1,4 @@
+using DecomCamNet.Batches;
 using DecomCamNet.Evaluation;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
@@ -7,7 +8,9 @@ namespace DecomCamNet.Cli;
 
 /// <summary>
 /// <c>decomcam evaluate</c>: explains a set of images (generated scenes with true masks, or a folder) with each method,
-/// scores every map with the faithfulness metrics of DecomCam.Evaluation, and writes the table, the rows and the charts.
+/// scores every map with the faithfulness metrics of DecomCam.Evaluation, and writes the table, the rows and the charts;
+/// with <c>--shard i/n</c>, only the images at positions <c>k % n == i</c>, written as an <see cref="EvaluationShard"/>
+/// for <c>merge --evaluation</c>.
 /// </summary>
 internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout, TextWriter stderr)
 {
@@ -20,23 +23,25 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         var labels = ZooModelLoader.Labels(null, demo);
         var layers = new CamLayer[] { options.Layer ?? ModelZoo.DefaultLayer(modelName) };
         var source = EvaluationImages.Open(options, labels, demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet);
+        var shard = options.Shard ?? ShardSpec.All;
+        var indices = shard.Select(Enumerable.Range(0, source.Count).ToList());
         var methods = options.Methods.Select(m => CamMethods.Create(m, model, layers)).ToList();
         var progress = new ProgressBar(stderr, enabled: true);
         var rows = new List<EvaluationRow>();
         var curves = new EvaluationCurves(options.Methods, options.Steps);
         try
         {
-            for (int start = 0; start < source.Count; start += options.BatchSize)
+            for (int start = 0; start < indices.Count; start += options.BatchSize)
             {
                 using var scope = NewDisposeScope();
-                var batch = source.Batch(start, Math.Min(options.BatchSize, source.Count - start));
+                var batch = source.Batch(indices.Skip(start).Take(options.BatchSize).ToList());
                 var (classes, confidence) = Predict(model, batch.Images);
                 var masks = batch.MasksFor(classes);
                 for (int m = 0; m < methods.Count; m++)
                 {
                     using var result = methods[m].Explain(batch.Images, classes);
                     rows.AddRange(Score(model, options.Methods[m], batch, result.Maps, classes, confidence, masks, curves));
-                    progress.Report(new CamProgress("evaluating", start * methods.Count + (m + 1) * batch.Count, source.Count * methods.Count));
+                    progress.Report(new CamProgress("evaluating", start * methods.Count + (m + 1) * batch.Count, indices.Count * methods.Count));
                 }
             }
         }
@@ -45,15 +50,23 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
             progress.Finish();
             foreach (var method in methods) method.Dispose();
         }
-        Directory.CreateDirectory(options.Out);
-        var report = new EvaluationReport(rows, options.Methods, options.Bins);
-        string table = report.Markdown(source.Description, modelName);
-        File.WriteAllText(Path.Combine(options.Out, "results.md"), table);
-        report.WriteCsv(Path.Combine(options.Out, "rows.csv"));
-        EvaluationCharts.Write(report, curves, options.Out);
-        stdout.Write(table);
-        stdout.WriteLine($"wrote {Path.Combine(options.Out, "results.md")}, rows.csv and the charts (*.png) in {options.Out}");
+        if (shard.Count > 1)
+        {
+            Directory.CreateDirectory(options.Out);
+            var part = new EvaluationShard(shard.ToString(), source.Count, source.Description, modelName, options.Methods, options.Steps, options.Bins,
+                options.Road, EvaluationResults.Ordered(rows, options.Methods), options.Methods.ToDictionary(m => m, m => Sums(curves, m)));
+            string path = part.Write(options.Out, shard);
+            stdout.WriteLine($"shard {shard}: {indices.Count} of {source.Count} images, wrote {path}; combine the shards with decomcam merge --evaluation {options.Out}");
+            return 0;
+        }
+        EvaluationResults.Write(rows, curves, options.Methods, options.Bins, source.Description, modelName, options.Out, stdout);
         return 0;
+    }
+
+    private static EvaluationCurveSums Sums(EvaluationCurves curves, string method)
+    {
+        var (deletion, insertion, count) = curves.Sums(method);
+        return new EvaluationCurveSums(deletion, insertion, count);
     }
 
     private static (int[] Classes, float[] Confidence) Predict(nn.Module<Tensor, Tensor> model, Tensor images)
@@ -91,7 +104,7 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         var ins = insertion.Auc.cpu().data<float>().ToArray();
         var roadScore = road?.Combined.cpu().data<float>().ToArray() ?? Enumerable.Repeat(float.NaN, batch.Count).ToArray();
         for (int i = 0; i < batch.Count; i++)
-            yield return new EvaluationRow(batch.Start + i, batch.Names[i], method, classes[i], confidence[i], drop[i], increase[i], absolute[i],
+            yield return new EvaluationRow(batch.Indices[i], batch.Names[i], method, classes[i], confidence[i], drop[i], increase[i], absolute[i],
                 ins[i], del[i], pointing[i], energy[i], roadScore[i]);
     }
 }

@@ -34,6 +34,9 @@ internal sealed class EvaluateCommandLine
     private readonly Option<int?> _threads = CheckedOptions.OptionalInt("--threads", "CPU threads for torch", 1);
     private readonly Option<bool> _road = new("--road") { Description = "also ROAD (most/least relevant first, noisy linear imputation " +
         "at 20/40/60/80%): about 1.7 s per image and method on 2 cores, so off by default" };
+    private readonly Option<Batches.ShardSpec?> _shard = CheckedOptions.Shard("evaluate only shard i of n of the images (positions " +
+        "k % n == i; auto as for explain) and write evaluation.shard-i-of-n.json into --out; decomcam merge --evaluation DIR... " +
+        "writes the results of all shards, exactly as one run would");
     private readonly Option<string> _out = new("--out", "-o") { HelpName = "DIR", DefaultValueFactory = _ => Defaults.Out,
         Description = "where results.md, rows.csv and the charts go" };
 
@@ -44,7 +47,7 @@ internal sealed class EvaluateCommandLine
 
     private Command AddTo(Command command)
     {
-        Option[] options = [_methods, _count, _seed, _images, _masks, _model, _weights, _layer, _steps, _bins, _batchSize, _threads, _road, _out];
+        Option[] options = [_methods, _count, _seed, _images, _masks, _model, _weights, _layer, _steps, _bins, _batchSize, _threads, _road, _shard, _out];
         foreach (var option in options) command.Options.Add(option);
         command.Validators.Add(r =>
         {
@@ -75,6 +78,7 @@ internal sealed class EvaluateCommandLine
         Threads = p.GetValue(_threads),
         Road = p.GetValue(_road),
         Out = p.GetRequiredValue(_out),
+        Shard = p.GetValue(_shard),
     };
 
     private static string[] ParseMethods(ArgumentResult r)

@@ -17,4 +17,5 @@ internal sealed record EvaluateOptions
     public int BatchSize { get; init; } = 16;
     public int? Threads { get; init; }
     public bool Road { get; init; }
+    public Batches.ShardSpec? Shard { get; init; }
 }

@@ -37,15 +37,16 @@ internal sealed class EvaluationImages
         return new EvaluationImages(null, files, options.Masks, null, preprocessing, files.Length, $"{files.Length} images from {options.Images}");
     }
 
-    /// <summary>Images <paramref name="start"/>..+<paramref name="count"/> as one batch (same size required).</summary>
-    public EvaluationBatch Batch(int start, int count)
+    /// <summary>The images of <paramref name="indices"/> (positions in the set) as one batch (same size required).</summary>
+    public EvaluationBatch Batch(IReadOnlyList<int> indices)
     {
+        int count = indices.Count;
         var names = new string[count];
         var tensors = new Tensor[count];
         var masks = new Func<int, bool[]?>[count];
         for (int i = 0; i < count; i++)
         {
-            int index = start + i;
+            int index = indices[i];
             if (_scenes is not null)
             {
                 var scene = _scenes.Generate(index);
@@ -65,13 +66,13 @@ internal sealed class EvaluationImages
             }
         }
         var shapes = tensors.Select(t => $"{t.shape[2]}x{t.shape[3]}").Distinct().ToArray();
-        if (shapes.Length > 1) throw new CliException($"Images {start}..{start + count - 1} have different sizes ({string.Join(", ", shapes)}); give images of one size.");
-        return new EvaluationBatch(start, names, cat(tensors, 0), masks);
+        if (shapes.Length > 1) throw new CliException($"Images {string.Join(", ", names)} have different sizes ({string.Join(", ", shapes)}); give images of one size.");
+        return new EvaluationBatch(indices.ToArray(), names, cat(tensors, 0), masks);
     }
 }
 
 /// <summary>One batch of <c>evaluate</c>'s images, with the true mask of a class per image when known.</summary>
-internal sealed record EvaluationBatch(int Start, string[] Names, Tensor Images, Func<int, bool[]?>[] Masks)
+internal sealed record EvaluationBatch(int[] Indices, string[] Names, Tensor Images, Func<int, bool[]?>[] Masks)
 {
     public int Count => Names.Length;
 

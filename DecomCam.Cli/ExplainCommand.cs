@@ -78,19 +78,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         }
         if (options.SegmentClass is int segment)
             return CamTarget.Segmentation(segment, options.SegmentMask is null ? null : SegmentMask(options.SegmentMask));
-        CamTarget? classes = options.Targets switch
-        {
-            null => null,
-            var t when options.SumTargets => CamTarget.Sum(t),
-            { Length: 1 } t => CamTarget.Class(t[0]),
-            var t => CamTarget.PerSample(t),
-        };
-        return options.Score switch
-        {
-            TargetScore.Softmax => CamTarget.Softmax(classes),
-            TargetScore.Sigmoid => CamTarget.Sigmoid(classes),
-            _ => classes,
-        };
+        return ClassTargets.Create(options.Targets, options.SumTargets, options.Score);
     }
 
     private static bool[,] SegmentMask(string path)
@@ -209,8 +197,8 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             : Numbered(Suffixed(path, clip.Slug((int)classes[row])), (int)result.ImageIndex[row], pictures.Count);
         if (options.SaveMap is not null)
         {
-            NpyFile.Write(options.SaveMap, maps);
-            stdout.WriteLine($"wrote {options.SaveMap} (float32 [{string.Join(",", maps.shape)}])");
+            NpyFile.Write(options.SaveMap, maps, options.MapDtype);
+            stdout.WriteLine($"wrote {options.SaveMap} ({DtypeName(options.MapDtype)} [{string.Join(",", maps.shape)}])");
         }
         string overlay = options.Overlay ?? "decomcam-overlay.png";
         for (int row = 0; row < rows; row++)
@@ -251,10 +239,12 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         stdout.WriteLine($"wrote {grid}");
         if (options.SaveComponents is not null)
         {
-            NpyFile.Write(options.SaveComponents, ossm);
-            stdout.WriteLine($"wrote {options.SaveComponents} (float32 [{string.Join(",", ossm.shape)}])");
+            NpyFile.Write(options.SaveComponents, ossm, options.MapDtype);
+            stdout.WriteLine($"wrote {options.SaveComponents} ({DtypeName(options.MapDtype)} [{string.Join(",", ossm.shape)}])");
         }
     }
+
+    private static string DtypeName(NpyDtype dtype) => dtype.ToString().ToLowerInvariant();
 
     private static string Suffixed(string path, string suffix) =>
         Path.Combine(Path.GetDirectoryName(path) ?? "", $"{Path.GetFileNameWithoutExtension(path)}_{suffix}{Path.GetExtension(path)}");

@@ -17,7 +17,10 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
 
     public int Run(ICamMethod method, string modelName, ImagePreprocessing preprocessing, Device device)
     {
-        if (options.Targets is { Length: > 1 }) throw new CliException("An image set takes one --target for every image (or none: each image's top class).");
+        if (options.Targets is { Length: > 1 } && !options.SumTargets)
+            throw new CliException("An image set takes one --target for every image, several with --sum-targets, or none (each image's top class).");
+        if (options.SimilarTo is not null || options.SegmentClass is not null)
+            throw new CliException("An image set takes class targets (--target, --sum-targets, --score); --similar-to and --segment-class explain one image at a time.");
         IReadOnlyList<string> inputs;
         try { inputs = ImageSetInput.Resolve(options.Input!); }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException) { throw new CliException(e.Message); }
@@ -28,7 +31,8 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
             WriteOverlay = !options.NoOverlay,
             WriteComponents = options.SaveOssms,
             Alpha = options.Alpha,
-            Target = options.Targets?[0],
+            Target = ClassTargets.Create(options.Targets, options.SumTargets, options.Score),
+            MapDtype = options.MapDtype,
             Model = modelName,
         });
         string manifest = Path.Combine(options.Out!, Manifest.FileName(shard));
@@ -37,10 +41,10 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
         var progress = new ProgressBar(stderr, enabled: true);
         var summary = run.Run(inputs, shard, options.Resume, progress);
         progress.Finish();
-        double busy = summary.ModelSeconds + summary.WaitSeconds;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"shard {shard} of {inputs.Count} images: explained {summary.Explained}, failed {summary.Failed}, skipped {summary.Skipped} (already in the manifest); " +
-            $"model {summary.ModelSeconds:F1} s, waiting for input {summary.WaitSeconds:F1} s ({(busy > 0 ? 100 * summary.WaitSeconds / busy : 0):F1}%)"));
+            $"shard {shard}{(shard.By == ShardBy.ContentHash ? " (by content hash)" : "")} of {inputs.Count} images: explained {summary.Explained}, failed {summary.Failed}, skipped {summary.Skipped} (already in the manifest); " +
+            $"model {summary.ModelSeconds:F1} s, waiting for input {summary.WaitSeconds:F1} s ({100 * summary.WaitShare:F1}%; " +
+            $"{100 * summary.SteadyWaitShare:F1}% after the first batch)"));
         stdout.WriteLine($"manifest {manifest}");
         return ExitCode(summary.Failed);
     }

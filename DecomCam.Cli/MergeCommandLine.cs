@@ -5,22 +5,27 @@ namespace DecomCamNet.Cli;
 
 /// <summary>
 /// <c>decomcam merge DIR...</c>: combines the manifests of the shards of an image set (<c>explain --shard</c>) into one,
-/// after checking that every input of the set appears exactly once.
+/// after checking that every input of the set appears exactly once; with <c>--evaluation</c>, the shards of
+/// <c>evaluate --shard</c> into one evaluation's results (<see cref="EvaluationMerge"/>).
 /// </summary>
 internal static class MergeCommandLine
 {
     public const string Description = "Combine the shard manifests of an image set (explain --input ... --out DIR --shard i/n) into one " +
-        "manifest, checking that every shard is there and every image appears exactly once.";
+        "manifest, checking that every shard is there and every image appears exactly once; with --evaluation, the shards of " +
+        "evaluate --shard i/n into one evaluation (results.md, rows.csv, charts).";
 
     /// <summary>The <c>merge</c> command.</summary>
     public static Command Create()
     {
         var folders = new Argument<string[]>("DIR") { Arity = ArgumentArity.OneOrMore, Description = "output folders of the shards" };
-        var output = new Option<string?>("--output") { HelpName = "PATH", Description = "the merged manifest (default: manifest.jsonl in the first DIR)" };
-        var command = new Command("merge", Description) { folders, output };
+        var output = new Option<string?>("--output") { HelpName = "PATH",
+            Description = "the merged manifest (default: manifest.jsonl in the first DIR); with --evaluation, the results' folder (default: the first DIR)" };
+        var evaluation = new Option<bool>("--evaluation") { Description = "merge the shards of evaluate --shard i/n (evaluation.shard-i-of-n.json)" };
+        var command = new Command("merge", Description) { folders, output, evaluation };
         command.SetAction(p =>
         {
             var dirs = p.GetRequiredValue(folders);
+            if (p.GetValue(evaluation)) return MergeEvaluation(dirs, p.GetValue(output) ?? dirs[0], p.InvocationConfiguration.Output);
             string path = p.GetValue(output) ?? Path.Combine(dirs[0], Manifest.FileName(ShardSpec.All));
             IReadOnlyList<ManifestRow> rows;
             try { rows = ShardMerge.Merge(dirs); }
@@ -31,5 +36,12 @@ internal static class MergeCommandLine
             return ImageSetCommand.ExitCode(failed);
         });
         return command;
+    }
+
+    private static int MergeEvaluation(string[] dirs, string output, TextWriter stdout)
+    {
+        var (settings, rows, curves) = EvaluationMerge.Merge(dirs);
+        EvaluationResults.Write(rows, curves, settings.Methods, settings.Bins, settings.Description, settings.Model, output, stdout);
+        return 0;
     }
 }

@@ -30,8 +30,14 @@ public sealed record ImageSetOptions
     /// <summary>Overlay opacity in [0, 1].</summary>
     public float Alpha { get; init; } = 0.5f;
 
-    /// <summary>The class to explain for every image, or <c>null</c> for each image's top class.</summary>
-    public int? Target { get; init; }
+    /// <summary>
+    /// What to explain in every image (a class, its softmax or sigmoid, a sum of classes: any target that does not need one
+    /// entry per image), or <c>null</c> for each image's top class. The manifest records its <see cref="CamTarget.Description"/>.
+    /// </summary>
+    public CamTarget? Target { get; init; }
+
+    /// <summary>The element type of the written maps and OSSMs (<c>.npy</c>): float32, or float16 for half the bytes.</summary>
+    public NpyDtype MapDtype { get; init; } = NpyDtype.Float32;
 
     /// <summary>The model's name, as written in the manifest.</summary>
     public string Model { get; init; } = "";
@@ -43,7 +49,18 @@ public sealed record ImageSetOptions
 /// <param name="Skipped">Images already in the manifest (resume).</param>
 /// <param name="ModelSeconds">Time spent in the model and writing outputs.</param>
 /// <param name="WaitSeconds">Time the model waited for decoded input.</param>
-public sealed record ImageSetSummary(int Explained, int Failed, int Skipped, double ModelSeconds, double WaitSeconds);
+/// <param name="StartupWaitSeconds">The part of <paramref name="WaitSeconds"/> before the first batch: the decoders starting
+/// and the queue filling.</param>
+public sealed record ImageSetSummary(int Explained, int Failed, int Skipped, double ModelSeconds, double WaitSeconds, double StartupWaitSeconds)
+{
+    /// <summary>The share of the model thread's time spent waiting for input (0 when nothing ran).</summary>
+    public double WaitShare => Share(WaitSeconds, ModelSeconds + WaitSeconds);
+
+    /// <summary>The share of the model thread's time spent waiting for input after the first batch, when the queue had filled.</summary>
+    public double SteadyWaitShare => Share(WaitSeconds - StartupWaitSeconds, ModelSeconds + WaitSeconds - StartupWaitSeconds);
+
+    private static double Share(double part, double whole) => whole > 0 ? part / whole : 0;
+}
 
 /// <summary>
 /// Explains a set of image files with one CAM method: decoder threads read, hash (SHA-256) and preprocess images into a
@@ -91,16 +108,26 @@ public sealed class ImageSetRun
         string manifestPath = Path.Combine(_outDir, Manifest.FileName(shard));
         if (!resume && File.Exists(manifestPath))
             throw new IOException($"'{manifestPath}' exists: pass --resume to continue that run, or choose another output folder.");
-        var assigned = shard.Select(sortedInputs);
+        var assigned = Share(sortedInputs, shard);
         ShardPlan.Write(_outDir, shard, sortedInputs.Count, assigned);
         var done = Manifest.Read(manifestPath).Select(r => r.Input).ToHashSet(StringComparer.Ordinal);
         var todo = assigned.Where(p => !done.Contains(p)).ToList();
         using var manifest = Manifest.OpenForAppend(manifestPath);
-        var (explained, failed, model, wait) = Pipeline(todo, manifest, progress, cancellationToken);
-        return new ImageSetSummary(explained, failed, assigned.Count - todo.Count, model, wait);
+        var (explained, failed, model, wait, startup) = Pipeline(todo, manifest, progress, cancellationToken);
+        return new ImageSetSummary(explained, failed, assigned.Count - todo.Count, model, wait, startup);
     }
 
-    private (int Explained, int Failed, double Model, double Wait) Pipeline(List<string> todo, Manifest manifest, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>The shard's inputs; by content hash, every input is read and hashed first (on the decoder threads).</summary>
+    private IReadOnlyList<string> Share(IReadOnlyList<string> sortedInputs, ShardSpec shard)
+    {
+        if (shard.By != ShardBy.ContentHash) return shard.Select(sortedInputs);
+        var hashes = new string[sortedInputs.Count];
+        Parallel.For(0, hashes.Length, new ParallelOptions { MaxDegreeOfParallelism = _options.Decoders },
+            i => hashes[i] = ContentHash.ForSharding(sortedInputs[i]));
+        return shard.Select(Enumerable.Range(0, hashes.Length).ToList(), i => hashes[i]).Select(i => sortedInputs[i]).ToList();
+    }
+
+    private (int Explained, int Failed, double Model, double Wait, double Startup) Pipeline(List<string> todo, Manifest manifest, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
         var queue = Channel.CreateBounded<Decoded>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -109,6 +136,7 @@ public sealed class ImageSetRun
         int explained = 0, failed = 0, finished = 0;
         var modelClock = new Stopwatch();
         var waitClock = new Stopwatch();
+        double? startup = null;
         void Count(ManifestRow row)
         {
             manifest.Append(row);
@@ -117,6 +145,7 @@ public sealed class ImageSetRun
         }
         void Explain(List<Decoded> batch)
         {
+            startup ??= waitClock.Elapsed.TotalSeconds;
             modelClock.Start();
             foreach (var row in ExplainBatch(batch)) Count(row);
             modelClock.Stop();
@@ -155,7 +184,7 @@ public sealed class ImageSetRun
             while (queue.Reader.TryRead(out var left)) left.Picture?.Dispose();
             foreach (var item in pending.Values.SelectMany(g => g)) item.Picture?.Dispose();
         }
-        return (explained, failed, modelClock.Elapsed.TotalSeconds, waitClock.Elapsed.TotalSeconds);
+        return (explained, failed, modelClock.Elapsed.TotalSeconds, waitClock.Elapsed.TotalSeconds, startup ?? waitClock.Elapsed.TotalSeconds);
     }
 
     private async Task Decode(List<string> paths, ChannelWriter<Decoded> writer, CancellationToken token)
@@ -184,7 +213,7 @@ public sealed class ImageSetRun
         try
         {
             var bytes = File.ReadAllBytes(path);
-            hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            hash = ContentHash.Of(bytes);
             return new Decoded(path, hash, ImageLoader.LoadRgb(path, _preprocessing), null);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or ImageFormatException)
@@ -231,7 +260,7 @@ public sealed class ImageSetRun
     {
         string stem = OutputStem(image.Path);
         var outputs = new List<string> { stem + ".npy" };
-        AtomicFile.Write(Path.Combine(_outDir, outputs[0]), temp => NpyFile.Write(temp, map));
+        AtomicFile.Write(Path.Combine(_outDir, outputs[0]), temp => NpyFile.Write(temp, map, _options.MapDtype));
         if (_options.WriteOverlay)
         {
             outputs.Add(stem + ".png");
@@ -240,7 +269,7 @@ public sealed class ImageSetRun
         if (ossm is not null)
         {
             outputs.Add(stem + "_ossm.npy");
-            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, ossm));
+            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, ossm, _options.MapDtype));
         }
         return outputs;
     }
@@ -257,7 +286,7 @@ public sealed class ImageSetRun
     }
 
     private ManifestRow Row(string path, string sha256, double seconds) => new(path, sha256, _options.Model, _method.Name,
-        LayerName, _options.Target, null, null, seconds, [], null);
+        LayerName, _options.Target?.Description, null, null, seconds, [], null);
 
     private string LayerName => _method is CamMethod cam ? string.Join("+", cam.LayerNames) : "";
 

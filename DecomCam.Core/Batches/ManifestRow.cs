@@ -11,8 +11,9 @@ namespace DecomCamNet.Batches;
 /// <param name="Model">The model's name.</param>
 /// <param name="Method">The CAM method's name.</param>
 /// <param name="Layer">The target layer(s), joined with <c>+</c>.</param>
-/// <param name="Target">The requested class, or <c>null</c> for each image's top class.</param>
-/// <param name="Class">The class explained, or <c>null</c> on error.</param>
+/// <param name="Target">What was explained (<see cref="CamTarget.Description"/>: <c>class 2</c>, <c>softmax of class 2</c>,
+/// <c>sum of classes [1,2]</c>), or <c>null</c> for each image's top class.</param>
+/// <param name="Class">The class explained, or <c>null</c> on error and for a target of several classes (a sum).</param>
 /// <param name="Score">The target's score, or <c>null</c> on error.</param>
 /// <param name="Seconds">Model time for the image: its batch's time divided by the batch's size.</param>
 /// <param name="Outputs">Files written for the image, relative to the output folder.</param>
@@ -23,7 +24,7 @@ public sealed record ManifestRow(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("method")] string Method,
     [property: JsonPropertyName("layer")] string Layer,
-    [property: JsonPropertyName("target")] int? Target,
+    [property: JsonPropertyName("target")] string? Target,
     [property: JsonPropertyName("class")] long? Class,
     [property: JsonPropertyName("score")] float? Score,
     [property: JsonPropertyName("seconds")] double Seconds,

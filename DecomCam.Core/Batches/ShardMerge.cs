@@ -18,7 +18,7 @@ public static class ShardMerge
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Output folder '{dir}' does not exist.");
         var planFiles = dirs.SelectMany(d => Directory.EnumerateFiles(d, "plan.shard-*.json")).Select(Path.GetFullPath).Distinct().ToList();
         if (planFiles.Count == 0)
-            throw new InvalidDataException($"No shard plans (plan.shard-*.json) in {string.Join(", ", dirs)}: not the output of decomcam explain --out ... --shard i/n.");
+            throw new InvalidDataException($"No shard plans (plan.shard-*.json) in {string.Join(", ", dirs)}: not the output of decomcam explain --out ... --shard i/n (for evaluate --shard: merge --evaluation).");
         var plans = planFiles.Select(ShardPlan.Read).ToList();
         CheckShards(plans);
 
@@ -47,6 +47,8 @@ public static class ShardMerge
         int count = specs[0].Count;
         if (specs.Any(s => s.Count != count) || plans.Any(p => p.Total != plans[0].Total))
             throw new InvalidDataException($"The plans are of different runs: shards {string.Join(", ", specs)} of sets of {string.Join(", ", plans.Select(p => p.Total).Distinct())} images.");
+        if (plans.Any(p => p.By != plans[0].By))
+            throw new InvalidDataException($"The plans split the set in different ways ({string.Join(" and ", plans.Select(p => p.By).Distinct())}): run every shard with the same --shard-by.");
         var indices = specs.Select(s => s.Index).ToHashSet();
         var absent = Enumerable.Range(0, count).Where(i => !indices.Contains(i)).ToList();
         if (absent.Count > 0) throw new InvalidDataException($"Shard{(absent.Count > 1 ? "s" : "")} {string.Join(", ", absent.Select(i => $"{i}/{count}"))} of {count} {(absent.Count > 1 ? "have" : "has")} no plan in these folders.");

@@ -11,18 +11,27 @@ namespace DecomCamNet.Batches;
 /// <param name="Shard">The shard, <c>i/n</c>.</param>
 /// <param name="Total">Images in the whole set.</param>
 /// <param name="Inputs">This shard's inputs.</param>
+/// <param name="By">How the set was split: <c>position</c> (also when a plan names none) or <c>hash</c> (<see cref="ShardBy"/>).</param>
 public sealed record ShardPlan(
     [property: JsonPropertyName("shard")] string Shard,
     [property: JsonPropertyName("total")] int Total,
-    [property: JsonPropertyName("inputs")] IReadOnlyList<string> Inputs)
+    [property: JsonPropertyName("inputs")] IReadOnlyList<string> Inputs,
+    [property: JsonPropertyName("by")] string By = ShardPlan.ByPosition)
 {
+    /// <summary><see cref="By"/> of <see cref="ShardBy.Position"/>.</summary>
+    public const string ByPosition = "position";
+
+    /// <summary><see cref="By"/> of <see cref="ShardBy.ContentHash"/>.</summary>
+    public const string ByHash = "hash";
+
     /// <summary>The plan's file name for <paramref name="shard"/>.</summary>
     public static string FileName(ShardSpec shard) => shard.FileSuffix is { } s ? $"plan.{s}.json" : "plan.json";
 
     /// <summary>Writes the plan of <paramref name="shard"/> into <paramref name="folder"/> (atomically).</summary>
     public static void Write(string folder, ShardSpec shard, int total, IReadOnlyList<string> inputs) =>
         AtomicFile.Write(Path.Combine(folder, FileName(shard)),
-            temp => File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(new ShardPlan(shard.ToString(), total, inputs))));
+            temp => File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(
+                new ShardPlan(shard.ToString(), total, inputs, shard.By == ShardBy.ContentHash ? ByHash : ByPosition))));
 
     /// <summary>Reads a plan written by <see cref="Write"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not a plan.</exception>

@@ -5,8 +5,9 @@ namespace DecomCamNet.Batches;
 
 /// <summary>
 /// Shard <see cref="Index"/> of <see cref="Count"/>: the inputs at positions <c>k</c> of the sorted input list with
-/// <c>k % Count == Index</c>. Every machine that lists the same inputs takes the same share, so shards are disjoint and
-/// together complete without a coordinator.
+/// <c>k % Count == Index</c>, or (<see cref="By"/> <see cref="ShardBy.ContentHash"/>) those whose content hash is
+/// <see cref="Index"/> modulo <see cref="Count"/>. Every machine that lists the same inputs takes the same share, so shards
+/// are disjoint and together complete without a coordinator.
 /// </summary>
 /// <param name="Index">Zero-based shard index, less than <paramref name="Count"/>.</param>
 /// <param name="Count">Number of shards, at least 1.</param>
@@ -14,6 +15,9 @@ public readonly record struct ShardSpec(int Index, int Count)
 {
     /// <summary>The whole set as one shard.</summary>
     public static ShardSpec All => new(0, 1);
+
+    /// <summary>How the set is split: by position in the sorted list (the default) or by content hash.</summary>
+    public ShardBy By { get; init; }
 
     /// <summary>The scheduler variables that <see cref="Parse"/> reads for <c>auto</c>, in order of precedence.</summary>
     public static IReadOnlyList<string> IndexVariables { get; } = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"];
@@ -41,13 +45,35 @@ public readonly record struct ShardSpec(int Index, int Count)
         return new ShardSpec(index, count);
     }
 
-    /// <summary>This shard's share of <paramref name="sortedInputs"/> (already in the order every machine agrees on).</summary>
-    public IReadOnlyList<T> Select<T>(IReadOnlyList<T> sortedInputs)
+    /// <summary>
+    /// This shard's share of <paramref name="sortedInputs"/> (already in the order every machine agrees on), in that order.
+    /// </summary>
+    /// <param name="sortedInputs">The whole set.</param>
+    /// <param name="sha256">For <see cref="ShardBy.ContentHash"/>: an input's SHA-256, hex (at least 16 digits).</param>
+    /// <exception cref="ArgumentException">Sharding by content hash without <paramref name="sha256"/>, or a hash that is not hex.</exception>
+    public IReadOnlyList<T> Select<T>(IReadOnlyList<T> sortedInputs, Func<T, string>? sha256 = null)
     {
         ArgumentNullException.ThrowIfNull(sortedInputs);
+        if (By == ShardBy.ContentHash)
+        {
+            if (sha256 is null) throw new ArgumentException("Sharding by content hash needs each input's SHA-256.", nameof(sha256));
+            int index = Index, count = Count;
+            return sortedInputs.Where(input => HashShard(sha256(input), count) == index).ToList();
+        }
         var share = new List<T>(sortedInputs.Count / Count + 1);
         for (int k = Index; k < sortedInputs.Count; k += Count) share.Add(sortedInputs[k]);
         return share;
+    }
+
+    /// <summary>The shard of <paramref name="count"/> that owns content of SHA-256 <paramref name="sha256"/> (hex): its first 8 bytes, big-endian, modulo the count.</summary>
+    /// <exception cref="ArgumentException">The hash has fewer than 16 hex digits.</exception>
+    public static int HashShard(string sha256, int count)
+    {
+        ArgumentNullException.ThrowIfNull(sha256);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (sha256.Length < 16 || !ulong.TryParse(sha256.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong head))
+            throw new ArgumentException($"'{sha256}' is not a SHA-256 in hex.", nameof(sha256));
+        return (int)(head % (ulong)count);
     }
 
     /// <summary><c>i/n</c>.</summary>

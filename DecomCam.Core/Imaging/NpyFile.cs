@@ -12,10 +12,11 @@ namespace DecomCamNet.Imaging;
 /// Reads and writes NumPy <c>.npy</c> files holding float arrays, for exchanging maps and tensors with Python.
 /// </summary>
 /// <remarks>
-/// Reading accepts format versions 1.0, 2.0 and 3.0, little-endian <c>&lt;f4</c> (float32) and <c>&lt;f8</c> (float64,
-/// converted to float32), C order, any rank (including 0-d scalars and empty arrays). Big-endian data, Fortran order,
+/// Reading accepts format versions 1.0, 2.0 and 3.0, little-endian <c>&lt;f4</c> (float32), <c>&lt;f2</c> (float16) and
+/// <c>&lt;f8</c> (float64), both converted to float32, C order, any rank (including 0-d scalars and empty arrays). Big-endian data, Fortran order,
 /// and every other dtype are rejected with an <see cref="InvalidDataException"/> that names the file and the problem.
-/// Writing always produces version 1.0, <c>&lt;f4</c>, C order, as <c>numpy.save</c> does for a float32 array.
+/// Writing produces version 1.0, C order, <c>&lt;f4</c> or (<see cref="NpyDtype.Float16"/>) <c>&lt;f2</c>, as <c>numpy.save</c>
+/// does for a float32 or float16 array.
 /// </remarks>
 public static partial class NpyFile
 {
@@ -35,7 +36,7 @@ public static partial class NpyFile
         byte[] bytes = File.ReadAllBytes(path);
         var (dtype, shape, dataOffset) = ParseHeader(path, bytes);
 
-        int itemSize = dtype == "<f8" ? 8 : 4;
+        int itemSize = dtype switch { "<f8" => 8, "<f2" => 2, _ => 4 };
         long count = 1;
         foreach (long d in shape)
         {
@@ -61,6 +62,11 @@ public static partial class NpyFile
                 for (int i = 0; i < values.Length; i++)
                     values[i] = BinaryPrimitives.ReadSingleLittleEndian(payload.Slice(4 * i, 4));
         }
+        else if (itemSize == 2)
+        {
+            for (int i = 0; i < values.Length; i++)
+                values[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(payload.Slice(2 * i, 2));
+        }
         else
         {
             for (int i = 0; i < values.Length; i++)
@@ -74,18 +80,21 @@ public static partial class NpyFile
     }
 
     /// <summary>
-    /// Writes a tensor as a version 1.0 <c>.npy</c> file of float32 values in C order. The tensor may be on any device
-    /// and of any real dtype; it is copied to the CPU and converted, and is not changed.
+    /// Writes a tensor as a version 1.0 <c>.npy</c> file of float32 (or float16) values in C order. The tensor may be on
+    /// any device and of any real dtype; it is copied to the CPU and converted, and is not changed.
     /// </summary>
     /// <param name="path">The file to create or overwrite; its directory is created if needed.</param>
     /// <param name="tensor">The data.</param>
-    /// <exception cref="ArgumentException">The tensor is complex or boolean.</exception>
-    public static void Write(string path, Tensor tensor)
+    /// <param name="dtype">The stored element type: float32 (default) or float16 (rounded to nearest even).</param>
+    /// <exception cref="ArgumentException">The tensor is complex or boolean, or the dtype is not one of <see cref="NpyDtype"/>.</exception>
+    public static void Write(string path, Tensor tensor, NpyDtype dtype = NpyDtype.Float32)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(tensor);
         if (tensor.is_complex() || tensor.dtype == ScalarType.Bool)
-            throw new ArgumentException($"Only real-valued tensors can be written as float32 .npy; got dtype {tensor.dtype}.", nameof(tensor));
+            throw new ArgumentException($"Only real-valued tensors can be written as .npy; got dtype {tensor.dtype}.", nameof(tensor));
+        if (!Enum.IsDefined(dtype))
+            throw new ArgumentException($"Unknown .npy dtype {dtype}; use {string.Join(" or ", Enum.GetNames<NpyDtype>())}.", nameof(dtype));
 
         float[] values;
         long[] shape = tensor.shape;
@@ -101,7 +110,8 @@ public static partial class NpyFile
             1 => $"({shape[0].ToString(CultureInfo.InvariantCulture)},)",
             _ => "(" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + ")",
         };
-        string dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shapeText}, }}";
+        string descr = dtype == NpyDtype.Float16 ? "<f2" : "<f4";
+        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shapeText}, }}";
         // Pad with spaces so that magic (6) + version (2) + length (2) + header ends on a 64-byte boundary, newline last.
         int unpadded = 10 + dict.Length + 1;
         int total = (unpadded + 63) / 64 * 64;
@@ -120,17 +130,24 @@ public static partial class NpyFile
         BinaryPrimitives.WriteUInt16LittleEndian(prefix[8..], (ushort)header.Length);
         stream.Write(prefix);
         stream.Write(Encoding.ASCII.GetBytes(header));
-        if (BitConverter.IsLittleEndian)
+        stream.Write(Payload(values, dtype));
+    }
+
+    /// <summary>The values as little-endian bytes of <paramref name="dtype"/>.</summary>
+    private static byte[] Payload(float[] values, NpyDtype dtype)
+    {
+        if (dtype == NpyDtype.Float16)
         {
-            stream.Write(MemoryMarshal.AsBytes(values.AsSpan()));
-        }
-        else
-        {
-            var buffer = new byte[4 * values.Length];
+            var half = new byte[2 * values.Length];
             for (int i = 0; i < values.Length; i++)
-                BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(4 * i), values[i]);
-            stream.Write(buffer);
+                BinaryPrimitives.WriteHalfLittleEndian(half.AsSpan(2 * i), (Half)values[i]);
+            return half;
         }
+        if (BitConverter.IsLittleEndian) return MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+        var buffer = new byte[4 * values.Length];
+        for (int i = 0; i < values.Length; i++)
+            BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(4 * i), values[i]);
+        return buffer;
     }
 
     private static (string Dtype, long[] Shape, int DataOffset) ParseHeader(string path, byte[] bytes)
@@ -167,11 +184,11 @@ public static partial class NpyFile
                 : $"the header has no 'descr' (dtype) entry: {Abbreviate(trimmed)}");
         }
         string dtype = descr.Groups[1].Value;
-        if (dtype is not ("<f4" or "<f8"))
+        if (dtype is not ("<f4" or "<f8" or "<f2"))
         {
             string why = dtype.Length > 0 && dtype[0] == '>' ? "big-endian data is not supported"
                 : dtype.Contains('O') ? "object arrays are not supported"
-                : "only little-endian float32 ('<f4') and float64 ('<f8') are supported";
+                : "only little-endian float32 ('<f4'), float16 ('<f2') and float64 ('<f8') are supported";
             throw Bad(path, $"dtype '{dtype}': {why}");
         }
 

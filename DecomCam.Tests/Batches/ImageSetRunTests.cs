@@ -24,11 +24,14 @@ public sealed class ImageSetRunTests
         Assert.Equal(live, TestTensors.LiveTensors);
 
         Assert.Equal((7, 0, 0), (summary.Explained, summary.Failed, summary.Skipped));
+        Assert.InRange(summary.StartupWaitSeconds, 0, summary.WaitSeconds);
+        Assert.Equal(summary.WaitSeconds / (summary.WaitSeconds + summary.ModelSeconds), summary.WaitShare, 12);
+        Assert.InRange(summary.SteadyWaitShare, 0, summary.WaitShare);
         var rows = Manifest.Read(dir.File("out/manifest.jsonl"));
         Assert.Equal(inputs, rows.Select(r => r.Input).Order(StringComparer.Ordinal));
         foreach (var row in rows)
         {
-            Assert.Equal((2L, 2, "gradcam", "block4"), (row.Class, row.Target, row.Method, row.Layer));
+            Assert.Equal((2L, "class 2", "gradcam", "block4"), (row.Class, row.Target, row.Method, row.Layer));
             using var map = NpyFile.Read(Path.Combine(dir.File("out"), Assert.Single(row.Outputs)));
             int size = inputs.ToList().IndexOf(row.Input) % 2 == 0 ? 48 : 64;
             Assert.Equal(new long[] { size, size }, map.shape);

@@ -63,6 +63,11 @@ public sealed class ManifestTests
         File.Delete(dir.File(ShardPlan.FileName(new ShardSpec(2, 3))));
         var absent = Assert.Throws<InvalidDataException>(() => ShardMerge.Merge([dir.Path]));
         Assert.Contains("Shard 2/3 of 3 has no plan", absent.Message);
+
+        var hashShard = new ShardSpec(2, 3) { By = ShardBy.ContentHash };
+        ShardPlan.Write(dir.Path, hashShard, inputs.Count, new ShardSpec(2, 3).Select(inputs));
+        var mixed = Assert.Throws<InvalidDataException>(() => ShardMerge.Merge([dir.Path]));
+        Assert.Contains("split the set in different ways (position and hash)", mixed.Message);
     }
 
     private sealed class RowComparer : IEqualityComparer<ManifestRow>

@@ -40,6 +40,50 @@ public sealed class EvaluateCliTests : CliRun
         Assert.StartsWith("Faithfulness on 20 generated scenes", File.ReadAllText(P("eval/results.md")));
     }
 
+    [Fact]
+    public void TwoShardsMergeIntoTheResultsOfOneRun()
+    {
+        // One image a batch, so that each image meets the same kernels in the shards as in the whole run.
+        string[] common = { "evaluate", "--count", "7", "--methods", "gradcam,gradcam++", "--steps", "4", "--bins", "2", "--batch-size", "1" };
+        var whole = Run(common.Concat(new[] { "--out", P("whole") }).ToArray());
+        Assert.True(whole.Code == 0, whole.Err);
+        for (int i = 0; i < 2; i++)
+        {
+            var part = Run(common.Concat(new[] { "--out", P("shards"), "--shard", $"{i}/2" }).ToArray());
+            Assert.True(part.Code == 0, part.Err);
+            Assert.Contains($"shard {i}/2: {(i == 0 ? 4 : 3)} of 7 images", part.Out);
+        }
+        Assert.False(File.Exists(P("shards/results.md")));
+        var merged = Run("merge", "--evaluation", P("shards"));
+        Assert.True(merged.Code == 0, merged.Err);
+        Assert.Contains("| gradcam++ | ", merged.Out);
+
+        // Every per-image number, the bins (ranked over all 7 images, not per shard) included, and every mean and interval.
+        var expected = File.ReadAllLines(P("whole/rows.csv"));
+        var actual = File.ReadAllLines(P("shards/rows.csv"));
+        Assert.Equal(1 + 2 * 7, actual.Length);
+        Assert.Equal(Numbers(string.Join("\n", expected)), Numbers(string.Join("\n", actual)), (a, b) => Close(a, b, 1e-6));
+        Assert.Equal(Numbers(File.ReadAllText(P("whole/results.md"))), Numbers(File.ReadAllText(P("shards/results.md"))), (a, b) => Close(a, b, 1e-3));
+        Assert.True(File.Exists(P("shards/deletion_curves.png")));
+
+        Directory.CreateDirectory(P("copy"));
+        File.Copy(P("shards/evaluation.shard-1-of-2.json"), P("copy/evaluation.shard-1-of-2.json"));
+        var twice = Run("merge", "--evaluation", P("shards"), P("copy"));
+        Assert.Equal(2, twice.Code);
+        Assert.Contains("Shard 1/2 appears more than once", twice.Err);
+        File.Delete(P("shards/evaluation.shard-0-of-2.json"));
+        var missing = Run("merge", "--evaluation", P("shards"));
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("Shard 0/2 of 2 is missing", missing.Err);
+    }
+
+    /// <summary>Every number in <paramref name="text"/>, in order (NaN included).</summary>
+    private static double[] Numbers(string text) =>
+        System.Text.RegularExpressions.Regex.Matches(text, @"NaN|-?\d+(\.\d+)?(E[-+]?\d+)?")
+            .Select(m => double.Parse(m.Value, CultureInfo.InvariantCulture)).ToArray();
+
+    private static bool Close(double a, double b, double tolerance) => a.Equals(b) || Math.Abs(a - b) <= tolerance;
+
     [Theory]
     [InlineData("Unknown method(s) 'nope'", "--methods", "gradcam,nope")]
     [InlineData("--masks goes with --images", "--masks", "m")]

@@ -68,10 +68,90 @@ public sealed class ImageSetCliTests : CliRun
     }
 
     [Fact]
+    public void ShardsByContentHashMergeIntoOneManifest()
+    {
+        string dir = Images(9);
+        for (int i = 0; i < 3; i++)
+        {
+            var (code, output, err) = Run("explain", "--input", dir, "--out", P("out"), "--shard", $"{i}/3", "--shard-by", "hash", "--no-overlay");
+            Assert.True(code == 0, err);
+            Assert.Contains($"shard {i}/3 (by content hash) of 9 images", output);
+            var rows = Manifest.Read(P($"out/manifest.shard-{i}-of-3.jsonl"));
+            Assert.All(rows, r => Assert.Equal(i, ShardSpec.HashShard(r.Sha256, 3)));
+            Assert.Equal(ShardPlan.ByHash, ShardPlan.Read(P($"out/plan.shard-{i}-of-3.json")).By);
+        }
+        var (mergeCode, mergeOut, mergeErr) = Run("merge", P("out"));
+        Assert.True(mergeCode == 0, mergeErr);
+        Assert.Contains("merged 9 images", mergeOut);
+        Assert.Equal(Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal), Manifest.Read(P("out/manifest.jsonl")).Select(r => r.Input));
+    }
+
+    [Fact]
+    public void Float16MapsTakeHalfTheBytesWithinHalfPrecisionOfFloat32()
+    {
+        string dir = TestImages.RandomPngs(P("images"), 3, size: 48);
+        foreach (var (dtype, folder) in new[] { ("float32", "f4"), ("float16", "f2") })
+        {
+            var (code, _, err) = Run("explain", "--input", dir, "--out", P(folder), "--map-dtype", dtype, "--no-overlay", "--method", "decomcam", "--decom-q", "2", "--save-ossms");
+            Assert.True(code == 0, err);
+        }
+        var singles = Manifest.Read(P("f4/manifest.jsonl"));
+        var halves = Manifest.Read(P("f2/manifest.jsonl"));
+        Assert.Equal(singles.SelectMany(r => r.Outputs), halves.SelectMany(r => r.Outputs));
+        foreach (var output in singles.SelectMany(r => r.Outputs))
+        {
+            using var single = NpyFile.Read(Path.Combine(P("f4"), output));
+            using var half = NpyFile.Read(Path.Combine(P("f2"), output));
+            Assert.Equal(128 + 2 * single.numel(), new FileInfo(Path.Combine(P("f2"), output)).Length); // a 128-byte header, 2 bytes a value
+            Assert.Equal(128 + 4 * single.numel(), new FileInfo(Path.Combine(P("f4"), output)).Length);
+            Assert.Contains("'descr': '<f2'", File.ReadAllText(Path.Combine(P("f2"), output))[..128]);
+            // Rounding to half moves a value by at most 2^-11 of it (2^-12 near 1 for maps in [0,1]); 1e-5 more for the two runs' float32 jitter.
+            using var error = (single - half).abs() - single.abs() / 2048;
+            Assert.True(error.max().item<float>() <= 1e-5f, output);
+            if (!output.EndsWith("_ossm.npy")) Assert.InRange(TestTensors.MaxAbsDiff(single, half), 0, 1f / 4096 + 1e-5f);
+            Assert.True(TestTensors.MaxAbsDiff(single, half) > 0, output); // it was rounded
+        }
+        Assert.Contains("--map-dtype takes 'float32' or 'float16'", Run("explain", "--input", dir, "--out", P("x"), "--map-dtype", "f8").Err);
+    }
+
+    [Fact]
+    public void SetsTakeSoftmaxSigmoidAndSummedTargets()
+    {
+        string dir = TestImages.RandomPngs(P("images"), 2, size: 48);
+        ManifestRow[] Explain(string name, params string[] target)
+        {
+            var (code, _, err) = Run(new[] { "explain", "--input", dir, "--out", P(name), "--no-overlay" }.Concat(target).ToArray());
+            Assert.True(code == 0, err);
+            return Manifest.Read(P($"{name}/manifest.jsonl")).OrderBy(r => r.Input, StringComparer.Ordinal).ToArray();
+        }
+        var one = Explain("one", "--target", "1");
+        var three = Explain("three", "--target", "3");
+        var sum = Explain("sum", "--target", "1,3", "--sum-targets");
+        var softmax = Explain("softmax", "--target", "1", "--score", "softmax");
+        var sigmoid = Explain("sigmoid", "--target", "3", "--score", "sigmoid");
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(("class 1", 1L), (one[i].Target, one[i].Class));
+            Assert.Equal(("sum of classes [1,3]", (long?)null), (sum[i].Target, sum[i].Class));
+            Assert.Equal(one[i].Score!.Value + three[i].Score!.Value, sum[i].Score!.Value, 1e-4f); // the sum of the two logits
+            Assert.Equal(("softmax of class 1", 1L), (softmax[i].Target, softmax[i].Class));
+            Assert.InRange(softmax[i].Score!.Value, 0f, 1f);
+            Assert.Equal(("sigmoid of class 3", 3L), (sigmoid[i].Target, sigmoid[i].Class));
+            Assert.Equal(1 / (1 + MathF.Exp(-three[i].Score!.Value)), sigmoid[i].Score!.Value, 1e-5f);
+        }
+        Assert.Contains("several with --sum-targets", Run("explain", "--input", dir, "--out", P("x"), "--target", "1,3").Err);
+    }
+
+    [Fact]
     public void SetOptionsNeedAnImageSet()
     {
         Assert.Contains("--resume goes with an image set", Run("explain", "--resume").Err);
         Assert.Contains("Option --shard", Run("explain", "--input", P("x"), "--out", P("o"), "--shard", "3/3").Err);
+        Assert.Contains("--shard-by goes with --shard i/n", Run("explain", "--input", P("x"), "--out", P("o"), "--shard-by", "hash").Err);
+        Assert.Contains("--shard-by takes 'position' or 'hash'", Run("explain", "--input", P("x"), "--out", P("o"), "--shard", "0/2", "--shard-by", "name").Err);
+        Directory.CreateDirectory(P("empty"));
+        Assert.Contains("No evaluation shards", Run("merge", "--evaluation", P("empty")).Err);
+        Assert.Contains("merge --evaluation", Run("merge", P("empty")).Err);
         Images(1);
         Assert.Contains("give --out DIR", Run("explain", "--input", P("images")).Err);
     }

@@ -58,6 +58,28 @@ public class NpyFileTests
     }
 
     [Fact]
+    public void Float16WritesHalfPrecisionBitsAndReadsThemBackAsFloat32()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("h.npy");
+        // 1/3 rounds to 0x3555 = 0.333251953125; 70000 overflows to +inf; 1e-8 is below the smallest subnormal (5.96e-8).
+        using var t = torch.tensor(new[] { 0f, 1f, 0.5f, 1f / 3, -2.5f, 70000f, 1e-8f }, new long[] { 7 });
+        NpyFile.Write(path, t, NpyDtype.Float16);
+
+        byte[] bytes = File.ReadAllBytes(path);
+        int data = 10 + (bytes[8] | (bytes[9] << 8));
+        Assert.Equal(128, data); // the 57-character dict padded to a 64-byte boundary
+        Assert.StartsWith("{'descr': '<f2', 'fortran_order': False, 'shape': (7,), }", Encoding.ASCII.GetString(bytes, 10, data - 10));
+        Assert.Equal(data + 2 * 7, bytes.Length);
+        var bits = Enumerable.Range(0, 7).Select(i => bytes[data + 2 * i] | (bytes[data + 1 + 2 * i] << 8)).ToArray();
+        Assert.Equal(new[] { 0x0000, 0x3C00, 0x3800, 0x3555, 0xC100, 0x7C00, 0x0000 }, bits);
+
+        using var back = NpyFile.Read(path);
+        Assert.Equal(ScalarType.Float32, back.dtype);
+        Assert.Equal(new[] { 0f, 1f, 0.5f, 0.333251953125f, -2.5f, float.PositiveInfinity, 0f }, back.data<float>().ToArray());
+    }
+
+    [Fact]
     public void ReadsFilesNumpyWrote()
     {
         float[] expected = Enumerable.Range(0, 24).Select(i => (i - 11.5f) / 4f).ToArray();
