@@ -54,7 +54,7 @@ public sealed class ClassicCam : CamMethod
         long bad = classes.ge(weight.shape[0]).sum().item<long>();
         if (bad > 0)
             throw new CamException($"The classifier '{ClassifierName}' has {weight.shape[0]} outputs; a target class is beyond them.");
-        return new LayerMap(CamKernels.WeightedSum(weight.detach().index_select(0, classes).to(a.dtype), a));
+        return new LayerMap(context.WeightedSum(weight.detach().index_select(0, classes).to(a.dtype), a));
     }
 
     private static (string Name, Linear Module) FindClassifier(nn.Module model, CamLayer? given)
