@@ -32,6 +32,10 @@ internal sealed record CliOptions
     public string? Classifier { get; init; }
     public long Seed { get; init; }
     public KpcaKernel KpcaKernel { get; init; } = KpcaKernel.Sigmoid;
+    public int? Samples { get; init; }
+    public double? NoiseStd { get; init; }
+    public bool AugSmooth { get; init; }
+    public bool EigenSmooth { get; init; }
     public MaskedInputLayout Layout { get; init; } = MaskedInputLayout.Auto;
     public int? Resize { get; init; }
     public int? Crop { get; init; }

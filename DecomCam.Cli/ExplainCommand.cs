@@ -37,13 +37,13 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
                 : "--out goes with an image set: --input DIR, GLOB (dir/*.png) or LIST.txt.");
         ILogger? logger = options.Verbose ? new StderrLogger(stderr) : null;
         var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta, options.Layout,
-            options.Classifier, options.Seed, options.KpcaKernel);
+            options.Classifier, options.Seed, options.KpcaKernel, options.AugSmooth, options.EigenSmooth, options.Samples, options.NoiseStd);
         if (set)
         {
             if (isClip || onnx is not null && options.Layer is null)
                 throw new CliException(isClip ? "Image sets take classifiers; CLIP models explain one image at a time." : "Give --layer for an ONNX model with an image set (see --list-layers on one image).");
             var setLayers = Layers(null, null, modelName, []);
-            using var setMethod = CamMethods.Create(options.Method, model, setLayers, settings, logger);
+            using var setMethod = CreateMethod(options.Method, model, setLayers, settings, logger);
             return new ImageSetCommand(options, stdout, stderr).Run(setMethod, modelName, preprocessing, device);
         }
         var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
@@ -51,7 +51,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         var layers = Layers(clip, onnx, modelName, input.shape);
         var labels = clip?.Prompts.ToArray() ?? ZooModelLoader.Labels(options.Labels, demo);
 
-        using var method = CamMethods.Create(options.Method, model, layers, settings, logger);
+        using var method = CreateMethod(options.Method, model, layers, settings, logger);
         CamTarget? target = clip?.Target(options, input.shape[0]) ?? Target(model, preprocessing, device);
         clip?.Report(input, stdout);
         var progress = new ProgressBar(stderr, enabled: true);
@@ -230,4 +230,12 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
 
     private static string Numbered(string path, int row, long rows) =>
         rows == 1 ? path : Path.Combine(Path.GetDirectoryName(path) ?? "", $"{Path.GetFileNameWithoutExtension(path)}_{row}{Path.GetExtension(path)}");
+
+    /// <summary>The method; <c>--eigen-smooth</c> on a method it does not apply to is a usage error.</summary>
+    private static ICamMethod CreateMethod(string name, torch.nn.Module<torch.Tensor, torch.Tensor> model, IReadOnlyList<CamLayer> layers,
+        CamMethodSettings settings, ILogger? logger)
+    {
+        try { return CamMethods.Create(name, model, layers, settings, logger); }
+        catch (NotSupportedException e) { throw new CliException($"--eigen-smooth: {e.Message}"); }
+    }
 }

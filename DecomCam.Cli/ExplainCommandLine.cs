@@ -99,6 +99,14 @@ internal sealed class ExplainCommandLine
     private readonly Option<int> _seed = CheckedOptions.Int("--seed", "seed of randomcam, smoothgradcam++, sscam and iscam", 0, (int)Defaults.Seed);
     private readonly Option<KpcaKernel?> _kpcaKernel = CheckedOptions.Choice("--kpca-kernel", "KPCA-CAM's kernel", Defaults.KpcaKernel,
         ("sigmoid", KpcaKernel.Sigmoid), ("rbf", KpcaKernel.Rbf), ("poly", KpcaKernel.Poly), ("linear", KpcaKernel.Linear), ("cosine", KpcaKernel.Cosine));
+    private readonly Option<int?> _samples = CheckedOptions.OptionalInt("--samples",
+        "noisy or scaled copies of smoothgradcam++ (default 4), sscam (35) and iscam (10)", 1);
+    private readonly Option<double?> _noiseStd = CheckedOptions.OptionalNumber("--noise-std",
+        "Gaussian noise sigma of smoothgradcam++ (default 0.3, on the normalised input) and sscam (2, on the masks)", 0, 1e6);
+    private readonly Option<bool> _augSmooth = new("--aug-smooth") { Description = "any method: average the maps of 6 test-time " +
+        "augmentations (horizontal flip x input scaled by 0.9, 1, 1.1), flipped back; 6x the time" };
+    private readonly Option<bool> _eigenSmooth = new("--eigen-smooth") { Description = "first principal component of the weighted " +
+        "activations instead of their sum (not for decomcam, unioncam, fullgrad, guidedbackprop)" };
 
     // Output
     private readonly Option<string?> _overlay = new("--overlay", "-o") { HelpName = "PATH", Description =
@@ -149,6 +157,7 @@ internal sealed class ExplainCommandLine
             _method, _layer, _targets, _score, _sumTargets, _similarTo, _segmentClass, _segmentMask,
             _prompts, _promptsFile, _allPrompts, _clipScore, _reshape,
             _batchSize, _layout, _decomP, _decomQ, _decomMode, _unionTheta, _classifier, _seed, _kpcaKernel,
+            _samples, _noiseStd, _augSmooth, _eigenSmooth,
             _overlay, _heatmap, _alpha, _saveMap, _saveComponents, _saveMetrics, _mask, _repeat,
             _out, _resume, _shard, _imagesPerBatch, _noOverlay, _saveOssms,
         ];
@@ -161,6 +170,11 @@ internal sealed class ExplainCommandLine
             if (r.GetValue(_segmentMask) is not null && r.GetValue(_segmentClass) is null) r.AddError("--segment-mask goes with --segment-class.");
             int kinds = (r.GetResult(_targets) is null ? 0 : 1) + (r.GetValue(_similarTo) is null ? 0 : 1) + (r.GetValue(_segmentClass) is null ? 0 : 1);
             if (kinds > 1) r.AddError("Give one of --target, --similar-to and --segment-class.");
+            string method = r.GetValue(_method) ?? Defaults.Method;
+            if (r.GetResult(_samples) is not null && method is not ("smoothgradcam++" or "smoothgradcampp" or "sscam" or "iscam"))
+                r.AddError($"--samples goes with smoothgradcam++, sscam or iscam; {method} draws no samples.");
+            if (r.GetResult(_noiseStd) is not null && method is not ("smoothgradcam++" or "smoothgradcampp" or "sscam"))
+                r.AddError($"--noise-std goes with smoothgradcam++ or sscam; {method} adds no noise.");
             if (r.GetValue(_out) is null && new Option[] { _resume, _shard, _imagesPerBatch, _noOverlay, _saveOssms }.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } setOnly)
                 r.AddError($"{setOnly.Name} goes with an image set (--input DIR|GLOB|LIST.txt --out DIR).");
         });
@@ -217,6 +231,10 @@ internal sealed class ExplainCommandLine
         Classifier = p.GetValue(_classifier),
         Seed = p.GetValue(_seed),
         KpcaKernel = p.GetValue(_kpcaKernel) ?? Defaults.KpcaKernel,
+        Samples = p.GetValue(_samples),
+        NoiseStd = p.GetValue(_noiseStd),
+        AugSmooth = p.GetValue(_augSmooth),
+        EigenSmooth = p.GetValue(_eigenSmooth),
         Overlay = p.GetValue(_overlay),
         Heatmap = p.GetValue(_heatmap),
         Alpha = (float)p.GetValue(_alpha),
