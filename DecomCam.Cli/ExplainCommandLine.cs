@@ -170,11 +170,10 @@ internal sealed class ExplainCommandLine
             if (r.GetValue(_segmentMask) is not null && r.GetValue(_segmentClass) is null) r.AddError("--segment-mask goes with --segment-class.");
             int kinds = (r.GetResult(_targets) is null ? 0 : 1) + (r.GetValue(_similarTo) is null ? 0 : 1) + (r.GetValue(_segmentClass) is null ? 0 : 1);
             if (kinds > 1) r.AddError("Give one of --target, --similar-to and --segment-class.");
-            string method = r.GetValue(_method) ?? Defaults.Method;
-            if (r.GetResult(_samples) is not null && method is not ("smoothgradcam++" or "smoothgradcampp" or "sscam" or "iscam"))
-                r.AddError($"--samples goes with smoothgradcam++, sscam or iscam; {method} draws no samples.");
-            if (r.GetResult(_noiseStd) is not null && method is not ("smoothgradcam++" or "smoothgradcampp" or "sscam"))
-                r.AddError($"--noise-std goes with smoothgradcam++ or sscam; {method} adds no noise.");
+            if (r.GetResult(_samples) is not null && r.GetValue(_method) is var sampled and not ("smoothgradcam++" or "smoothgradcampp" or "sscam" or "iscam"))
+                r.AddError($"--samples goes with smoothgradcam++, sscam or iscam; {sampled} draws no samples.");
+            if (r.GetResult(_noiseStd) is not null && r.GetValue(_method) is var noisy and not ("smoothgradcam++" or "smoothgradcampp" or "sscam"))
+                r.AddError($"--noise-std goes with smoothgradcam++ or sscam; {noisy} adds no noise.");
             if (r.GetValue(_out) is null && new Option[] { _resume, _shard, _imagesPerBatch, _noOverlay, _saveOssms }.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } setOnly)
                 r.AddError($"{setOnly.Name} goes with an image set (--input DIR|GLOB|LIST.txt --out DIR).");
         });

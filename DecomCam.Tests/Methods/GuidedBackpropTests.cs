@@ -32,6 +32,19 @@ public class GuidedBackpropTests
     }
 
     [Fact]
+    public void AnImagesGuidedGradientDoesNotDependOnTheBatch()
+    {
+        using var scope = NewDisposeScope();
+        var (net, layer, input, targets) = GoldenMapTests.Load("resnet18");
+        using var cam = new GuidedBackprop(net, layer);
+        using var both = cam.Explain(input, targets);
+        using var alone = cam.Explain(input[1..2], targets[1]);
+        var g = both.Intermediate("guided_gradient")[1];
+        // Kernels chosen by batch size round differently (1e-6 relative); a mask shared across rows would differ wholesale.
+        Assert.True(TestTensors.MaxAbsDiff(g, alone.Intermediate("guided_gradient")[0]) < 1e-4f * g.abs().max().item<float>());
+    }
+
+    [Fact]
     public void OnAGapLinearHeadTheGuidedGradientIsThePlainGradientWithTheClassWeightsClampedAtZero()
     {
         // conv → ReLU → mean → fc: the gradient reaching the ReLU's output is W[c,k]/(h·w) everywhere, so guiding it keeps

@@ -15,8 +15,9 @@ namespace DecomCamNet.Tests.Onnx;
 public class OnnxCamTests(ITestOutputHelper output)
 {
     /// <summary>Every method but CAM and FullGrad, which read TorchSharp's Linear, Conv2d and BatchNorm2d modules (an
-    /// imported graph has Gemm and Conv nodes instead, and the export folds BatchNorm away).</summary>
-    public static TheoryData<string> OnnxMethods() => MethodFactory.AllBut("cam", "fullgrad");
+    /// imported graph has Gemm and Conv nodes instead, and the export folds BatchNorm away), and the guided methods, which
+    /// guide TorchSharp's ReLU modules (an imported graph has Relu nodes).</summary>
+    public static TheoryData<string> OnnxMethods() => MethodFactory.AllBut("cam", "fullgrad", "guidedbackprop", "guidedgradcam");
 
     [Theory]
     [MemberData(nameof(OnnxMethods))]
@@ -46,6 +47,8 @@ public class OnnxCamTests(ITestOutputHelper output)
     [Theory]
     [InlineData("cam", "final linear layer")]
     [InlineData("fullgrad", "bias")]
+    [InlineData("guidedbackprop", "ReLU modules")]
+    [InlineData("guidedgradcam", "ReLU modules")]
     public void MethodsThatNeedTorchSharpLayersSayWhatIsMissing(string method, string expected)
     {
         using var onnx = OnnxModel.Load(RepoPaths.Golden("onnx", "shapesnet_opset17.onnx"));
