@@ -44,6 +44,19 @@ internal static class CheckedOptions
         },
     };
 
+    /// <summary>A number in [<paramref name="min"/>, <paramref name="max"/>], null when absent.</summary>
+    public static Option<double?> OptionalNumber(string name, string description, double min, double max) => new(name)
+    {
+        Description = description, HelpName = "X",
+        CustomParser = r =>
+        {
+            string text = r.Tokens[0].Value;
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max) return v;
+            r.AddError($"Option {name} needs a number in [{min}, {max}]; got '{text}'.");
+            return null;
+        },
+    };
+
     /// <summary>
     /// One of <paramref name="choices"/>' names (any case), completed by the shell; null when absent, so that the caller
     /// takes <paramref name="defaultValue"/>, which the help names as typed on the command line.

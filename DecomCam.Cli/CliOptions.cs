@@ -37,6 +37,10 @@ internal sealed record CliOptions
     public double FinerAlpha { get; init; } = 1;
     public string RefineBase { get; init; } = "gradcam++";
     public int Concepts { get; init; } = 5;
+    public int? Samples { get; init; }
+    public double? NoiseStd { get; init; }
+    public bool AugSmooth { get; init; }
+    public bool EigenSmooth { get; init; }
     public MaskedInputLayout Layout { get; init; } = MaskedInputLayout.Auto;
     public int? Resize { get; init; }
     public int? Crop { get; init; }

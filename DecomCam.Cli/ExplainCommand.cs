@@ -39,12 +39,12 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         ILogger? logger = options.Verbose ? new StderrLogger(stderr) : null;
         var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta, options.Layout,
             options.Classifier, options.Seed, options.KpcaKernel, options.FemK, options.FinerComparisons, options.FinerAlpha,
-            options.RefineBase, options.Concepts);
+            options.RefineBase, options.Concepts, options.AugSmooth, options.EigenSmooth, options.Samples, options.NoiseStd);
         if (set)
         {
             if (isClip) throw new CliException("Image sets take classifiers; CLIP models explain one image at a time.");
             var setLayers = Layers(null, onnx, modelName, SetProbeShape(onnx, preprocessing));
-            using var setMethod = CamMethods.Create(options.Method, model, setLayers, settings, logger);
+            using var setMethod = CreateMethod(options.Method, model, setLayers, settings, logger);
             return new ImageSetCommand(options, stdout, stderr).Run(setMethod, modelName, preprocessing, device);
         }
         var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
@@ -52,7 +52,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         var layers = Layers(clip, onnx, modelName, input.shape);
         var labels = clip?.Prompts.ToArray() ?? ZooModelLoader.Labels(options.Labels, demo);
 
-        using var method = CamMethods.Create(options.Method, model, layers, settings, logger);
+        using var method = CreateMethod(options.Method, model, layers, settings, logger);
         CamTarget? target = clip?.Target(options, input.shape[0]) ?? Target(model, preprocessing, device);
         clip?.Report(input, stdout);
         var progress = new ProgressBar(stderr, enabled: true);
@@ -251,4 +251,12 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
 
     private static string Numbered(string path, int row, long rows) =>
         rows == 1 ? path : Path.Combine(Path.GetDirectoryName(path) ?? "", $"{Path.GetFileNameWithoutExtension(path)}_{row}{Path.GetExtension(path)}");
+
+    /// <summary>The method; <c>--eigen-smooth</c> on a method it does not apply to is a usage error.</summary>
+    private static ICamMethod CreateMethod(string name, torch.nn.Module<torch.Tensor, torch.Tensor> model, IReadOnlyList<CamLayer> layers,
+        CamMethodSettings settings, ILogger? logger)
+    {
+        try { return CamMethods.Create(name, model, layers, settings, logger); }
+        catch (NotSupportedException e) { throw new CliException($"--eigen-smooth: {e.Message}"); }
+    }
 }

@@ -112,6 +112,14 @@ internal sealed class ExplainCommandLine
     private readonly Option<string> _refineBase = new("--refine-base") { HelpName = "NAME", DefaultValueFactory = _ => Defaults.RefineBase,
         Description = "RefineCAM: the method run on each layer (default gradcam++)", CustomParser = ParseMethod };
     private readonly Option<int> _concepts = CheckedOptions.Int("--concepts", "dff: number of concepts K (writes <overlay>_concepts.png)", 1, Defaults.Concepts);
+    private readonly Option<int?> _samples = CheckedOptions.OptionalInt("--samples",
+        "noisy or scaled copies of smoothgradcam++ (default 4), sscam (35) and iscam (10)", 1);
+    private readonly Option<double?> _noiseStd = CheckedOptions.OptionalNumber("--noise-std",
+        "Gaussian noise sigma of smoothgradcam++ (default 0.3, on the normalised input) and sscam (2, on the masks)", 0, 1e6);
+    private readonly Option<bool> _augSmooth = new("--aug-smooth") { Description = "any method: average the maps of 6 test-time " +
+        "augmentations (horizontal flip x input scaled by 0.9, 1, 1.1), flipped back; 6x the time" };
+    private readonly Option<bool> _eigenSmooth = new("--eigen-smooth") { Description = "first principal component of the weighted " +
+        "activations instead of their sum (not for decomcam, unioncam, fullgrad, guidedbackprop, dff)" };
 
     // Output
     private readonly Option<string?> _overlay = new("--overlay", "-o") { HelpName = "PATH", Description =
@@ -170,6 +178,7 @@ internal sealed class ExplainCommandLine
             _prompts, _promptsFile, _allPrompts, _clipScore, _reshape,
             _batchSize, _layout, _decomP, _decomQ, _decomMode, _unionTheta, _classifier, _seed, _kpcaKernel,
             _femK, _finerComparisons, _finerAlpha, _refineBase, _concepts,
+            _samples, _noiseStd, _augSmooth, _eigenSmooth,
             _overlay, _heatmap, _alpha, _saveMap, _saveComponents, _saveMetrics, _mask, _repeat,
             _out, _resume, _shard, _shardBy, _imagesPerBatch, _noOverlay, _saveOssms, _mapDtype,
         ];
@@ -182,6 +191,10 @@ internal sealed class ExplainCommandLine
             if (r.GetValue(_segmentMask) is not null && r.GetValue(_segmentClass) is null) r.AddError("--segment-mask goes with --segment-class.");
             int kinds = (r.GetResult(_targets) is null ? 0 : 1) + (r.GetValue(_similarTo) is null ? 0 : 1) + (r.GetValue(_segmentClass) is null ? 0 : 1);
             if (kinds > 1) r.AddError("Give one of --target, --similar-to and --segment-class.");
+            if (r.GetResult(_samples) is not null && r.GetValue(_method) is var sampled and not ("smoothgradcam++" or "smoothgradcampp" or "sscam" or "iscam"))
+                r.AddError($"--samples goes with smoothgradcam++, sscam or iscam; {sampled} draws no samples.");
+            if (r.GetResult(_noiseStd) is not null && r.GetValue(_method) is var noisy and not ("smoothgradcam++" or "smoothgradcampp" or "sscam"))
+                r.AddError($"--noise-std goes with smoothgradcam++ or sscam; {noisy} adds no noise.");
             if (r.GetValue(_out) is null && new Option[] { _resume, _shard, _shardBy, _imagesPerBatch, _noOverlay, _saveOssms }.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } setOnly)
                 r.AddError($"{setOnly.Name} goes with an image set (--input DIR|GLOB|LIST.txt --out DIR).");
             if (r.GetResult(_shardBy) is { Implicit: false } && r.GetResult(_shard) is null) r.AddError("--shard-by goes with --shard i/n.");
@@ -246,6 +259,10 @@ internal sealed class ExplainCommandLine
         FinerAlpha = p.GetValue(_finerAlpha),
         RefineBase = p.GetRequiredValue(_refineBase),
         Concepts = p.GetValue(_concepts),
+        Samples = p.GetValue(_samples),
+        NoiseStd = p.GetValue(_noiseStd),
+        AugSmooth = p.GetValue(_augSmooth),
+        EigenSmooth = p.GetValue(_eigenSmooth),
         Overlay = p.GetValue(_overlay),
         Heatmap = p.GetValue(_heatmap),
         Alpha = (float)p.GetValue(_alpha),

@@ -86,7 +86,7 @@ public sealed class AblationCam : CamMethod
         var ablated = context.Scores.repeat_interleave(c).index_put_(scores, items).reshape(m, c);
         var drop = s - ablated;
         var weights = where(s.eq(0), drop, drop / s);
-        return new LayerMap(CamKernels.WeightedSum(weights, a), new Dictionary<string, Tensor>
+        return new LayerMap(context.WeightedSum(weights, a), new Dictionary<string, Tensor>
         {
             ["ablation_scores"] = ablated,
             ["weights"] = weights,

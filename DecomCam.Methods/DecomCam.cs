@@ -63,6 +63,10 @@ public sealed class DecomCam : CamMethod
     public override string Name => "decomcam";
 
     /// <inheritdoc />
+    /// <remarks>DecomCAM's map is a weighted sum of principal components already: eigen smoothing does not apply.</remarks>
+    protected override bool SupportsEigenSmooth => false;
+
+    /// <inheritdoc />
     protected override bool UsesMaskedForwards => _options.BatchSize is null;
 
     /// <inheritdoc />

@@ -59,6 +59,10 @@ public sealed class DeepFeatureFactorization : CamMethod
     protected override bool RequiresGradients => false;
 
     /// <inheritdoc />
+    /// <remarks>Its maps are the NMF's concept maps, not a weighted channel sum: eigen smoothing does not apply.</remarks>
+    protected override bool SupportsEigenSmooth => false;
+
+    /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer)
     {
         var a = context.Activations[layer];

@@ -39,7 +39,7 @@ public sealed class Fem : CamMethod
         var dims = new long[] { 2, 3 };
         var threshold = a.mean(dims, keepdim: true) + a.std(dims, unbiased: false, keepdim: true) * _options.K;
         var weights = a.gt(threshold).to_type(a.dtype).mean(dims);
-        return new LayerMap(CamKernels.WeightedSum(weights, a), new Dictionary<string, Tensor> { ["weights"] = weights });
+        return new LayerMap(context.WeightedSum(weights, a), new Dictionary<string, Tensor> { ["weights"] = weights });
     }
 
     /// <summary>Validates before the base class registers hooks, so that a bad option leaves none behind.</summary>

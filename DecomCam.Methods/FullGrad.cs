@@ -34,6 +34,10 @@ public sealed class FullGrad : CamMethod
     public override string Name => "fullgrad";
 
     /// <inheritdoc />
+    /// <remarks>FullGrad sums gradient terms of every bias layer (pytorch-grad-cam's eigen smoothing of them, over resized per-layer terms, is not reproduced): eigen smoothing does not apply.</remarks>
+    protected override bool SupportsEigenSmooth => false;
+
+    /// <inheritdoc />
     protected override bool RequiresInputGradient => true;
 
     /// <inheritdoc />

@@ -37,6 +37,6 @@ public sealed class RandomCam : CamMethod
         var a = context.Activations[layer];
         using var generator = new Generator((ulong)(_options.Seed + layer));
         var weights = (rand(new[] { a.shape[0], a.shape[1] }, generator: generator, dtype: a.dtype) * 2 - 1).to(a.device);
-        return new LayerMap(CamKernels.WeightedSum(weights, a), new Dictionary<string, Tensor> { ["weights"] = weights });
+        return new LayerMap(context.WeightedSum(weights, a), new Dictionary<string, Tensor> { ["weights"] = weights });
     }
 }

@@ -49,7 +49,7 @@ public sealed class ShapleyCam : CamMethod
         }
         var (activations, gradients, hvp) = (context.Activations[layer], Maps(recorder, g, x), Maps(recorder, hessianTimesA, x));
         var weights = (gradients - hvp * 0.5).mean(new long[] { 2, 3 });
-        return new LayerMap(CamKernels.WeightedSum(weights, activations), new Dictionary<string, Tensor> { ["weights"] = weights });
+        return new LayerMap(context.WeightedSum(weights, activations), new Dictionary<string, Tensor> { ["weights"] = weights });
     }
 
     /// <summary>

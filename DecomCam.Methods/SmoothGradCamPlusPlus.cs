@@ -61,7 +61,7 @@ public sealed class SmoothGradCamPlusPlus : CamMethod
         var alpha = d2 / (2 * d2 + a.sum(new long[] { 2, 3 }, keepdim: true) * d3 + 1e-8);
         alpha = where(d2.ne(0), alpha, zeros_like(alpha));
         var weights = (alpha * nn.functional.relu(d1)).sum(new long[] { 2, 3 });
-        return new LayerMap(CamKernels.WeightedSum(weights, a));
+        return new LayerMap(context.WeightedSum(weights, a));
     }
 
     private Tensor NoisyGradient(CamContext context, ActivationRecorder recorder, int sample)

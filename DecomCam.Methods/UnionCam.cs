@@ -46,6 +46,10 @@ public sealed class UnionCam : CamMethod
     public override string Name => "unioncam";
 
     /// <inheritdoc />
+    /// <remarks>UnionCAM's map is an AMS selection between two maps: eigen smoothing does not apply.</remarks>
+    protected override bool SupportsEigenSmooth => false;
+
+    /// <inheritdoc />
     protected override bool UsesMaskedForwards => _options.BatchSize is null;
 
     /// <inheritdoc />

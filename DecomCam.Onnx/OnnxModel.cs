@@ -100,7 +100,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
             var kernel = OperatorRegistry.Create(context);
             var path = UniqueName(Sanitize(display), modulePaths);
             var inputSlots = node.Input.Select(n => n.Length == 0 ? -1 : Slot(n)).ToArray();
-            var module = new OnnxNodeModule(path, kernel, k => k < inputSlots.Length ? StoredValue(inputSlots[k]) : null,
+            var module = new OnnxNodeModule(path, node.OpType, kernel, k => k < inputSlots.Length ? StoredValue(inputSlots[k]) : null,
                 NodeRoles.LinearWeight(context), NodeRoles.LinearBias(context), NodeRoles.ChannelBias(context));
             register_module(path, module);
             var layer = new OnnxLayer(display, node.Output[0], path, node.OpType, null);

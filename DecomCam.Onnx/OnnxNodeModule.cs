@@ -9,9 +9,9 @@ namespace DecomCamNet.Onnx;
 /// <c>call</c> and the whole input list through <see cref="Arguments"/>, set for the duration of the call; the call
 /// returns the first output, and a node with several outputs keeps the others for <see cref="TakeOtherOutputs"/>. A Gemm or
 /// MatMul node with a constant weight is an <see cref="ILinearLayer"/> (CAM's classifier), a Conv node with a bias or a
-/// BatchNormalization node an <see cref="IChannelBiasLayer"/> (FullGrad).
+/// BatchNormalization node an <see cref="IChannelBiasLayer"/> (FullGrad), a Relu node an <see cref="IRectifierLayer"/> (Guided Backpropagation).
 /// </summary>
-internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, IChannelBiasLayer
+internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, IChannelBiasLayer, IRectifierLayer
 {
     private readonly OnnxMultiKernel _kernel;
     private readonly ConstantInputs _constants;
@@ -19,10 +19,11 @@ internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, 
     private readonly Func<ConstantInputs, Tensor?>? _linearBias;
     private readonly Func<ConstantInputs, Tensor?>? _channelBias;
 
-    public OnnxNodeModule(string name, OnnxMultiKernel kernel, ConstantInputs constants,
+    public OnnxNodeModule(string name, string opType, OnnxMultiKernel kernel, ConstantInputs constants,
         Func<ConstantInputs, Tensor?>? linearWeight, Func<ConstantInputs, Tensor?>? linearBias, Func<ConstantInputs, Tensor?>? channelBias) : base(name)
     {
         _kernel = kernel;
+        IsRectifier = opType == "Relu";
         _constants = constants;
         _linearWeight = linearWeight;
         _linearBias = linearBias;
@@ -34,6 +35,9 @@ internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, 
 
     /// <inheritdoc />
     public Tensor? LinearWeight => _linearWeight?.Invoke(_constants);
+
+    /// <inheritdoc />
+    public bool IsRectifier { get; }
 
     /// <inheritdoc />
     public Tensor? LinearBias => _linearBias?.Invoke(_constants);

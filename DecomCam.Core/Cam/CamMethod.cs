@@ -14,6 +14,7 @@ namespace DecomCamNet;
 public abstract class CamMethod : ICamMethod
 {
     private readonly ActivationRecorder _recorder;
+    private bool _eigenSmooth;
 
     /// <summary>Binds the method to <paramref name="model"/> and its target <paramref name="layers"/>, registering hooks.</summary>
     /// <exception cref="ArgumentException">A layer is not in the model (the message lists valid names) or none is given.</exception>
@@ -38,6 +39,37 @@ public abstract class CamMethod : ICamMethod
     /// <see cref="MaskedInputLayout.Auto"/>. Maps do not depend on it beyond float32 rounding.
     /// </summary>
     public MaskedInputLayout MaskedLayout { get; set; } = MaskedInputLayout.Auto;
+
+    /// <summary>
+    /// Augmentation smoothing (pytorch-grad-cam's <c>aug_smooth</c>): explain the input under six test-time augmentations
+    /// (no flip and a horizontal flip, each with the input multiplied by 0.9, 1 and 1.1), flip each map back and average
+    /// them (see <see cref="AugmentationSmoothing"/>). Six times the cost. Default false.
+    /// </summary>
+    public bool AugSmooth { get; set; }
+
+    /// <summary>
+    /// Eigen smoothing (pytorch-grad-cam's <c>eigen_smooth</c>): the first principal component of the weighted activations
+    /// w_k ⊙ A_k instead of their sum (see <see cref="CamContext.SumChannels"/>). Default false. Methods whose map is
+    /// already a principal component (Eigen-CAM, Eigen-Grad-CAM, KPCA-CAM) are unchanged by it, as in pytorch-grad-cam.
+    /// </summary>
+    /// <exception cref="NotSupportedException">Set to true on a method whose map is not a weighted channel sum (<see cref="SupportsEigenSmooth"/>).</exception>
+    public bool EigenSmooth
+    {
+        get => _eigenSmooth;
+        set
+        {
+            if (value && !SupportsEigenSmooth)
+                throw new NotSupportedException($"Eigen smoothing does not apply to {Name}: its map is not a weighted sum of a layer's channels.");
+            _eigenSmooth = value;
+        }
+    }
+
+    /// <summary>
+    /// Whether <see cref="EigenSmooth"/> applies: true (the default) for methods that reduce their weighted activations with
+    /// <see cref="CamContext.SumChannels"/> or <see cref="CamContext.WeightedSum"/> (or whose map is already a principal
+    /// component); a method whose map is built otherwise returns false.
+    /// </summary>
+    protected virtual bool SupportsEigenSmooth => true;
 
     /// <summary>Where the method logs (never the console).</summary>
     protected ILogger Logger { get; }
@@ -69,6 +101,13 @@ public abstract class CamMethod : ICamMethod
     public CamResult Explain(Tensor input, CamTarget? target = null, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         target ??= CamTarget.TopClass;
+        return AugSmooth
+            ? AugmentationSmoothing.Explain((x, t) => ExplainOnce(x, t, progress, cancellationToken), input, target)
+            : ExplainOnce(input, target, progress, cancellationToken);
+    }
+
+    private CamResult ExplainOnce(Tensor input, CamTarget target, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
+    {
         CamInputValidator.Validate(input, Model);
         var rows = target.Expand(input.shape[0]);
         var state = ModelState.Capture(Model);
@@ -180,7 +219,7 @@ public abstract class CamMethod : ICamMethod
             x.requires_grad_(false);
         }
         return new CamContext(Model, x.detach(), output.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),
-            gradients, inputGradient, LayerNames, MaskedLayout, largest, progress, ct);
+            gradients, inputGradient, LayerNames, MaskedLayout, largest, progress, ct, EigenSmooth);
     }
 
     private static T WithGrad<T>(Func<T> f)

@@ -70,6 +70,13 @@ public sealed class CamResult : IDisposable
         foreach (var t in Intermediates.Values) t.Dispose();
     }
 
+    /// <summary>This result with <paramref name="maps"/> as its maps; the old maps are disposed.</summary>
+    internal CamResult WithMaps(Tensor maps)
+    {
+        Maps.Dispose();
+        return new CamResult(Method, maps, RawMaps, LayerNames, Scores, Classes, ImageIndex.ToArray(), Intermediates);
+    }
+
     internal void MoveToOuterDisposeScope()
     {
         Maps.MoveToOuterDisposeScope();

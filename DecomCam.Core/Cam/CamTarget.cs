@@ -96,6 +96,18 @@ public sealed partial class CamTarget
     public override string ToString() => Description;
 
     /// <summary>
+    /// For the top-class target, the classes that <paramref name="result"/> explained, one per image (read through the same
+    /// head); any other target unchanged. Repeated passes over modified copies of the input then explain the same classes.
+    /// </summary>
+    internal CamTarget WithClassesOf(CamResult result)
+    {
+        if (_kind != Kind.Top || result.Classes is null) return this;
+        using var onCpu = result.Classes.cpu();
+        var classes = onCpu.data<long>().Select(c => new[] { (int)c }).ToArray();
+        return new(Kind.PerSample, classes, null, $"{Description} [{string.Join(",", classes.Select(c => c[0]))}]", _head);
+    }
+
+    /// <summary>
     /// Pairs each image of a batch of <paramref name="batch"/> with its target classes.
     /// </summary>
     /// <exception cref="ArgumentException">The number of per-image targets differs from the batch size.</exception>

@@ -3,7 +3,10 @@ using DecomCamNet.Tests.Support;
 
 namespace DecomCamNet.Tests.Cli;
 
-/// <summary>The options of the added methods from the command line: --seed, --kpca-kernel, --classifier, the smoothgradcampp alias.</summary>
+/// <summary>
+/// The options of the added methods from the command line: --seed, --kpca-kernel, --classifier, the smoothgradcampp alias,
+/// the guided methods, --aug-smooth, --eigen-smooth, --samples and --noise-std.
+/// </summary>
 public sealed class FamilyCliTests : CliRun
 {
     private float[] Map(params string[] args)
@@ -61,4 +64,40 @@ public sealed class FamilyCliTests : CliRun
     [Fact]
     public void SmoothGradCamPlusPlusHasItsAsciiAlias() =>
         Assert.Equal(Map("--method", "smoothgradcam++", "--seed", "3"), Map("--method", "smoothgradcampp", "--seed", "3"));
+
+    [Fact]
+    public void GuidedMethodsAndSmoothingOptionsRun()
+    {
+        var guided = Map("--method", "guidedbackprop");
+        Assert.InRange(guided.Max(), 0.99f, 1f); // min-max normalised pixel map
+        Assert.NotEqual(guided, Map("--method", "guidedgradcam"));
+        var gradcam = Map("--method", "gradcam");
+        Assert.NotEqual(gradcam, Map("--method", "gradcam", "--aug-smooth"));
+        Assert.NotEqual(gradcam, Map("--method", "gradcam", "--eigen-smooth"));
+    }
+
+    [Fact]
+    public void SamplesAndNoiseStdSetTheSampledMethods()
+    {
+        // Before block4's ReLU: after it, the gradient of this GAP-linear head is the same for every noisy copy.
+        string[] method = { "--method", "smoothgradcam++", "--layer", "block4.1" };
+        var few = Map([.. method, "--samples", "2"]);
+        Assert.Equal(few, Map([.. method, "--samples", "2", "--noise-std", "0.3"])); // 0.3: the default
+        Assert.NotEqual(few, Map([.. method, "--samples", "2", "--noise-std", "0.05"]));
+        Assert.NotEqual(few, Map(method));
+    }
+
+    [Theory]
+    [InlineData("--method gradcam --samples 3", "--samples goes with")]
+    [InlineData("--method iscam --noise-std 0.5", "--noise-std goes with")]
+    [InlineData("--method sscam --samples 0", "--samples")]
+    [InlineData("--method sscam --noise-std -1", "--noise-std")]
+    [InlineData("--method decomcam --eigen-smooth", "does not apply to decomcam")]
+    [InlineData("--method guidedbackprop --eigen-smooth", "does not apply to guidedbackprop")]
+    public void BadSmoothingAndSamplingOptionsAreUsageErrors(string args, string expected)
+    {
+        var (code, _, err) = Run(args.Split(' ').Prepend("explain").ToArray());
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+    }
 }

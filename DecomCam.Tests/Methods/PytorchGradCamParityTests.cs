@@ -10,7 +10,8 @@ namespace DecomCamNet.Tests.Methods;
 /// python3-torch): seeded ResNet-18 at layer4, 96x96 input, targets 5 and 817. Pearson r of each image's final map
 /// ≥ 0.999. Where an SVD leaves the sign open (Eigen-CAM, Eigen-Grad-CAM: pytorch-grad-cam keeps what the SVD gives),
 /// the raw maps are compared after our sign rule (largest-magnitude entry positive) is applied to pytorch-grad-cam's,
-/// and the final maps too where its sign already agrees.
+/// and the final maps too where its sign already agrees. Also the guided methods and the smoothing options
+/// (<see cref="GuidedAndSmoothedMapsCorrelateWithPytorchGradCam"/>).
 /// </summary>
 public class PytorchGradCamParityTests(ITestOutputHelper output)
 {
@@ -78,6 +79,56 @@ public class PytorchGradCamParityTests(ITestOutputHelper output)
             double r = Pearson(result.Maps[i], theirs[i]);
             output.WriteLine($"{method} image {i}: r = {r:F6}, max abs diff {TestTensors.MaxAbsDiff(result.Maps[i], theirs[i]):G3}");
             Assert.True(r >= 0.999, $"{method} image {i}: r = {r}");
+        }
+    }
+
+    public static TheoryData<string> GuidedAndSmoothed() => new()
+    {
+        "guidedbackprop", "guidedgradcam", "gradcam_augsmooth", "gradcam_eigensmooth", "gradcampp_eigensmooth", "layercam_eigensmooth",
+    };
+
+    /// <summary>
+    /// Guided Backpropagation's gradient and Guided Grad-CAM's product (pytorch-grad-cam's <c>cam_mask * gb</c>), [3,H,W]
+    /// per image, against our intermediates; Grad-CAM with aug_smooth=True (ttach's flips and factors) against our
+    /// AugSmooth maps; eigen_smooth=True against our EigenSmooth raw maps after our sign rule, and the final maps where the
+    /// signs agree.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(GuidedAndSmoothed))]
+    public void GuidedAndSmoothedMapsCorrelateWithPytorchGradCam(string file)
+    {
+        using var scope = NewDisposeScope();
+        var (net, layer, input, targets) = GoldenMapTests.Load("resnet18");
+        string method = file.Split('_')[0].Replace("gradcampp", "gradcam++");
+        var settings = new CamMethodSettings(AugSmooth: file.EndsWith("_augsmooth"), EigenSmooth: file.EndsWith("_eigensmooth"));
+        using var cam = CamMethods.Create(method, net, new CamLayer[] { layer }, settings);
+        using var result = cam.Explain(input, targets);
+        var theirs = Golden($"pgc_resnet18_{file}.npy");
+        var ours = method switch
+        {
+            "guidedbackprop" => result.Intermediate("guided_gradient"),
+            "guidedgradcam" => result.Intermediate("guided_gradcam"),
+            _ => result.Maps,
+        };
+        bool compareFinal = true;
+        if (settings.EigenSmooth)
+        {
+            var raw = Golden($"pgc_resnet18_{file}_raw.npy").flatten(1);
+            var sign = Pca.LargestEntrySign(raw);
+            for (int i = 0; i < 2; i++)
+            {
+                double rr = Pearson(result.RawMaps[0][i], raw[i] * sign[i]);
+                output.WriteLine($"{file} image {i}: raw r = {rr:F6} (their sign {sign[i].item<float>():+0;-0})");
+                Assert.True(rr >= 0.999, $"{file} image {i}: raw r = {rr}");
+            }
+            compareFinal = sign.eq(1).all().item<bool>();
+        }
+        if (!compareFinal) return;
+        for (int i = 0; i < 2; i++)
+        {
+            double r = Pearson(ours[i], theirs[i]);
+            output.WriteLine($"{file} image {i}: r = {r:F6}, max abs diff {TestTensors.MaxAbsDiff(ours[i], theirs[i]):G3}");
+            Assert.True(r >= 0.999, $"{file} image {i}: r = {r}");
         }
     }
 

@@ -1,0 +1,29 @@
+using static TorchSharp.torch;
+
+namespace DecomCamNet;
+
+/// <summary>
+/// The rectifier of Guided Backpropagation as an autograd function: forward y = max(x, 0); backward passes a gradient
+/// only where both the forward input and the incoming gradient are positive, dL/dx = max(dL/dy, 0) ⊙ [x &gt; 0].
+/// </summary>
+internal sealed class GuidedReluFunction : autograd.SingleTensorFunction<GuidedReluFunction>
+{
+    /// <inheritdoc />
+    public override string Name => nameof(GuidedReluFunction);
+
+    /// <inheritdoc />
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var y = ((Tensor)vars[0]).relu();
+        ctx.save_for_backward(new List<Tensor> { y });
+        return y;
+    }
+
+    /// <inheritdoc />
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    {
+        using var y = ctx.get_saved_variables()[0];
+        using var passes = y.gt(0).logical_and_(grad_output.gt(0));
+        return new List<Tensor> { grad_output.mul(passes) };
+    }
+}
