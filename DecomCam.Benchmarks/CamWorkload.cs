@@ -34,6 +34,12 @@ internal sealed class CamWorkload : IDisposable
     /// <summary>Score-CAM with batches of 32 masked inputs (pytorch-grad-cam's setting in the side-by-side runs).</summary>
     public const string ScoreCamBatch32 = "scorecam-32";
 
+    /// <summary>
+    /// SS-CAM and IS-CAM with one noise or scale sample: their defaults (35 and 10 samples, each a Score-CAM pass of K
+    /// forwards) take minutes per call on ResNet-18; the time grows linearly with the sample count.
+    /// </summary>
+    public const string SsCamOneSample = "sscam-1-sample", IsCamOneSample = "iscam-1-sample";
+
     /// <summary>Score-CAM's target: ⌈batch·K/32⌉ forwards of 32 images, K being the layer's channel count.</summary>
     public const string ChannelForwards = "K/32-forwards";
 
@@ -71,6 +77,7 @@ internal sealed class CamWorkload : IDisposable
             GradCamPlusForwards or GradCamPlusBatchOf10 => new GradCam(_model, target),
             DecomCamOfficial => CamMethods.Create("decomcam", _model, new[] { target }, new CamMethodSettings(DecomIntegration: DecomIntegration.Official)),
             ScoreCamBatch32 => CamMethods.Create("scorecam", _model, new[] { target }, new CamMethodSettings(BatchSize: 32)),
+            SsCamOneSample or IsCamOneSample => CamMethods.Create(method[..5], _model, new[] { target }, new CamMethodSettings(Samples: 1)),
             _ when Baselines.Contains(method) => null,
             _ => CamMethods.Create(method, _model, new[] { target }, new CamMethodSettings()),
         };

@@ -4,7 +4,8 @@ namespace DecomCamNet.Benchmarks;
 
 /// <summary>
 /// The rest of the pytorch-grad-cam / torch-cam family on ResNet-18, 224x224, batch 1, each with its defaults on layer4
-/// (RefineCAM on layer4 alone), against one forward and one forward + backward.
+/// (RefineCAM on layer4 alone; SS-CAM and IS-CAM with one sample, see <see cref="CamWorkload.SsCamOneSample"/>), against
+/// one forward and one forward + backward.
 /// </summary>
 public class FamilyBenchmarks : WorkloadBenchmark
 {
@@ -23,5 +24,6 @@ public class FamilyBenchmarks : WorkloadBenchmark
     /// <summary>Baselines, then every method that neither CamBenchmarks nor ScoreCamBenchmarks times.</summary>
     public static IEnumerable<string> Methods =>
         new[] { CamWorkload.Forward, CamWorkload.ForwardBackward }.Concat(CamMethods.Names.Except(
-            CamBenchmarks.Methods.Concat(new[] { "scorecam", "unioncam" })));
+            CamBenchmarks.Methods.Concat(new[] { "scorecam", "unioncam", "sscam", "iscam" })))
+        .Concat(new[] { CamWorkload.SsCamOneSample, CamWorkload.IsCamOneSample });
 }

@@ -42,15 +42,24 @@ public class OnnxHeavyTests(ITestOutputHelper output)
         Assert.True(worst < 1e-4, $"worst scaled difference {worst:g3}");
     }
 
+    /// <summary>
+    /// Every method but Finer-CAM: on these untrained weights the softmax is saturated, so the classes nearest the
+    /// target have probability 0 and Finer-CAM has no gradient on either model (it is compared on ShapesNet in every run).
+    /// </summary>
+    public static TheoryData<string> ResNet18Methods() => MethodFactory.AllBut("finercam");
+
     [HeavyTheory]
-    [MemberData(nameof(MethodFactory.All), MemberType = typeof(MethodFactory))]
+    [MemberData(nameof(ResNet18Methods))]
     public void ExportedResNet18GivesTheZooModelsMaps(string method)
     {
         using var scope = NewDisposeScope();
         using var zoo = DeterministicInit.FillModule(ModelZoo.Create("resnet18"));
         using var onnx = OnnxModel.Load(ModelPath("resnet18_opset17.onnx"));
         var x = DeterministicInit.Input(new long[] { 1, 3, 224, 224 });
-        double diff = OnnxParity.CompareMaps(method, zoo, "layer4", onnx, onnx.DefaultLayer().NodeName, x, 5);
+        // SS-CAM and IS-CAM with 2 samples, as the goldens take them on ResNet-18: their defaults are 35 and 10 passes
+        // over 512 channels, hours on two cores.
+        var settings = new CamMethodSettings(BatchSize: 32, Samples: method is "sscam" or "iscam" ? 2 : null);
+        double diff = OnnxParity.CompareMaps(method, zoo, "layer4", onnx, onnx.DefaultLayer().NodeName, x, 5, settings);
         output.WriteLine($"{method}: default layer {onnx.DefaultLayer().NodeName}, max |map difference| {diff:g3}");
         Assert.True(diff < 1e-3, $"{method}: max |map difference| {diff:g3}");
     }

@@ -71,11 +71,13 @@ internal static class OnnxParity
     }
 
     /// <summary>The largest difference between the maps of <paramref name="method"/> on a zoo model and on its ONNX export.</summary>
-    public static double CompareMaps(string method, nn.Module<Tensor, Tensor> zoo, string zooLayer, OnnxModel onnx, string onnxLayer, Tensor x, CamTarget target)
+    public static double CompareMaps(string method, nn.Module<Tensor, Tensor> zoo, string zooLayer, OnnxModel onnx, string onnxLayer, Tensor x, CamTarget target,
+        CamMethodSettings? settings = null)
     {
         using var scope = NewDisposeScope();
-        using var zooCam = MethodFactory.Create(method, zoo, zooLayer);
-        using var onnxCam = MethodFactory.Create(method, onnx, onnxLayer);
+        settings ??= new CamMethodSettings(BatchSize: 32);
+        using var zooCam = CamMethods.Create(method, zoo, new CamLayer[] { zooLayer }, settings);
+        using var onnxCam = CamMethods.Create(method, onnx, new CamLayer[] { onnxLayer }, settings);
         using var expected = zooCam.Explain(x, target);
         using var actual = onnxCam.Explain(x, target);
         Assert.Equal(expected.Maps.shape, actual.Maps.shape);
