@@ -33,6 +33,15 @@ stated, final = cam_reference.post(raw).
                       and 200 multiplicative updates (W then H, 1e-12 in the denominators), pairs ordered by decreasing
                       |W_k| |H_k| (stable); embeddings W + offset scored by the final linear layer; a row's map is H's
                       map of the concept with the highest logit for the row's class
+  guidedbackprop      g = d(sum_n logit_n[t_n])/dx with every nn.ReLU module's backward replaced by
+                      grad_in = grad_out * (grad_out > 0) * (relu input > 0); raw = max_c |g| [N,H,W] at input size,
+                      final = post(raw); g itself is kept ([N,3,H,W])
+  guidedgradcam       product = gradcam final [N,H,W] (upsampled, in [0,1]) * g per channel; raw = gradcam raw;
+                      final = minmax_per_image(max_c |product|)
+  eigen smoothing     the method's weighted activations w_k * A_k [N,C,h,w] reduced by eigencam's projection (centred,
+                      first component, largest-|.| entry positive) instead of the channel sum
+  aug smoothing       final maps of the inputs x * f and flip(x * f) (f in 0.9, 1, 1.1; flip = last axis), each
+                      flipped back where its input was, averaged (not normalised again); targets fixed beforehand
 """
 from __future__ import annotations
 
@@ -43,6 +52,7 @@ import torch.nn.functional as F
 
 import cam_reference as cr
 
+AUG_FACTORS = (0.9, 1.0, 1.1)
 FAMILY = ["cam", "eigengradcam", "gradcamelementwise", "randomcam", "ablationcam", "kpcacam", "fullgrad",
           "smoothgradcampp", "sscam", "iscam", "finercam", "shapleycam", "fem", "segeigencam", "refinecam", "dff"]
 ABLATION_OFFSET = 1e7
@@ -353,3 +363,65 @@ def dff(A, fc, targets, size, k=5, iterations=200):
     raw = maps[torch.arange(N), selected]
     return {"raw": raw, "final": cr.post(raw, size), "maps": maps, "embeddings": embeddings, "scores": scores,
             "selected": selected, "residual": float((W @ H - (X - offset)).norm() / (X - offset).norm())}
+
+
+class _GuidedRectifier(torch.autograd.Function):
+    """max(x, 0) whose backward lets a gradient through only where it and the forward input are both positive."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = x.clamp_min(0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return torch.where((y > 0) & (grad > 0), grad, torch.zeros_like(grad))
+
+
+def guided_input_gradient(model, x, targets):
+    """d(sum_n logit_n[t_n])/dx with guided rectifiers: forward hooks feed each ReLU module's input through
+    _GuidedRectifier for this one pass and are removed afterwards."""
+    relus = [m for m in model.modules() if isinstance(m, torch.nn.ReLU)]
+    handles = [m.register_forward_hook(lambda _m, inp, _out: _GuidedRectifier.apply(inp[0])) for m in relus]
+    try:
+        xin = x.clone().requires_grad_(True)
+        logits = model(xin)
+    finally:
+        for h in handles:
+            h.remove()
+    t = cr._as_targets(targets, x.shape[0])
+    (g,) = torch.autograd.grad(logits[torch.arange(x.shape[0]), t].sum(), xin)
+    return g.detach()
+
+
+def guidedbackprop(model, x, targets):
+    g = guided_input_gradient(model, x, targets)
+    raw = g.abs().amax(dim=1)
+    return {"raw": raw, "final": cr.post(raw, tuple(x.shape[-2:])), "gradient": g}
+
+
+def guidedgradcam(model, x, A, G, targets, eigen_smooth=False):
+    size = tuple(x.shape[-2:])
+    cam_map = eigen_smoothed(G.mean(dim=(2, 3))[:, :, None, None] * A, size) if eigen_smooth else cr.gradcam(A, G, size)
+    g = guided_input_gradient(model, x, targets)
+    product = cam_map["final"][:, None] * g
+    return {"raw": cam_map["raw"], "final": cr.minmax_per_image(product.abs().amax(dim=1)), "product": product,
+            "gradient": g}
+
+
+def eigen_smoothed(weighted, size, warnings=None):
+    """Eigen smoothing: the projection of the weighted activations [N,C,h,w] (eigencam's, with its sign rule)."""
+    return cr.eigencam(weighted, size, warnings)
+
+
+def aug_smoothed(final_maps, x):
+    """Augmentation smoothing of `final_maps(x') -> [N,H,W]` over the six flips and factors."""
+    total = torch.zeros(x.shape[0], *x.shape[-2:], dtype=x.dtype)
+    for flip in (False, True):
+        for f in AUG_FACTORS:
+            xi = x * f
+            m = final_maps(xi.flip(-1) if flip else xi)
+            total += m.flip(-1) if flip else m
+    return total / (2 * len(AUG_FACTORS))
