@@ -10,6 +10,9 @@ namespace DecomCamNet;
 /// L = Σ_k w_k A_k. Where the score is piecewise linear in A (ReLU, max-pooling and linear layers up to a logit) H·A is
 /// zero and the map is Grad-CAM's; a softmax target or smooth activations make it differ. Per layer one forward and a
 /// double backward of its own (the pipeline's pass only records the activations). Intermediate: <c>weights</c> [M,C].
+/// Every operation between the layer and the score needs a double backward: libtorch's error for one that has none
+/// (its CPU <c>scaled_dot_product_attention</c>) ends the process inside TorchSharp's <c>autograd.grad</c>, so models
+/// with an <see cref="IFirstOrderOnly"/> layer (CLIP's attention) are refused up front.
 /// </summary>
 public sealed class ShapleyCam : CamMethod
 {
@@ -19,8 +22,18 @@ public sealed class ShapleyCam : CamMethod
     public ShapleyCam(nn.Module<Tensor, Tensor> model, CamLayer layer, ILogger? logger = null) : this(model, new[] { layer }, logger) { }
 
     /// <summary>ShapleyCAM averaged over several target layers.</summary>
+    /// <exception cref="ArgumentException">The model has a layer without a double backward (<see cref="IFirstOrderOnly"/>, e.g. CLIP's attention).</exception>
     public ShapleyCam(nn.Module<Tensor, Tensor> model, IReadOnlyList<CamLayer> layers, ILogger? logger = null)
-        : base(model, layers, logger) => _layers = layers.ToArray();
+        : base(SecondOrderModel(model), layers, logger) => _layers = layers.ToArray();
+
+    private static nn.Module<Tensor, Tensor> SecondOrderModel(nn.Module<Tensor, Tensor> model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var firstOrder = model.named_modules().FirstOrDefault(m => m.module is IFirstOrderOnly);
+        return firstOrder.module is null ? model
+            : throw new ArgumentException($"ShapleyCAM differentiates the gradient once more, and layer '{firstOrder.name}' " +
+                $"({firstOrder.module.GetType().Name}) has no double backward (scaled_dot_product_attention); use Grad-CAM or another method.", nameof(model));
+    }
 
     /// <inheritdoc />
     public override string Name => "shapleycam";

@@ -13,9 +13,10 @@ namespace DecomCamNet.Clip;
 /// TorchSharp's own <c>nn.MultiheadAttention</c> is a native module whose forward takes four tensors and returns a
 /// tuple, so it cannot sit in a single-tensor block; this one runs <c>scaled_dot_product_attention</c> (scale
 /// 1/sqrt(head width)). With <c>causal</c>, position i attends to positions 0..i only (CLIP's text encoder): libtorch
-/// applies the mask itself, so no [L, L] mask tensor is kept or rebuilt.
+/// applies the mask itself, so no [L, L] mask tensor is kept or rebuilt. Its CPU kernel has no double backward
+/// (<see cref="IFirstOrderOnly"/>).
 /// </remarks>
-public sealed class ClipMultiheadAttention : nn.Module<Tensor, Tensor>
+public sealed class ClipMultiheadAttention : nn.Module<Tensor, Tensor>, IFirstOrderOnly
 {
     private readonly Parameter in_proj_weight;
     private readonly Parameter in_proj_bias;
