@@ -12,8 +12,8 @@ namespace DecomCamNet.Benchmarks;
 /// <summary>
 /// Images per second on a folder of generated 224-px PNGs: a hand-written loop (load, explain, write the map and the
 /// overlay, one image at a time) against <see cref="ImageSetRun"/>, the pipeline <c>decomcam explain --input DIR</c> runs
-/// (decoder threads, bounded queue, batches of 8), and the share of time the pipeline's model waited for input, in all and
-/// after the first batch. ResNet-18 with random weights (seed 0), layer4, each image's top class, the command line's
+/// (decoder threads, bounded queues, batches of 8, an output thread), and the share of time the pipeline's model waited for
+/// input (in all and after the first batch) and for the output thread. ResNet-18 with random weights (seed 0), layer4, each image's top class, the command line's
 /// preprocessing (resize 256, centre crop 224) and outputs (map <c>.npy</c> and overlay PNG).
 /// Usage: <c>image-sets [IMAGES] [METHODS] [DIR]</c>; defaults 1000, <c>gradcam,decomcam</c>, a temporary folder.
 /// </summary>
@@ -31,8 +31,8 @@ internal static class ImageSetThroughput
         model.eval();
         var preprocessing = ImagePreprocessing.ImageNet;
         Console.WriteLine($"{count} images of 224x224 in {images}; {get_num_threads()} torch threads, {Environment.ProcessorCount} cores");
-        Console.WriteLine("| method | images | loop (images/s) | pipeline (images/s) | speed-up | model waiting | after the first batch |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| method | images | loop (images/s) | pipeline (images/s) | speed-up | model waiting for input | after the first batch | model waiting for the writer |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var name in methods)
         {
             using var method = CamMethods.Create(name, model, new CamLayer[] { "layer4" });
@@ -42,7 +42,7 @@ internal static class ImageSetThroughput
                 .Run(inputs, ShardSpec.All, resume: false);
             double pipeline = count / clock.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {count} | {loop:F1} | {pipeline:F1} | {pipeline / loop:F2}x | {100 * summary.WaitShare:F1}% | {100 * summary.SteadyWaitShare:F1}% |"));
+                $"| {name} | {count} | {loop:F1} | {pipeline:F1} | {pipeline / loop:F2}x | {100 * summary.WaitShare:F1}% | {100 * summary.SteadyWaitShare:F1}% | {100 * summary.WriterWaitShare:F1}% |"));
         }
     }
 

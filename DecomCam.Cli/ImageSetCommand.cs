@@ -44,7 +44,7 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"shard {shard}{(shard.By == ShardBy.ContentHash ? " (by content hash)" : "")} of {inputs.Count} images: explained {summary.Explained}, failed {summary.Failed}, skipped {summary.Skipped} (already in the manifest); " +
             $"model {summary.ModelSeconds:F1} s, waiting for input {summary.WaitSeconds:F1} s ({100 * summary.WaitShare:F1}%; " +
-            $"{100 * summary.SteadyWaitShare:F1}% after the first batch)"));
+            $"{100 * summary.SteadyWaitShare:F1}% after the first batch), waiting for the writer {summary.WriterWaitSeconds:F1} s ({100 * summary.WriterWaitShare:F1}%)"));
         stdout.WriteLine($"manifest {manifest}");
         return ExitCode(summary.Failed);
     }

@@ -47,25 +47,33 @@ public sealed record ImageSetOptions
 /// <param name="Explained">Images explained and written.</param>
 /// <param name="Failed">Images that failed (rows with an error).</param>
 /// <param name="Skipped">Images already in the manifest (resume).</param>
-/// <param name="ModelSeconds">Time spent in the model and writing outputs.</param>
+/// <param name="ModelSeconds">Time spent in the model: explaining batches and copying their maps off the device.</param>
 /// <param name="WaitSeconds">Time the model waited for decoded input.</param>
 /// <param name="StartupWaitSeconds">The part of <paramref name="WaitSeconds"/> before the first batch: the decoders starting
 /// and the queue filling.</param>
-public sealed record ImageSetSummary(int Explained, int Failed, int Skipped, double ModelSeconds, double WaitSeconds, double StartupWaitSeconds)
+/// <param name="WriterWaitSeconds">Time the model waited for the output stage (its queue full: the disk slower than the model).</param>
+public sealed record ImageSetSummary(int Explained, int Failed, int Skipped, double ModelSeconds, double WaitSeconds, double StartupWaitSeconds, double WriterWaitSeconds)
 {
+    /// <summary>The model thread's time: explaining, waiting for input and waiting for the output stage.</summary>
+    public double ThreadSeconds => ModelSeconds + WaitSeconds + WriterWaitSeconds;
+
     /// <summary>The share of the model thread's time spent waiting for input (0 when nothing ran).</summary>
-    public double WaitShare => Share(WaitSeconds, ModelSeconds + WaitSeconds);
+    public double WaitShare => Share(WaitSeconds, ThreadSeconds);
 
     /// <summary>The share of the model thread's time spent waiting for input after the first batch, when the queue had filled.</summary>
-    public double SteadyWaitShare => Share(WaitSeconds - StartupWaitSeconds, ModelSeconds + WaitSeconds - StartupWaitSeconds);
+    public double SteadyWaitShare => Share(WaitSeconds - StartupWaitSeconds, ThreadSeconds - StartupWaitSeconds);
+
+    /// <summary>The share of the model thread's time spent waiting for the output stage (0 when nothing ran).</summary>
+    public double WriterWaitShare => Share(WriterWaitSeconds, ThreadSeconds);
 
     private static double Share(double part, double whole) => whole > 0 ? part / whole : 0;
 }
 
 /// <summary>
-/// Explains a set of image files with one CAM method: decoder threads read, hash (SHA-256) and preprocess images into a
-/// bounded queue while the model explains batches of equal-sized images; each image's map (<c>.npy</c>), overlay and
-/// OSSMs are written under temporary names and renamed, then its row is appended to the manifest. A file that cannot be
+/// Explains a set of image files with one CAM method in three stages joined by bounded queues: decoder threads read, hash
+/// (SHA-256) and preprocess images while the model explains batches of equal-sized images, and an output thread
+/// (<see cref="ImageSetWriter"/>) writes each image's map (<c>.npy</c>), overlay and OSSMs under temporary names, renames
+/// them, then appends the image's row to the manifest. A file that cannot be
 /// decoded becomes a row with its error and the run goes on. Inputs already in the manifest are skipped, so a killed run
 /// resumes where it stopped, losing and duplicating nothing.
 /// </summary>
@@ -113,8 +121,8 @@ public sealed class ImageSetRun
         var done = Manifest.Read(manifestPath).Select(r => r.Input).ToHashSet(StringComparer.Ordinal);
         var todo = assigned.Where(p => !done.Contains(p)).ToList();
         using var manifest = Manifest.OpenForAppend(manifestPath);
-        var (explained, failed, model, wait, startup) = Pipeline(todo, manifest, progress, cancellationToken);
-        return new ImageSetSummary(explained, failed, assigned.Count - todo.Count, model, wait, startup);
+        var (explained, failed, model, wait, startup, writer) = Pipeline(todo, manifest, progress, cancellationToken);
+        return new ImageSetSummary(explained, failed, assigned.Count - todo.Count, model, wait, startup, writer);
     }
 
     /// <summary>The shard's inputs; by content hash, every input is read and hashed first (on the decoder threads).</summary>
@@ -127,29 +135,28 @@ public sealed class ImageSetRun
         return shard.Select(Enumerable.Range(0, hashes.Length).ToList(), i => hashes[i]).Select(i => sortedInputs[i]).ToList();
     }
 
-    private (int Explained, int Failed, double Model, double Wait, double Startup) Pipeline(List<string> todo, Manifest manifest, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
+    private (int Explained, int Failed, double Model, double Wait, double Startup, double Writer) Pipeline(List<string> todo, Manifest manifest, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
         var queue = Channel.CreateBounded<Decoded>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var decoders = Task.Run(() => Decode(todo, queue.Writer, stop.Token));
+        using var writer = new ImageSetWriter(_outDir, _options, manifest, todo.Count, 2 * _options.ImagesPerBatch, progress);
         var pending = new Dictionary<(int, int), List<Decoded>>();
-        int explained = 0, failed = 0, finished = 0;
         var modelClock = new Stopwatch();
         var waitClock = new Stopwatch();
         double? startup = null;
-        void Count(ManifestRow row)
-        {
-            manifest.Append(row);
-            if (row.Error is null) explained++; else failed++;
-            progress?.Report(new CamProgress("images", ++finished, todo.Count));
-        }
         void Explain(List<Decoded> batch)
         {
             startup ??= waitClock.Elapsed.TotalSeconds;
             modelClock.Start();
-            foreach (var row in ExplainBatch(batch)) Count(row);
+            var explained = ExplainBatch(batch);
             modelClock.Stop();
             batch.Clear();
+            for (int i = 0; i < explained.Count; i++)
+            {
+                try { writer.Post(explained[i]); }
+                catch { foreach (var unposted in explained.Skip(i + 1)) unposted.Dispose(); throw; }
+            }
         }
         try
         {
@@ -166,7 +173,7 @@ public sealed class ImageSetRun
                 }
                 if (item.Picture is null)
                 {
-                    Count(Row(item.Path, item.Sha256, 0) with { Error = item.Error });
+                    writer.Post(ExplainedImage.Failed(Row(item.Path, item.Sha256, 0) with { Error = item.Error }));
                     continue;
                 }
                 var key = (item.Picture.Width, item.Picture.Height);
@@ -176,6 +183,7 @@ public sealed class ImageSetRun
             }
             decoders.GetAwaiter().GetResult(); // rethrows a decoder's unexpected failure
             foreach (var group in pending.Values.Where(g => g.Count > 0)) Explain(group);
+            writer.Complete();
         }
         finally
         {
@@ -184,7 +192,8 @@ public sealed class ImageSetRun
             while (queue.Reader.TryRead(out var left)) left.Picture?.Dispose();
             foreach (var item in pending.Values.SelectMany(g => g)) item.Picture?.Dispose();
         }
-        return (explained, failed, modelClock.Elapsed.TotalSeconds, waitClock.Elapsed.TotalSeconds, startup ?? waitClock.Elapsed.TotalSeconds);
+        return (writer.Explained, writer.Failed, modelClock.Elapsed.TotalSeconds, waitClock.Elapsed.TotalSeconds,
+            startup ?? waitClock.Elapsed.TotalSeconds, writer.BlockedSeconds);
     }
 
     private async Task Decode(List<string> paths, ChannelWriter<Decoded> writer, CancellationToken token)
@@ -222,56 +231,43 @@ public sealed class ImageSetRun
         }
     }
 
-    private List<ManifestRow> ExplainBatch(List<Decoded> batch)
+    /// <summary>
+    /// Explains one batch and copies each image's map (and OSSMs) off the device; the pictures pass to the returned images.
+    /// When the method refuses the batch, every image becomes a failed row and the pictures are disposed.
+    /// </summary>
+    private List<ExplainedImage> ExplainBatch(List<Decoded> batch)
     {
         var clock = Stopwatch.StartNew();
-        var rows = new List<ManifestRow>(batch.Count);
+        HostArray[] maps, ossms;
+        long[]? classes;
+        float[] scores;
+        long[] order;
         try
         {
             using var scope = NewDisposeScope();
             var input = cat(batch.Select(d => ImageLoader.ToTensor(d.Picture!, _preprocessing, _device)).ToList(), 0);
             using var result = _method.Explain(input, _options.Target);
-            var maps = result.Maps.cpu();
-            var classes = result.Classes?.cpu().data<long>().ToArray();
-            var scores = result.Scores.cpu().data<float>().ToArray();
+            var cpuMaps = result.Maps.cpu();
+            maps = Enumerable.Range(0, batch.Count).Select(row => HostArray.Of(cpuMaps[row])).ToArray();
             var ossm = _options.WriteComponents && result.Intermediates.ContainsKey($"{result.LayerNames[0]}/ossm") ? result.Intermediate("ossm").cpu() : null;
-            double seconds = clock.Elapsed.TotalSeconds / batch.Count;
-            for (int row = 0; row < batch.Count; row++)
-            {
-                var image = batch[(int)result.ImageIndex[row]];
-                var outputs = WriteOutputs(image, maps[row], ossm?[row]);
-                rows.Add(Row(image.Path, image.Sha256, seconds) with { Class = classes?[row], Score = scores[row], Outputs = outputs });
-            }
+            ossms = ossm is null ? [] : Enumerable.Range(0, batch.Count).Select(row => HostArray.Of(ossm[row])).ToArray();
+            classes = result.Classes?.cpu().data<long>().ToArray();
+            scores = result.Scores.cpu().data<float>().ToArray();
+            order = result.ImageIndex.ToArray();
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or CamException or ExternalException)
         {
-            double seconds = clock.Elapsed.TotalSeconds / batch.Count;
-            var written = rows.Select(r => r.Input).ToHashSet();
-            rows.AddRange(batch.Where(d => !written.Contains(d.Path)).Select(d => Row(d.Path, d.Sha256, seconds) with { Error = e.Message }));
-        }
-        finally
-        {
+            double failedSeconds = clock.Elapsed.TotalSeconds / batch.Count;
             foreach (var item in batch) item.Picture!.Dispose();
+            return batch.Select(d => ExplainedImage.Failed(Row(d.Path, d.Sha256, failedSeconds) with { Error = e.Message })).ToList();
         }
-        return rows;
-    }
-
-    private List<string> WriteOutputs(Decoded image, Tensor map, Tensor? ossm)
-    {
-        string stem = OutputStem(image.Path);
-        var outputs = new List<string> { stem + ".npy" };
-        AtomicFile.Write(Path.Combine(_outDir, outputs[0]), temp => NpyFile.Write(temp, map, _options.MapDtype));
-        if (_options.WriteOverlay)
+        double seconds = clock.Elapsed.TotalSeconds / batch.Count;
+        return Enumerable.Range(0, batch.Count).Select(row =>
         {
-            outputs.Add(stem + ".png");
-            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => CamImageWriter.SaveOverlay(image.Picture!, map, temp, _options.Alpha));
-        }
-        if (ossm is not null)
-        {
-            outputs.Add(stem + "_ossm.npy");
-            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, ossm, _options.MapDtype));
-        }
-        return outputs;
+            var image = batch[(int)order[row]];
+            var explained = Row(image.Path, image.Sha256, seconds) with { Class = classes?[row], Score = scores[row] };
+            return new ExplainedImage(explained, image.Picture, maps[row], ossms.Length > 0 ? ossms[row] : null);
+        }).ToList();
     }
 
     /// <summary>

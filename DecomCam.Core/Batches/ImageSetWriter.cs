@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using DecomCamNet.Imaging;
+
+namespace DecomCamNet.Batches;
+
+/// <summary>
+/// The output stage of <see cref="ImageSetRun"/>: on a thread of its own, writes each image's map, overlay and OSSMs (each
+/// under a temporary name, then renamed) and only then appends its manifest row, in the order the images were posted.
+/// The model's thread hands images over through a bounded queue and waits only when the queue is full, so memory stays
+/// bounded and the model does not wait on the disk. A failure to write (disk full, a folder in the way) stops the stage;
+/// the next <see cref="Post"/> or <see cref="Complete"/> rethrows it.
+/// </summary>
+internal sealed class ImageSetWriter : IDisposable
+{
+    private readonly Channel<ExplainedImage> _queue;
+    private readonly Task _thread;
+    private readonly string _outDir;
+    private readonly ImageSetOptions _options;
+    private readonly Manifest _manifest;
+    private readonly int _total;
+    private readonly IProgress<CamProgress>? _progress;
+    private readonly Stopwatch _blocked = new();
+    private int _explained, _failed;
+
+    /// <summary>Starts the stage's thread.</summary>
+    /// <param name="outDir">The run's output folder.</param>
+    /// <param name="options">What to write.</param>
+    /// <param name="manifest">The manifest rows are appended to (written from the stage's thread only).</param>
+    /// <param name="total">Images the run will post, for progress.</param>
+    /// <param name="capacity">Images waiting to be written, at most.</param>
+    /// <param name="progress">Told as each image's row is appended.</param>
+    public ImageSetWriter(string outDir, ImageSetOptions options, Manifest manifest, int total, int capacity, IProgress<CamProgress>? progress)
+    {
+        (_outDir, _options, _manifest, _total, _progress) = (outDir, options, manifest, total, progress);
+        _queue = Channel.CreateBounded<ExplainedImage>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
+        _thread = Task.Factory.StartNew(WriteAll, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>Images whose outputs were written and whose row says so.</summary>
+    public int Explained => Volatile.Read(ref _explained);
+
+    /// <summary>Images whose row carries an error.</summary>
+    public int Failed => Volatile.Read(ref _failed);
+
+    /// <summary>Time <see cref="Post"/> waited for room in the queue: the model waiting for the disk.</summary>
+    public double BlockedSeconds => _blocked.Elapsed.TotalSeconds;
+
+    /// <summary>Queues <paramref name="image"/>, which the stage then owns; waits while the queue is full.</summary>
+    /// <exception cref="Exception">The stage failed earlier: its exception, rethrown.</exception>
+    public void Post(ExplainedImage image)
+    {
+        if (_queue.Writer.TryWrite(image)) return;
+        _blocked.Start();
+        try
+        {
+            _queue.Writer.WriteAsync(image).AsTask().GetAwaiter().GetResult();
+        }
+        catch (ChannelClosedException)
+        {
+            image.Dispose();
+            _thread.GetAwaiter().GetResult();
+            throw;
+        }
+        finally
+        {
+            _blocked.Stop();
+        }
+    }
+
+    /// <summary>Waits until every posted image is written and its row appended; rethrows the stage's failure.</summary>
+    public void Complete()
+    {
+        _queue.Writer.TryComplete();
+        _thread.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Lets the stage finish what was posted (or stop, when it failed) and waits for it, without rethrowing.</summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        try { _thread.Wait(); } catch (AggregateException) { /* rethrown by Post or Complete, or the run already failed */ }
+    }
+
+    private void WriteAll()
+    {
+        try
+        {
+            var reader = _queue.Reader;
+            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                while (reader.TryRead(out var image))
+                    using (image) Finish(image);
+        }
+        catch (Exception e)
+        {
+            _queue.Writer.TryComplete(e);
+            while (_queue.Reader.TryRead(out var left)) left.Dispose();
+            throw;
+        }
+    }
+
+    private void Finish(ExplainedImage image)
+    {
+        var row = image.Row;
+        if (image.Map is not null)
+        {
+            try
+            {
+                row = row with { Outputs = WriteOutputs(image) };
+            }
+            catch (ArgumentException e) // a map the writers refuse (not finite): the image fails, the run goes on
+            {
+                row = row with { Class = null, Score = null, Error = e.Message };
+            }
+        }
+        _manifest.Append(row);
+        if (row.Error is null) Interlocked.Increment(ref _explained); else Interlocked.Increment(ref _failed);
+        _progress?.Report(new CamProgress("images", Explained + Failed, _total));
+    }
+
+    private List<string> WriteOutputs(ExplainedImage image)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        string stem = ImageSetRun.OutputStem(image.Row.Input);
+        var map = image.Map!.ToTensor();
+        var outputs = new List<string> { stem + ".npy" };
+        AtomicFile.Write(Path.Combine(_outDir, outputs[0]), temp => NpyFile.Write(temp, map, _options.MapDtype));
+        if (_options.WriteOverlay)
+        {
+            outputs.Add(stem + ".png");
+            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => CamImageWriter.SaveOverlay(image.Picture!, map, temp, _options.Alpha));
+        }
+        if (image.Ossm is not null)
+        {
+            var ossm = image.Ossm.ToTensor();
+            outputs.Add(stem + "_ossm.npy");
+            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, ossm, _options.MapDtype));
+        }
+        return outputs;
+    }
+}
