@@ -97,6 +97,13 @@ internal static class CheckedOptions
         },
     };
 
+    /// <summary><c>--shard-by position|hash</c>: how <c>--shard</c> splits a set of files (<see cref="Batches.ShardBy"/>).</summary>
+    /// <param name="prefix">Put before the description (<c>image set: </c>).</param>
+    public static Option<Batches.ShardBy?> ShardBy(string prefix) => Choice("--shard-by", prefix + "how --shard splits the set: " +
+        "by position in the sorted list, or by the SHA-256 of each file's bytes (each shard reads every file once to hash it; " +
+        "an image keeps its shard when files are added or renamed)", Batches.ShardBy.Position,
+        ("position", Batches.ShardBy.Position), ("hash", Batches.ShardBy.ContentHash));
+
     /// <summary>A name option, lower-cased as parsed unless <paramref name="keepCase"/> says the value is a path, whose values
     /// the shell completes from <paramref name="completions"/>.</summary>
     public static Option<string?> Named(string name, string description, IEnumerable<string> completions, Func<string, bool>? keepCase = null)

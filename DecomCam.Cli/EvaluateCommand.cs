@@ -9,8 +9,8 @@ namespace DecomCamNet.Cli;
 /// <summary>
 /// <c>decomcam evaluate</c>: explains a set of images (generated scenes with true masks, or a folder) with each method,
 /// scores every map with the faithfulness metrics of DecomCam.Evaluation, and writes the table, the rows and the charts;
-/// with <c>--shard i/n</c>, only the images at positions <c>k % n == i</c>, written as an <see cref="EvaluationShard"/>
-/// for <c>merge --evaluation</c>.
+/// with <c>--shard i/n</c>, only the images at positions <c>k % n == i</c> (or, <c>--shard-by hash</c>, those whose file's
+/// SHA-256 falls to shard <c>i</c>), written as an <see cref="EvaluationShard"/> for <c>merge --evaluation</c>.
 /// </summary>
 internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout, TextWriter stderr)
 {
@@ -24,7 +24,7 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         var layers = new CamLayer[] { options.Layer ?? ModelZoo.DefaultLayer(modelName) };
         var source = EvaluationImages.Open(options, labels, demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet);
         var shard = options.Shard ?? ShardSpec.All;
-        var indices = shard.Select(Enumerable.Range(0, source.Count).ToList());
+        var indices = shard.Select(Enumerable.Range(0, source.Count).ToList(), source.ShardKey);
         var methods = options.Methods.Select(m => CamMethods.Create(m, model, layers)).ToList();
         var progress = new ProgressBar(stderr, enabled: true);
         var rows = new List<EvaluationRow>();
@@ -53,10 +53,10 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         if (shard.Count > 1)
         {
             Directory.CreateDirectory(options.Out);
-            var part = new EvaluationShard(shard.ToString(), source.Count, source.Description, modelName, options.Methods, options.Steps, options.Bins,
+            var part = new EvaluationShard(shard.ToString(), shard.By, source.Count, source.Description, modelName, options.Methods, options.Steps, options.Bins,
                 options.Road, EvaluationResults.Ordered(rows, options.Methods), options.Methods.ToDictionary(m => m, m => Sums(curves, m)));
             string path = part.Write(options.Out, shard);
-            stdout.WriteLine($"shard {shard}: {indices.Count} of {source.Count} images, wrote {path}; combine the shards with decomcam merge --evaluation {options.Out}");
+            stdout.WriteLine($"shard {shard}{(shard.By == ShardBy.ContentHash ? " (by content hash)" : "")}: {indices.Count} of {source.Count} images, wrote {path}; combine the shards with decomcam merge --evaluation {options.Out}");
             return 0;
         }
         EvaluationResults.Write(rows, curves, options.Methods, options.Bins, source.Description, modelName, options.Out, stdout);

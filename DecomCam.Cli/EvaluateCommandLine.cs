@@ -37,6 +37,7 @@ internal sealed class EvaluateCommandLine
     private readonly Option<Batches.ShardSpec?> _shard = CheckedOptions.Shard("evaluate only shard i of n of the images (positions " +
         "k % n == i; auto as for explain) and write evaluation.shard-i-of-n.json into --out; decomcam merge --evaluation DIR... " +
         "writes the results of all shards, exactly as one run would");
+    private readonly Option<Batches.ShardBy?> _shardBy = CheckedOptions.ShardBy("with --images: ");
     private readonly Option<string> _out = new("--out", "-o") { HelpName = "DIR", DefaultValueFactory = _ => Defaults.Out,
         Description = "where results.md, rows.csv and the charts go" };
 
@@ -47,11 +48,14 @@ internal sealed class EvaluateCommandLine
 
     private Command AddTo(Command command)
     {
-        Option[] options = [_methods, _count, _seed, _images, _masks, _model, _weights, _layer, _steps, _bins, _batchSize, _threads, _road, _shard, _out];
+        Option[] options = [_methods, _count, _seed, _images, _masks, _model, _weights, _layer, _steps, _bins, _batchSize, _threads, _road, _shard, _shardBy, _out];
         foreach (var option in options) command.Options.Add(option);
         command.Validators.Add(r =>
         {
             if (r.GetValue(_masks) is not null && r.GetValue(_images) is null) r.AddError("--masks goes with --images.");
+            if (r.GetResult(_shardBy) is { Implicit: false } && r.GetResult(_shard) is null) r.AddError("--shard-by goes with --shard i/n.");
+            if (r.GetValue(_shardBy) == Batches.ShardBy.ContentHash && r.GetValue(_images) is null)
+                r.AddError("--shard-by hash goes with --images: generated scenes have no files to hash.");
         });
         command.SetAction(p =>
         {
@@ -78,7 +82,7 @@ internal sealed class EvaluateCommandLine
         Threads = p.GetValue(_threads),
         Road = p.GetValue(_road),
         Out = p.GetRequiredValue(_out),
-        Shard = p.GetValue(_shard),
+        Shard = p.GetValue(_shard) is { } shard ? shard with { By = p.GetValue(_shardBy) ?? Batches.ShardBy.Position } : null,
     };
 
     private static string[] ParseMethods(ArgumentResult r)

@@ -37,6 +37,12 @@ internal sealed class EvaluationImages
         return new EvaluationImages(null, files, options.Masks, null, preprocessing, files.Length, $"{files.Length} images from {options.Images}");
     }
 
+    /// <summary>The key that places image <paramref name="index"/> in a shard by content (<see cref="Batches.ContentHash.ForSharding"/>).</summary>
+    /// <exception cref="InvalidOperationException">The images are generated scenes, which have no files.</exception>
+    public string ShardKey(int index) => _scenes is null
+        ? Batches.ContentHash.ForSharding(_files[index])
+        : throw new InvalidOperationException("Generated scenes have no files to hash; shard them by position.");
+
     /// <summary>The images of <paramref name="indices"/> (positions in the set) as one batch (same size required).</summary>
     public EvaluationBatch Batch(IReadOnlyList<int> indices)
     {

@@ -10,7 +10,7 @@ namespace DecomCamNet.Cli;
 /// merged means, intervals and confidence bins are computed from every image, as an unsharded run computes them.
 /// </summary>
 internal sealed record EvaluationShard(
-    string Shard, int Total, string Description, string Model, string[] Methods, int Steps, int Bins, bool Road,
+    string Shard, ShardBy By, int Total, string Description, string Model, string[] Methods, int Steps, int Bins, bool Road,
     IReadOnlyList<EvaluationRow> Rows, IReadOnlyDictionary<string, EvaluationCurveSums> Curves)
 {
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, WriteIndented = false };
@@ -19,7 +19,7 @@ internal sealed record EvaluationShard(
     public static string FileName(ShardSpec shard) => $"evaluation.{shard.FileSuffix}.json";
 
     /// <summary>The settings that must be equal in every shard of one evaluation, as one line.</summary>
-    public string Settings => $"{Total} images ({Description}), model {Model}, methods {string.Join(",", Methods)}, {Steps} steps, {Bins} bins, road {Road}";
+    public string Settings => $"{Total} images ({Description}) split by {(By == ShardBy.ContentHash ? "content hash" : "position")}, model {Model}, methods {string.Join(",", Methods)}, {Steps} steps, {Bins} bins, road {Road}";
 
     /// <summary>Writes the shard into <paramref name="folder"/> (atomically).</summary>
     public string Write(string folder, ShardSpec shard)

@@ -143,10 +143,7 @@ internal sealed class ExplainCommandLine
     private readonly Option<Batches.ShardSpec?> _shard = CheckedOptions.Shard("image set: explain only shard i of n of the sorted inputs; " +
         "auto takes i from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID, and a bare auto n from SLURM_ARRAY_TASK_COUNT; " +
         "combine the shards with decomcam merge");
-    private readonly Option<Batches.ShardBy?> _shardBy = CheckedOptions.Choice("--shard-by", "image set: how --shard splits the set: " +
-        "by position in the sorted list, or by the SHA-256 of each file's bytes (each shard reads every file once to hash it; " +
-        "an image keeps its shard when files are added or renamed)", Batches.ShardBy.Position,
-        ("position", Batches.ShardBy.Position), ("hash", Batches.ShardBy.ContentHash));
+    private readonly Option<Batches.ShardBy?> _shardBy = CheckedOptions.ShardBy("image set: ");
     private readonly Option<int> _imagesPerBatch = CheckedOptions.Int("--images-per-batch",
         "image set: images of one size stacked into one model batch", 1, Defaults.ImagesPerBatch);
     private readonly Option<bool> _noOverlay = new("--no-overlay") { Description = "image set: write the maps and the manifest only" };

@@ -44,9 +44,5 @@ internal static class ClassifierLookup
         _ => null,
     };
 
-    private static bool IsLinear(nn.Module module)
-    {
-        using var weight = Weight(module);
-        return weight is not null;
-    }
+    private static bool IsLinear(nn.Module module) => module is Linear or ILinearLayer { IsLinear: true };
 }

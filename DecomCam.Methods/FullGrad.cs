@@ -22,9 +22,14 @@ public sealed class FullGrad : CamMethod
     /// <summary>FullGrad on <paramref name="model"/>; <paramref name="ignoredLayers"/> (if any) are logged and not used.</summary>
     /// <exception cref="ArgumentException">The model has no convolution or batch norm with a bias.</exception>
     public FullGrad(nn.Module<Tensor, Tensor> model, IReadOnlyList<CamLayer>? ignoredLayers = null, ILogger? logger = null)
-        : base(model, BiasLayers(model).Select(l => (CamLayer)l.Name).ToArray(), logger)
+        : this(model, BiasLayers(model), ignoredLayers, logger)
     {
-        _biasLayers = BiasLayers(model).Select(l => l.Module).ToArray();
+    }
+
+    private FullGrad(nn.Module<Tensor, Tensor> model, IReadOnlyList<(string Name, nn.Module Module)> biasLayers, IReadOnlyList<CamLayer>? ignoredLayers, ILogger? logger)
+        : base(model, biasLayers.Select(l => (CamLayer)l.Name).ToArray(), logger)
+    {
+        _biasLayers = biasLayers.Select(l => l.Module).ToArray();
         if (ignoredLayers is { Count: > 0 })
             Logger.LogInformation("FullGrad uses all {Count} convolution and batch-norm layers with a bias; the target layer(s) {Layers} are ignored.",
                 _biasLayers.Count, string.Join(", ", ignoredLayers));
@@ -74,11 +79,12 @@ public sealed class FullGrad : CamMethod
         return (bn.bias! - bn.running_mean! * bn.weight! / (bn.running_var! + bn.eps).sqrt()).detach().MoveToOuterDisposeScope();
     }
 
-    private static bool HasBias(nn.Module layer)
+    private static bool HasBias(nn.Module layer) => layer switch
     {
-        using var bias = EffectiveBias(layer);
-        return bias is not null;
-    }
+        BatchNorm2d { bias: not null } or Conv2d { bias: not null } => true,
+        IChannelBiasLayer imported => imported.HasChannelBias,
+        _ => false,
+    };
 
     private static IReadOnlyList<(string Name, nn.Module Module)> BiasLayers(nn.Module model)
     {

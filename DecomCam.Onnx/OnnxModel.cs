@@ -26,6 +26,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
 {
     private readonly GraphNode[] _nodes;
     private readonly (int Slot, string Name, bool IsParameter)[] _stored;
+    private readonly Dictionary<int, (string Name, bool IsParameter)> _storedBySlot;
     private readonly int _slotCount;
     private readonly int _inputSlot;
     private readonly int _outputSlot;
@@ -100,8 +101,9 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
             var kernel = OperatorRegistry.Create(context);
             var path = UniqueName(Sanitize(display), modulePaths);
             var inputSlots = node.Input.Select(n => n.Length == 0 ? -1 : Slot(n)).ToArray();
+            var linearWeight = NodeRoles.LinearWeight(context);
             var module = new OnnxNodeModule(path, node.OpType, kernel, k => k < inputSlots.Length ? StoredValue(inputSlots[k]) : null,
-                NodeRoles.LinearWeight(context), NodeRoles.LinearBias(context), NodeRoles.ChannelBias(context));
+                linearWeight, NodeRoles.LinearBias(context, linearWeight is not null), NodeRoles.ChannelBias(context));
             register_module(path, module);
             var layer = new OnnxLayer(display, node.Output[0], path, node.OpType, null);
             bool several = OperatorRegistry.HasSeveralOutputs(node.OpType);
@@ -128,6 +130,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
             }
         _nodes = built.Select((b, i) => new GraphNode(b.Module, b.Layer, b.Inputs, b.Outputs[0], b.Outputs[1..], freeAfter[i].ToArray())).ToArray();
         _stored = stored.ToArray();
+        _storedBySlot = _stored.ToDictionary(s => s.Slot, s => (s.Name, s.IsParameter));
         if (!slots.TryGetValue(OutputName, out _outputSlot) || (_nodes.All(n => n.Output != _outputSlot) && _outputSlot != _inputSlot))
             throw new OnnxImportException($"No node computes the graph output '{OutputName}'.");
         _slotCount = slots.Count;
@@ -184,12 +187,8 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
     public IReadOnlyList<OnnxLayer> Nodes => _nodes.Select(n => n.Layer).ToArray();
 
     /// <summary>The current value of a stored initializer or Constant (wherever the model now lives), or null for another slot.</summary>
-    private Tensor? StoredValue(int slot)
-    {
-        foreach (var (s, name, isParameter) in _stored)
-            if (s == slot) return isParameter ? get_parameter(name) : get_buffer(name);
-        return null;
-    }
+    private Tensor? StoredValue(int slot) =>
+        _storedBySlot.TryGetValue(slot, out var stored) ? stored.IsParameter ? get_parameter(stored.Name) : get_buffer(stored.Name) : null;
 
     /// <summary>Runs the graph on <paramref name="input"/> and returns the chosen output.</summary>
     public override Tensor forward(Tensor input)

@@ -34,6 +34,9 @@ internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, 
     public IReadOnlyList<Tensor?> Arguments { get; set; } = Array.Empty<Tensor?>();
 
     /// <inheritdoc />
+    public bool IsLinear => _linearWeight is not null;
+
+    /// <inheritdoc />
     public Tensor? LinearWeight => _linearWeight?.Invoke(_constants);
 
     /// <inheritdoc />
@@ -41,6 +44,9 @@ internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, 
 
     /// <inheritdoc />
     public Tensor? LinearBias => _linearBias?.Invoke(_constants);
+
+    /// <inheritdoc />
+    public bool HasChannelBias => _channelBias is not null;
 
     /// <inheritdoc />
     public Tensor? ChannelBias => _channelBias?.Invoke(_constants);

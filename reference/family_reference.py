@@ -167,16 +167,22 @@ def _scale_resize(z, size):
     return z
 
 
-def fullgrad(model, x, targets):
-    layers = bias_layers(model)
-    outs = {}
-    handles = [m.register_forward_hook(lambda _m, _i, o, name=name: outs.__setitem__(name, o)) for name, m in layers]
+def _forward_with_hooks(model, x, hooks):
+    """(x', model(x')) for a copy x' of x that requires grad, with each (module, forward hook) of `hooks` registered
+    for this one pass and removed afterwards."""
+    handles = [m.register_forward_hook(hook) for m, hook in hooks]
     try:
         xin = x.clone().requires_grad_(True)
-        logits = model(xin)
+        return xin, model(xin)
     finally:
         for h in handles:
             h.remove()
+
+
+def fullgrad(model, x, targets):
+    layers = bias_layers(model)
+    outs = {}
+    xin, logits = _forward_with_hooks(model, x, [(m, lambda _m, _i, o, name=name: outs.__setitem__(name, o)) for name, m in layers])
     t = cr._as_targets(targets, x.shape[0])
     score = logits[torch.arange(x.shape[0]), t].sum()
     grads = torch.autograd.grad(score, [xin] + [outs[name] for name, _ in layers])
@@ -384,13 +390,7 @@ def guided_input_gradient(model, x, targets):
     """d(sum_n logit_n[t_n])/dx with guided rectifiers: forward hooks feed each ReLU module's input through
     _GuidedRectifier for this one pass and are removed afterwards."""
     relus = [m for m in model.modules() if isinstance(m, torch.nn.ReLU)]
-    handles = [m.register_forward_hook(lambda _m, inp, _out: _GuidedRectifier.apply(inp[0])) for m in relus]
-    try:
-        xin = x.clone().requires_grad_(True)
-        logits = model(xin)
-    finally:
-        for h in handles:
-            h.remove()
+    xin, logits = _forward_with_hooks(model, x, [(m, lambda _m, inp, _out: _GuidedRectifier.apply(inp[0])) for m in relus])
     t = cr._as_targets(targets, x.shape[0])
     (g,) = torch.autograd.grad(logits[torch.arange(x.shape[0]), t].sum(), xin)
     return g.detach()

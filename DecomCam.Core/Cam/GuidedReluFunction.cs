@@ -24,6 +24,10 @@ internal sealed class GuidedReluFunction : autograd.SingleTensorFunction<GuidedR
     {
         using var y = ctx.get_saved_variables()[0];
         using var passes = y.gt(0).logical_and_(grad_output.gt(0));
-        return new List<Tensor> { grad_output.mul(passes) };
+        using var gradient = grad_output.mul(passes);
+        // Contiguous: returned with the strides of CLIP's attention-pool gradient (tokens [H,W,N,C]), an image's guided
+        // gradient differed from its own alone by more than its scale, in float64 too (TorchSharp 0.107, libtorch 2.10);
+        // returned contiguous, the two agree to 1e-16. ClipPromptTests holds the case.
+        return new List<Tensor> { gradient.contiguous() };
     }
 }

@@ -9,6 +9,10 @@ namespace DecomCamNet;
 /// </summary>
 public interface IChannelBiasLayer
 {
+    /// <summary>Whether this layer adds a constant bias per channel (<see cref="ChannelBias"/> is then not null); cheap,
+    /// unlike reading the bias.</summary>
+    bool HasChannelBias { get; }
+
     /// <summary>The bias as <c>[C]</c>, detached, on the layer's device; null when this layer adds no constant bias.</summary>
     Tensor? ChannelBias { get; }
 }

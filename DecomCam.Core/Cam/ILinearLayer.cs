@@ -9,6 +9,10 @@ namespace DecomCamNet;
 /// </summary>
 public interface ILinearLayer
 {
+    /// <summary>Whether this layer is a linear map with a constant weight (<see cref="LinearWeight"/> is then not null);
+    /// cheap, unlike reading the weight.</summary>
+    bool IsLinear { get; }
+
     /// <summary>The weight W as <c>[outputs, inputs]</c>, detached, on the layer's device; null when this layer is not a
     /// linear map with a constant weight.</summary>
     Tensor? LinearWeight { get; }

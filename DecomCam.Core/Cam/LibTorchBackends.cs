@@ -7,7 +7,9 @@ namespace DecomCamNet;
 /// libtorch back-end switches that TorchSharp does not expose, and a guard against a native crash on some virtual
 /// machines: when the CPU reports no cache sizes, oneDNN's (mkldnn's) convolution backward pass divides by zero while
 /// choosing its blocking and kills the process with SIGFPE (seen with libtorch 2.10 on AMD EPYC VMs, for example when
-/// gradients flow back through a strided 1x1 convolution, as in ResNet-50 below layer4). See <see cref="SafeBackward"/>.
+/// gradients flow back through a strided 1x1 convolution, as in ResNet-50 below layer4) or, worse, returns wrong input
+/// gradients without a word (measured on a small CLIP ResNet: an image's gradient in a batch of 3 was 38% of its scale
+/// away from the float64 one, alone 1e-5). See <see cref="SafeBackward"/>.
 /// </summary>
 public static class LibTorchBackends
 {

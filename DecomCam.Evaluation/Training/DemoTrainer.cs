@@ -101,7 +101,7 @@ public static class DemoTrainer
                 var (inputs, labels) = batch.ToTensors(device);
                 optimizer.zero_grad();
                 var lossTensor = nn.functional.binary_cross_entropy_with_logits(model.call(inputs), labels);
-                lossTensor.backward();
+                using (LibTorchBackends.SafeBackward()) lossTensor.backward();
                 optimizer.step();
                 schedule.step();
                 loss = lossTensor.item<float>();

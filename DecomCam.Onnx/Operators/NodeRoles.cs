@@ -36,9 +36,11 @@ internal static class NodeRoles
     }
 
     /// <summary>How to compute a linear node's bias <c>[outputs]</c> (Gemm's beta·C when C is a constant vector), or null.</summary>
-    public static Func<ConstantInputs, Tensor?>? LinearBias(NodeContext node)
+    /// <param name="node">The node.</param>
+    /// <param name="isLinear">Whether <see cref="LinearWeight"/> found the node linear.</param>
+    public static Func<ConstantInputs, Tensor?>? LinearBias(NodeContext node, bool isLinear)
     {
-        if (node.OpType != "Gemm" || LinearWeight(node) is null || node.ConstantInput(2) is not { } c) return null;
+        if (!isLinear || node.OpType != "Gemm" || node.ConstantInput(2) is not { } c) return null;
         var weight = node.ConstantInput(1)!;
         long outputs = node.Int("transB", 0) != 0 ? weight.shape[0] : weight.shape[1];
         if (c.numel() != outputs || c.shape.Count(d => d != 1) > 1) return null;

@@ -1,6 +1,7 @@
 using DecomCamNet.Tests.Support;
 using System.Globalization;
 using System.Text.Json;
+using DecomCamNet.Batches;
 using DecomCamNet.Cli;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -77,6 +78,33 @@ public sealed class EvaluateCliTests : CliRun
         Assert.Contains("Shard 0/2 of 2 is missing", missing.Err);
     }
 
+    [Fact]
+    public void ShardsOfAFolderByContentHashMergeIntoTheResultsOfOneRun()
+    {
+        string images = TestImages.RandomPngs(P("images"), 6);
+        string[] common = { "evaluate", "--images", images, "--methods", "gradcam", "--steps", "4", "--bins", "2", "--batch-size", "1" };
+        var whole = Run(common.Concat(new[] { "--out", P("whole") }).ToArray());
+        Assert.True(whole.Code == 0, whole.Err);
+        var files = Directory.GetFiles(images).Order(StringComparer.Ordinal).ToArray();
+        for (int i = 0; i < 2; i++)
+        {
+            var part = Run(common.Concat(new[] { "--out", P("shards"), "--shard", $"{i}/2", "--shard-by", "hash" }).ToArray());
+            Assert.True(part.Code == 0, part.Err);
+            int owned = files.Count(f => ShardSpec.HashShard(ContentHash.ForSharding(f), 2) == i);
+            Assert.Contains($"shard {i}/2 (by content hash): {owned} of 6 images", part.Out);
+        }
+        var merged = Run("merge", "--evaluation", P("shards"));
+        Assert.True(merged.Code == 0, merged.Err);
+        Assert.Equal(Numbers(File.ReadAllText(P("whole/rows.csv"))), Numbers(File.ReadAllText(P("shards/rows.csv"))), (a, b) => Close(a, b, 1e-6));
+
+        // A shard split by position beside shards split by hash is refused by name, not merged into nonsense.
+        var byPosition = Run(common.Concat(new[] { "--out", P("shards"), "--shard", "1/2" }).ToArray());
+        Assert.True(byPosition.Code == 0, byPosition.Err);
+        var mixed = Run("merge", "--evaluation", P("shards"));
+        Assert.Equal(2, mixed.Code);
+        Assert.Contains("split by position", mixed.Err);
+    }
+
     /// <summary>Every number in <paramref name="text"/>, in order (NaN included).</summary>
     private static double[] Numbers(string text) =>
         System.Text.RegularExpressions.Regex.Matches(text, @"NaN|-?\d+(\.\d+)?(E[-+]?\d+)?")
@@ -87,6 +115,8 @@ public sealed class EvaluateCliTests : CliRun
     [Theory]
     [InlineData("Unknown method(s) 'nope'", "--methods", "gradcam,nope")]
     [InlineData("--masks goes with --images", "--masks", "m")]
+    [InlineData("--shard-by hash goes with --images", "--shard", "0/2", "--shard-by", "hash")]
+    [InlineData("--shard-by goes with --shard i/n", "--images", "i", "--shard-by", "hash")]
     [InlineData("needs an integer >= 1", "--count", "0")]
     [InlineData("Unknown option '--frobnicate' for evaluate", "--frobnicate")]
     public void EvaluateMistakesAreOneLineErrors(string expected, params string[] args)

@@ -20,24 +20,28 @@ public sealed class FamilyCliTests : CliRun
     [Fact]
     public void SeedPicksRandomCamsWeights()
     {
+        // Within float32 rounding, not bit for bit: a test beside this one may change libtorch's thread count (process-wide)
+        // between the two runs, and kernels then sum in another order.
         var one = Map("--method", "randomcam", "--seed", "1");
-        Assert.Equal(one, Map("--method", "randomcam", "--seed", "1"));
-        Assert.NotEqual(one, Map("--method", "randomcam", "--seed", "2"));
+        Assert.True(MaxDiff(one, Map("--method", "randomcam", "--seed", "1")) < 1e-5f);
+        Assert.True(MaxDiff(one, Map("--method", "randomcam", "--seed", "2")) > 0.1f);
     }
+
+    private static float MaxDiff(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
 
     [Fact]
     public void KpcaKernelLinearGivesEigenCamsMap()
     {
         var linear = Map("--method", "kpcacam", "--kpca-kernel", "linear");
         var eigen = Map("--method", "eigencam");
-        Assert.True(linear.Zip(eigen, (a, b) => Math.Abs(a - b)).Max() < 1e-3f);
-        Assert.NotEqual(linear, Map("--method", "kpcacam")); // the default kernel is the sigmoid
+        Assert.True(MaxDiff(linear, eigen) < 1e-3f);
+        Assert.True(MaxDiff(linear, Map("--method", "kpcacam")) > 1e-3f); // the default kernel is the sigmoid
     }
 
     [Fact]
     public void ClassifierNamesCamsLinearLayer()
     {
-        Assert.Equal(Map("--method", "cam"), Map("--method", "cam", "--classifier", "fc"));
+        Assert.True(MaxDiff(Map("--method", "cam"), Map("--method", "cam", "--classifier", "fc")) < 1e-5f);
         var (code, _, err) = Run("explain", "--method", "cam", "--classifier", "block4");
         Assert.NotEqual(0, code);
         Assert.Contains("block4", err);
@@ -56,14 +60,15 @@ public sealed class FamilyCliTests : CliRun
     [Fact]
     public void AddedMethodOptionsChangeTheirMaps()
     {
-        Assert.NotEqual(Map("--method", "fem"), Map("--method", "fem", "--fem-k", "0"));
-        Assert.NotEqual(Map("--method", "finercam"), Map("--method", "finercam", "--finer-comparisons", "1", "--finer-alpha", "0.5"));
-        Assert.NotEqual(Map("--method", "refinecam"), Map("--method", "refinecam", "--refine-base", "layercam"));
+        // More than rounding apart: an option that is read changes maps in [0,1] by far more than 1e-3.
+        Assert.True(MaxDiff(Map("--method", "fem"), Map("--method", "fem", "--fem-k", "0")) > 1e-3f);
+        Assert.True(MaxDiff(Map("--method", "finercam"), Map("--method", "finercam", "--finer-comparisons", "1", "--finer-alpha", "0.5")) > 1e-3f);
+        Assert.True(MaxDiff(Map("--method", "refinecam"), Map("--method", "refinecam", "--refine-base", "layercam")) > 1e-3f);
     }
 
     [Fact]
     public void SmoothGradCamPlusPlusHasItsAsciiAlias() =>
-        Assert.Equal(Map("--method", "smoothgradcam++", "--seed", "3"), Map("--method", "smoothgradcampp", "--seed", "3"));
+        Assert.True(MaxDiff(Map("--method", "smoothgradcam++", "--seed", "3"), Map("--method", "smoothgradcampp", "--seed", "3")) < 1e-5f);
 
     [Fact]
     public void GuidedMethodsAndSmoothingOptionsRun()
