@@ -1,24 +1,7 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using static TorchSharp.torch;
 
 namespace DecomCamNet.Batches;
-
-/// <summary>Values of a CPU tensor copied out of native memory, so they can cross threads without a tensor's lifetime.</summary>
-/// <param name="Values">The values in C order.</param>
-/// <param name="Shape">The tensor's shape.</param>
-internal sealed record HostArray(float[] Values, long[] Shape)
-{
-    /// <summary>Copies <paramref name="tensor"/> (float32, on the CPU).</summary>
-    public static HostArray Of(Tensor tensor)
-    {
-        using var dense = tensor.contiguous();
-        return new HostArray(dense.data<float>().ToArray(), tensor.shape);
-    }
-
-    /// <summary>A new tensor of these values; the caller disposes it.</summary>
-    public Tensor ToTensor() => tensor(Values, Shape);
-}
 
 /// <summary>
 /// One image on its way from the model to <see cref="ImageSetWriter"/>: its manifest row (outputs not yet filled in)
