@@ -63,7 +63,7 @@ public sealed class EvaluateCliTests : CliRun
         var expected = File.ReadAllLines(P("whole/rows.csv"));
         var actual = File.ReadAllLines(P("shards/rows.csv"));
         Assert.Equal(1 + 2 * 7, actual.Length);
-        Assert.Equal(Numbers(string.Join("\n", expected)), Numbers(string.Join("\n", actual)), (a, b) => Close(a, b, 1e-6));
+        Assert.Equal(Numbers(string.Join("\n", expected)), Numbers(string.Join("\n", actual)), RowsAgree);
         Assert.Equal(Numbers(File.ReadAllText(P("whole/results.md"))), Numbers(File.ReadAllText(P("shards/results.md"))), (a, b) => Close(a, b, 1e-3));
         Assert.True(File.Exists(P("shards/deletion_curves.png")));
 
@@ -95,7 +95,7 @@ public sealed class EvaluateCliTests : CliRun
         }
         var merged = Run("merge", "--evaluation", P("shards"));
         Assert.True(merged.Code == 0, merged.Err);
-        Assert.Equal(Numbers(File.ReadAllText(P("whole/rows.csv"))), Numbers(File.ReadAllText(P("shards/rows.csv"))), (a, b) => Close(a, b, 1e-6));
+        Assert.Equal(Numbers(File.ReadAllText(P("whole/rows.csv"))), Numbers(File.ReadAllText(P("shards/rows.csv"))), RowsAgree);
 
         // A shard split by position beside shards split by hash is refused by name, not merged into nonsense.
         var byPosition = Run(common.Concat(new[] { "--out", P("shards"), "--shard", "1/2" }).ToArray());
@@ -111,6 +111,15 @@ public sealed class EvaluateCliTests : CliRun
             .Select(m => double.Parse(m.Value, CultureInfo.InvariantCulture)).ToArray();
 
     private static bool Close(double a, double b, double tolerance) => a.Equals(b) || Math.Abs(a - b) <= tolerance;
+
+    /// <summary>
+    /// A row's numbers from a shard against the whole run's: 1e-4 of their size (at least 1e-5). Not bit for bit: with
+    /// other test classes running beside it they moved by 2.4e-5 on an average drop of 4.37 (a likely cause: on CPUs
+    /// without cache sizes LibTorchBackends.SafeBackward switches oneDNN off process-wide during another test's backward
+    /// pass, and a forward running then uses other kernels); a row of another image or a mean of shard means differs in
+    /// the first digits.
+    /// </summary>
+    private static bool RowsAgree(double a, double b) => Close(a, b, Math.Max(1e-5, 1e-4 * Math.Abs(a)));
 
     [Theory]
     [InlineData("Unknown method(s) 'nope'", "--methods", "gradcam,nope")]

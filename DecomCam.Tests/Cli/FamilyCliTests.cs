@@ -20,8 +20,8 @@ public sealed class FamilyCliTests : CliRun
     [Fact]
     public void SeedPicksRandomCamsWeights()
     {
-        // Within float32 rounding, not bit for bit: a test beside this one may change libtorch's thread count (process-wide)
-        // between the two runs, and kernels then sum in another order.
+        // Within float32 rounding, not bit for bit: a test beside this one may change process-wide settings (libtorch's
+        // thread count, oneDNN during its backward pass) between the two runs, and kernels then sum in another order.
         var one = Map("--method", "randomcam", "--seed", "1");
         Assert.True(MaxDiff(one, Map("--method", "randomcam", "--seed", "1")) < 1e-5f);
         Assert.True(MaxDiff(one, Map("--method", "randomcam", "--seed", "2")) > 0.1f);
@@ -75,10 +75,10 @@ public sealed class FamilyCliTests : CliRun
     {
         var guided = Map("--method", "guidedbackprop");
         Assert.InRange(guided.Max(), 0.99f, 1f); // min-max normalised pixel map
-        Assert.NotEqual(guided, Map("--method", "guidedgradcam"));
+        Assert.True(MaxDiff(guided, Map("--method", "guidedgradcam")) > 1e-3f);
         var gradcam = Map("--method", "gradcam");
-        Assert.NotEqual(gradcam, Map("--method", "gradcam", "--aug-smooth"));
-        Assert.NotEqual(gradcam, Map("--method", "gradcam", "--eigen-smooth"));
+        Assert.True(MaxDiff(gradcam, Map("--method", "gradcam", "--aug-smooth")) > 1e-3f);
+        Assert.True(MaxDiff(gradcam, Map("--method", "gradcam", "--eigen-smooth")) > 1e-3f);
     }
 
     [Fact]
@@ -87,9 +87,9 @@ public sealed class FamilyCliTests : CliRun
         // Before block4's ReLU: after it, the gradient of this GAP-linear head is the same for every noisy copy.
         string[] method = { "--method", "smoothgradcam++", "--layer", "block4.1" };
         var few = Map([.. method, "--samples", "2"]);
-        Assert.Equal(few, Map([.. method, "--samples", "2", "--noise-std", "0.3"])); // 0.3: the default
-        Assert.NotEqual(few, Map([.. method, "--samples", "2", "--noise-std", "0.05"]));
-        Assert.NotEqual(few, Map(method));
+        Assert.True(MaxDiff(few, Map([.. method, "--samples", "2", "--noise-std", "0.3"])) < 1e-5f); // 0.3: the default
+        Assert.True(MaxDiff(few, Map([.. method, "--samples", "2", "--noise-std", "0.05"])) > 1e-3f);
+        Assert.True(MaxDiff(few, Map(method)) > 1e-3f);
     }
 
     [Theory]
