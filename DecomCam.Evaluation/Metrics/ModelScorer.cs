@@ -5,7 +5,8 @@ namespace DecomCamNet.Evaluation;
 
 /// <summary>
 /// Scores inputs with a classifier for metrics: the model in evaluation mode, no gradients, inputs in batches; the
-/// model's training flags are restored and gradient mode is switched back on <see cref="Dispose"/>.
+/// model's training flags are restored and gradient mode is switched back on <see cref="Dispose"/>. A model that oneDNN
+/// computes wrongly on this CPU (<see cref="LibTorchBackends.OneDnnUnsafeFor"/>) is scored with oneDNN off until then.
 /// Create, use and dispose it on one thread.
 /// </summary>
 internal sealed class ModelScorer : IDisposable
@@ -13,6 +14,7 @@ internal sealed class ModelScorer : IDisposable
     private readonly nn.Module<Tensor, Tensor> _model;
     private readonly List<(nn.Module Module, bool Training)> _training = new();
     private readonly IDisposable _noGrad;
+    private readonly IDisposable? _oneDnnOff;
 
     public ModelScorer(nn.Module<Tensor, Tensor> model)
     {
@@ -20,6 +22,7 @@ internal sealed class ModelScorer : IDisposable
         _training.Add((model, model.training));
         foreach (var (_, m) in model.named_modules()) _training.Add((m, m.training));
         _noGrad = no_grad();
+        _oneDnnOff = LibTorchBackends.OneDnnUnsafeFor(model) ? LibTorchBackends.WithoutOneDnn() : null;
         model.eval();
     }
 
@@ -84,6 +87,7 @@ internal sealed class ModelScorer : IDisposable
     public void Dispose()
     {
         _noGrad.Dispose();
+        _oneDnnOff?.Dispose();
         foreach (var (m, training) in _training)
             if (m.training != training) m.train(training);
     }

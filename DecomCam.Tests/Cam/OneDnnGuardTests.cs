@@ -60,4 +60,33 @@ public sealed class OneDnnGuardTests
         }
         Assert.Equal(before, LibTorchBackends.OneDnnEnabled);
     }
+
+    [Fact]
+    public void MetricsScoreSuchAModelWithOneDnnOff()
+    {
+        using var scope = NewDisposeScope();
+        using var model = OddChannels();
+        model.eval();
+        var x = TestTensors.Batch(3, 20, 20, seed: 9);
+        var maps = TestTensors.Batch(3, 20, 20, seed: 10)[.., 0].sigmoid();
+        using var result = DecomCamNet.Evaluation.ConfidenceChange.Compute(model, x, maps);
+        bool before = LibTorchBackends.OneDnnEnabled;
+        DecomCamNet.Evaluation.ConfidenceChangeResult expected;
+        try
+        {
+            LibTorchBackends.OneDnnEnabled = false;
+            expected = DecomCamNet.Evaluation.ConfidenceChange.Compute(model, x, maps);
+        }
+        finally
+        {
+            LibTorchBackends.OneDnnEnabled = before;
+        }
+        using (expected)
+        {
+            // Probabilities in [0,1]: float32 rounding where oneDNN is right; tenths of logits apart where it is wrong.
+            Assert.True(TestTensors.MaxAbsDiff(expected.Original, result.Original) < 1e-5f);
+            Assert.True(TestTensors.MaxAbsDiff(expected.Perturbed, result.Perturbed) < 1e-5f);
+        }
+        Assert.Equal(before, LibTorchBackends.OneDnnEnabled);
+    }
 }
