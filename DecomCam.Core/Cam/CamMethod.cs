@@ -14,7 +14,7 @@ namespace DecomCamNet;
 public abstract class CamMethod : ICamMethod
 {
     private readonly ActivationRecorder _recorder;
-    private readonly bool _withoutOneDnn; // LibTorchBackends.OneDnnUnsafeFor(Model): every call runs with oneDNN off
+    private bool _toldOneDnnOff;
     private bool _eigenSmooth;
 
     /// <summary>Binds the method to <paramref name="model"/> and its target <paramref name="layers"/>, registering hooks.</summary>
@@ -24,10 +24,6 @@ public abstract class CamMethod : ICamMethod
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Logger = logger ?? NullLogger.Instance;
         _recorder = new ActivationRecorder(model, layers);
-        _withoutOneDnn = LibTorchBackends.OneDnnUnsafeFor(model);
-        if (_withoutOneDnn)
-            Logger.LogInformation("This CPU reports no cache sizes and the model has convolutions whose input channels oneDNN " +
-                "computes wrongly there (more than 16, not a multiple of 16): calls run with oneDNN off, correct at about half the speed.");
     }
 
     /// <inheritdoc />
@@ -106,7 +102,13 @@ public abstract class CamMethod : ICamMethod
     public CamResult Explain(Tensor input, CamTarget? target = null, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         target ??= CamTarget.TopClass;
-        using var oneDnnOff = _withoutOneDnn ? LibTorchBackends.WithoutOneDnn() : null;
+        using var oneDnnOff = LibTorchBackends.OneDnnUnsafeFor(Model) ? LibTorchBackends.WithoutOneDnn() : null;
+        if (oneDnnOff is not null && !_toldOneDnnOff)
+        {
+            _toldOneDnnOff = true;
+            Logger.LogInformation("This CPU reports no cache sizes and the model has convolutions whose input channels oneDNN " +
+                "computes wrongly there (more than 16, not a multiple of 16): its calls run with oneDNN off, correct at about half the speed.");
+        }
         return AugSmooth
             ? AugmentationSmoothing.Explain((x, t) => ExplainOnce(x, t, progress, cancellationToken), input, target)
             : ExplainOnce(input, target, progress, cancellationToken);

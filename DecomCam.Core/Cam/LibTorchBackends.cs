@@ -43,7 +43,7 @@ public static class LibTorchBackends
 
     /// <summary>
     /// Whether oneDNN's forward convolution is to be avoided for <paramref name="model"/> on this machine: the CPU reports
-    /// no cache sizes (<see cref="CpuCachesUnknown"/>) and a convolution weight (any 4-D parameter or buffer
+    /// no cache sizes (<see cref="CpuCachesUnknown"/>) and a convolution weight on the CPU (any 4-D parameter or buffer
     /// <c>[out, in/groups, kh, kw]</c>) takes more than 16 input channels per group, not a multiple of 16. There libtorch
     /// 2.10's oneDNN gives wrong outputs without a word (measured on AMD EPYC VMs against float64 and oneDNN off: a 3x3
     /// convolution from 24, 40, 56, 72 or 120 channels off by 0.2 to 0.6 for unit-variance inputs, from batch 2 on for 20
@@ -52,7 +52,8 @@ public static class LibTorchBackends
     public static bool OneDnnUnsafeFor(nn.Module model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return CpuCachesUnknown && model.parameters().Concat(model.buffers()).Any(w => w.dim() == 4 && w.shape[1] > 16 && w.shape[1] % 16 != 0);
+        return CpuCachesUnknown && model.parameters().Concat(model.buffers())
+            .Any(w => w.device_type == DeviceType.CPU && w.dim() == 4 && w.shape[1] > 16 && w.shape[1] % 16 != 0);
     }
 
     /// <summary>
