@@ -56,7 +56,7 @@ public static class ConceptImageWriter
                 throw new ArgumentException("The concept maps contain NaN or infinite values.", nameof(conceptMaps));
             var scaled = CamKernels.Resize(CamKernels.NormalizePerImage(m), image.Height, image.Width);
             var (values, indices) = scaled.max(0);
-            strength = values.clamp(0f, 1f).contiguous().data<float>().ToArray();
+            strength = values.clamp(CachedScalars.Zero, CachedScalars.One).contiguous().data<float>().ToArray();
             winner = indices.contiguous().data<long>().ToArray();
         }
         var colors = Enumerable.Range(0, count).Select(k => ConceptColor(k, count)).ToArray();
