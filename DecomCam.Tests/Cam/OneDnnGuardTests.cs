@@ -21,6 +21,21 @@ public sealed class OneDnnGuardTests
             ("pool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten()), ("fc", nn.Linear(32, 5)));
     }
 
+    /// <summary>What <paramref name="call"/> returns with oneDNN off by hand; the switch is restored after.</summary>
+    private static T WithOneDnnOff<T>(Func<T> call)
+    {
+        bool before = LibTorchBackends.OneDnnEnabled;
+        try
+        {
+            LibTorchBackends.OneDnnEnabled = false;
+            return call();
+        }
+        finally
+        {
+            LibTorchBackends.OneDnnEnabled = before;
+        }
+    }
+
     [Fact]
     public void ConvolutionsOfMoreThanSixteenChannelsNotAMultipleOfSixteenAreFlaggedWhereCachesAreUnknown()
     {
@@ -41,18 +56,8 @@ public sealed class OneDnnGuardTests
         var x = TestTensors.Batch(3, 20, 20, seed: 9);
         using var cam = MethodFactory.Create(method, model, "features");
         using var result = cam.Explain(x, 2);
-        CamResult expected;
         bool before = LibTorchBackends.OneDnnEnabled;
-        try
-        {
-            LibTorchBackends.OneDnnEnabled = false;
-            expected = cam.Explain(x, 2);
-        }
-        finally
-        {
-            LibTorchBackends.OneDnnEnabled = before;
-        }
-        using (expected)
+        using (var expected = WithOneDnnOff(() => cam.Explain(x, 2)))
         {
             // Float32 rounding of other kernels where oneDNN is right (1e-6); where it is wrong, scores move by tenths.
             Assert.True(TestTensors.MaxAbsDiff(expected.Scores, result.Scores) < 1e-4f * expected.Scores.abs().max().item<float>());
@@ -71,17 +76,7 @@ public sealed class OneDnnGuardTests
         var maps = TestTensors.Batch(3, 20, 20, seed: 10)[.., 0].sigmoid();
         using var result = DecomCamNet.Evaluation.ConfidenceChange.Compute(model, x, maps);
         bool before = LibTorchBackends.OneDnnEnabled;
-        DecomCamNet.Evaluation.ConfidenceChangeResult expected;
-        try
-        {
-            LibTorchBackends.OneDnnEnabled = false;
-            expected = DecomCamNet.Evaluation.ConfidenceChange.Compute(model, x, maps);
-        }
-        finally
-        {
-            LibTorchBackends.OneDnnEnabled = before;
-        }
-        using (expected)
+        using (var expected = WithOneDnnOff(() => DecomCamNet.Evaluation.ConfidenceChange.Compute(model, x, maps)))
         {
             // Probabilities in [0,1]: float32 rounding where oneDNN is right; tenths of logits apart where it is wrong.
             Assert.True(TestTensors.MaxAbsDiff(expected.Original, result.Original) < 1e-5f);
