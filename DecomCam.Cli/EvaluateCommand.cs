@@ -20,7 +20,7 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         string modelName = options.Model ?? BundledAssets.DemoModel;
         bool demo = modelName == BundledAssets.DemoModel;
         using var model = ZooModelLoader.Load(modelName, options.Weights, randomWeights: false, numClasses: null, CPU);
-        using var oneDnnOff = LibTorchBackends.OneDnnUnsafeFor(model) ? LibTorchBackends.WithoutOneDnn() : null; // metric forwards too
+        using var oneDnnOff = LibTorchBackends.SafeForward(model); // metric forwards too
         var labels = ZooModelLoader.Labels(null, demo);
         var layers = new CamLayer[] { options.Layer ?? ModelZoo.DefaultLayer(modelName) };
         var source = EvaluationImages.Open(options, labels, demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet);

@@ -29,7 +29,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         using var onnx = !isClip && OnnxSetup.IsOnnx(modelName) ? OnnxSetup.Load(options, modelName, device) : null;
         var model = OnnxSetup.WithPreprocessing(options,
             clip?.Model ?? onnx ?? ZooModelLoader.Load(modelName, options.Weights, options.RandomWeights, options.NumClasses, device), device);
-        using var oneDnnOff = LibTorchBackends.OneDnnUnsafeFor(model) ? LibTorchBackends.WithoutOneDnn() : null; // predictions too
+        using var oneDnnOff = LibTorchBackends.SafeForward(model); // predictions too
         var preprocessing = WithNormalisation(clip?.Preprocessing(options) ?? Preprocessing(onnx is null
             ? demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet
             : OnnxSetup.Preprocessing(onnx)));

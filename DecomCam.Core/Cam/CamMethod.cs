@@ -102,7 +102,7 @@ public abstract class CamMethod : ICamMethod
     public CamResult Explain(Tensor input, CamTarget? target = null, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         target ??= CamTarget.TopClass;
-        using var oneDnnOff = LibTorchBackends.OneDnnUnsafeFor(Model) ? LibTorchBackends.WithoutOneDnn() : null;
+        using var oneDnnOff = LibTorchBackends.SafeForward(Model);
         if (oneDnnOff is not null && !_toldOneDnnOff)
         {
             _toldOneDnnOff = true;

@@ -32,7 +32,7 @@ public static class LibTorchBackends
     }
 
     /// <summary>True when this Linux machine publishes no CPU cache sizes (no <c>/sys/devices/system/cpu/cpu0/cache</c>).</summary>
-    public static bool CpuCachesUnknown => OperatingSystem.IsLinux() && !Directory.Exists("/sys/devices/system/cpu/cpu0/cache");
+    public static bool CpuCachesUnknown { get; } = OperatingSystem.IsLinux() && !Directory.Exists("/sys/devices/system/cpu/cpu0/cache");
 
     /// <summary>
     /// Wrap a backward pass in this: where <see cref="CpuCachesUnknown"/>, oneDNN is off until the returned scope is
@@ -55,6 +55,13 @@ public static class LibTorchBackends
         return CpuCachesUnknown && model.parameters().Concat(model.buffers())
             .Any(w => w.device_type == DeviceType.CPU && w.dim() == 4 && w.shape[1] > 16 && w.shape[1] % 16 != 0);
     }
+
+    /// <summary>
+    /// Wrap a whole call on <paramref name="model"/> in this: where <see cref="OneDnnUnsafeFor"/> flags the model, oneDNN
+    /// is off until the returned scope is disposed (<see cref="WithoutOneDnn"/>); elsewhere it returns null and nothing
+    /// changes.
+    /// </summary>
+    public static IDisposable? SafeForward(nn.Module model) => OneDnnUnsafeFor(model) ? WithoutOneDnn() : null;
 
     /// <summary>
     /// A scope in which oneDNN is off (then restored), for a whole call on a model that <see cref="OneDnnUnsafeFor"/>

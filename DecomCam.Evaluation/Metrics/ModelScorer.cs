@@ -22,7 +22,7 @@ internal sealed class ModelScorer : IDisposable
         _training.Add((model, model.training));
         foreach (var (_, m) in model.named_modules()) _training.Add((m, m.training));
         _noGrad = no_grad();
-        _oneDnnOff = LibTorchBackends.OneDnnUnsafeFor(model) ? LibTorchBackends.WithoutOneDnn() : null;
+        _oneDnnOff = LibTorchBackends.SafeForward(model);
         model.eval();
     }
 
