@@ -22,7 +22,7 @@ namespace DecomCamNet.Onnx;
 /// The model has one input (other graph inputs must be initializers) and returns one output. Like any module it runs
 /// one forward at a time: use one instance per thread.
 /// </remarks>
-public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap
+public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoutedConvolutions
 {
     private readonly GraphNode[] _nodes;
     private readonly (int Slot, string Name, bool IsParameter)[] _stored;

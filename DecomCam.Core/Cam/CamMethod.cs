@@ -14,6 +14,7 @@ namespace DecomCamNet;
 public abstract class CamMethod : ICamMethod
 {
     private readonly ActivationRecorder _recorder;
+    private readonly IDisposable? _route;
     private bool _toldOneDnnOff;
     private bool _eigenSmooth;
 
@@ -23,6 +24,7 @@ public abstract class CamMethod : ICamMethod
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Logger = logger ?? NullLogger.Instance;
+        _route = OneDnnConvolutionRoute.Install(model); // before the recorder: a recorded convolution's output is the routed one
         _recorder = new ActivationRecorder(model, layers);
     }
 
@@ -107,7 +109,9 @@ public abstract class CamMethod : ICamMethod
         {
             _toldOneDnnOff = true;
             Logger.LogInformation("This CPU reports no cache sizes and the model has convolutions whose input channels oneDNN " +
-                "computes wrongly there (more than 16, not a multiple of 16): its calls run with oneDNN off, correct at about half the speed.");
+                "computes wrongly there (more than 16, not a multiple of 16): {Route}.", LibTorchBackends.NeedsOneDnnOff(Model)
+                    ? "some are not Conv2d modules, so its calls run with oneDNN off, correct at about half the speed"
+                    : "they run with their channels zero-padded to a multiple of 16, which oneDNN computes right");
         }
         return AugSmooth
             ? AugmentationSmoothing.Explain((x, t) => ExplainOnce(x, t, progress, cancellationToken), input, target)
@@ -153,6 +157,7 @@ public abstract class CamMethod : ICamMethod
     public void Dispose()
     {
         _recorder.Dispose();
+        _route?.Dispose();
         GC.SuppressFinalize(this);
     }
 

@@ -15,9 +15,13 @@ namespace DecomCamNet;
 public static class LibTorchBackends
 {
     private static readonly object Gate = new();
+    private static readonly bool CachesUnreported = OperatingSystem.IsLinux() && !Directory.Exists("/sys/devices/system/cpu/cpu0/cache");
+    private static int s_offScopes;
+    private static bool s_restoreTo;
 
     /// <summary>
-    /// Whether libtorch may use oneDNN (mkldnn) CPU kernels; PyTorch's <c>torch.backends.mkldnn.enabled</c>.
+    /// Whether libtorch may use oneDNN (mkldnn) CPU kernels now; PyTorch's <c>torch.backends.mkldnn.enabled</c>. Set while
+    /// a <see cref="WithoutOneDnn"/> scope is open anywhere, the value is what comes back when the last one ends.
     /// Linux and macOS only (it calls libtorch's C++ entry points).
     /// </summary>
     /// <exception cref="PlatformNotSupportedException">On Windows.</exception>
@@ -27,54 +31,96 @@ public static class LibTorchBackends
         set
         {
             EnsureSupported();
-            lock (Gate) Native.SetUserEnabledMkldnn(Native.GlobalContext(), value); // waits for a SafeBackward scope to end
+            lock (Gate)
+            {
+                if (s_offScopes > 0) s_restoreTo = value;
+                else Native.SetUserEnabledMkldnn(Native.GlobalContext(), value);
+            }
         }
     }
 
-    /// <summary>True when this Linux machine publishes no CPU cache sizes (no <c>/sys/devices/system/cpu/cpu0/cache</c>).</summary>
-    public static bool CpuCachesUnknown { get; } = OperatingSystem.IsLinux() && !Directory.Exists("/sys/devices/system/cpu/cpu0/cache");
+    /// <summary>
+    /// True when this Linux machine publishes no CPU cache sizes (no <c>/sys/devices/system/cpu/cpu0/cache</c>), or
+    /// while <see cref="AssumeCpuCachesUnknown"/> says so.
+    /// </summary>
+    public static bool CpuCachesUnknown => CachesUnreported || AssumeCpuCachesUnknown;
+
+    /// <summary>Takes the guards' paths on a machine that reports cache sizes (tests of those paths; process-wide).</summary>
+    internal static bool AssumeCpuCachesUnknown { get; set; }
 
     /// <summary>
     /// Wrap a backward pass in this: where <see cref="CpuCachesUnknown"/>, oneDNN is off until the returned scope is
-    /// disposed (then its previous state comes back), so the backward pass cannot crash; elsewhere it does nothing.
-    /// Forward passes keep oneDNN's speed. Every CAM method takes its gradients inside such a scope.
+    /// disposed (<see cref="WithoutOneDnn"/>), so the backward pass cannot crash; elsewhere it does nothing. Forward passes
+    /// keep oneDNN's speed. Every CAM method takes its gradients inside such a scope.
     /// </summary>
     public static IDisposable SafeBackward() => CpuCachesUnknown ? WithoutOneDnn() : NoScope.Instance;
 
     /// <summary>
-    /// Whether oneDNN's forward convolution is to be avoided for <paramref name="model"/> on this machine: the CPU reports
+    /// Whether <paramref name="model"/> has a convolution that oneDNN's forward gets wrong on this machine: the CPU reports
     /// no cache sizes (<see cref="CpuCachesUnknown"/>) and a convolution weight on the CPU (any 4-D parameter or buffer
     /// <c>[out, in/groups, kh, kw]</c>) takes more than 16 input channels per group, not a multiple of 16. There libtorch
     /// 2.10's oneDNN gives wrong outputs without a word (measured on AMD EPYC VMs against float64 and oneDNN off: a 3x3
     /// convolution from 24, 40, 56, 72 or 120 channels off by 0.2 to 0.6 for unit-variance inputs, from batch 2 on for 20
     /// to 44 channels and already for one image from 52; 16, 32, 48, 64, 96 and 128 channels agree to 1e-6).
+    /// <see cref="SafeForward"/> routes such convolutions around oneDNN.
     /// </summary>
-    public static bool OneDnnUnsafeFor(nn.Module model)
+    public static bool OneDnnUnsafeFor(nn.Module model) => UnsafeWeights(model).Any();
+
+    /// <summary>
+    /// Wrap a whole call on <paramref name="model"/> in this: where <see cref="OneDnnUnsafeFor"/> flags the model, its
+    /// flagged <c>Conv2d</c> modules compute through <see cref="OneDnnSafeConvolution"/> until the scope is disposed
+    /// (<see cref="OneDnnConvolutionRoute"/>, per operation, other threads untouched); models that implement
+    /// <see cref="IRoutedConvolutions"/> route their own. Only a flagged weight that neither reaches (a raw 4-D parameter
+    /// a custom module convolves with) turns oneDNN off for the call (<see cref="WithoutOneDnn"/>). Returns null where
+    /// nothing is flagged.
+    /// </summary>
+    public static IDisposable? SafeForward(nn.Module model)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        return CpuCachesUnknown && model.parameters().Concat(model.buffers())
-            .Any(w => w.device_type == DeviceType.CPU && w.dim() == 4 && w.shape[1] > 16 && w.shape[1] % 16 != 0);
+        if (!OneDnnUnsafeFor(model)) return null;
+        var route = OneDnnConvolutionRoute.Install(model);
+        if (!NeedsOneDnnOff(model)) return route;
+        var off = WithoutOneDnn();
+        return new Scopes(route, off);
     }
 
     /// <summary>
-    /// Wrap a whole call on <paramref name="model"/> in this: where <see cref="OneDnnUnsafeFor"/> flags the model, oneDNN
-    /// is off until the returned scope is disposed (<see cref="WithoutOneDnn"/>); elsewhere it returns null and nothing
-    /// changes.
+    /// Whether a call on <paramref name="model"/> needs oneDNN off: a flagged weight (<see cref="OneDnnUnsafeFor"/>) that
+    /// is neither a routed <c>Conv2d</c>'s (<see cref="OneDnnConvolutionRoute"/>) nor in an <see cref="IRoutedConvolutions"/> module.
     /// </summary>
-    public static IDisposable? SafeForward(nn.Module model) => OneDnnUnsafeFor(model) ? WithoutOneDnn() : null;
+    public static bool NeedsOneDnnOff(nn.Module model)
+    {
+        var routed = OneDnnConvolutionRoute.Routable(model).Select(c => c.weight)
+            .Concat(model.modules().Prepend(model).OfType<IRoutedConvolutions>().SelectMany(m => ((nn.Module)m).parameters().Concat(((nn.Module)m).buffers())))
+            .Select(w => w.Handle).ToHashSet();
+        return UnsafeWeights(model).Any(w => !routed.Contains(w.Handle));
+    }
 
     /// <summary>
-    /// A scope in which oneDNN is off (then restored), for a whole call on a model that <see cref="OneDnnUnsafeFor"/>
-    /// flags; other threads that switch oneDNN wait for it to end. Correct outputs at about half the CPU speed (ResNet-18
-    /// forwards measured 2.4 s against 1.0 s for 10 images with oneDNN).
+    /// A scope in which oneDNN is off: the first open scope in the process turns it off, the last one to close restores
+    /// what was set before. Nothing waits: overlapping scopes on several threads run at once (meanwhile every thread's
+    /// convolutions take libtorch's other kernels, correct and slower: ResNet-18 forwards measured 2.4 s against 1.0 s for
+    /// 10 images with oneDNN).
     /// </summary>
     public static IDisposable WithoutOneDnn()
     {
         EnsureSupported();
-        Monitor.Enter(Gate);
-        bool previous = OneDnnEnabled;
-        OneDnnEnabled = false;
-        return new RestoreScope(previous);
+        lock (Gate)
+        {
+            if (s_offScopes++ == 0)
+            {
+                s_restoreTo = Native.UserEnabledMkldnn(Native.GlobalContext());
+                Native.SetUserEnabledMkldnn(Native.GlobalContext(), false);
+            }
+        }
+        return new RestoreScope();
+    }
+
+    private static IEnumerable<Tensor> UnsafeWeights(nn.Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!CpuCachesUnknown) return Enumerable.Empty<Tensor>();
+        return model.parameters().Concat(model.buffers())
+            .Where(w => w.device_type == DeviceType.CPU && w.dim() == 4 && OneDnnSafeConvolution.IsUnsafeChannelCount(w.shape[1]));
     }
 
     private sealed class NoScope : IDisposable
@@ -84,16 +130,27 @@ public static class LibTorchBackends
         public void Dispose() { }
     }
 
-    private sealed class RestoreScope(bool previous) : IDisposable
+    private sealed class Scopes(IDisposable? first, IDisposable second) : IDisposable
+    {
+        public void Dispose()
+        {
+            second.Dispose();
+            first?.Dispose();
+        }
+    }
+
+    private sealed class RestoreScope : IDisposable
     {
         private bool _done;
 
         public void Dispose()
         {
-            if (_done) return;
-            _done = true;
-            OneDnnEnabled = previous;
-            Monitor.Exit(Gate);
+            lock (Gate)
+            {
+                if (_done) return;
+                _done = true;
+                if (--s_offScopes == 0) Native.SetUserEnabledMkldnn(Native.GlobalContext(), s_restoreTo);
+            }
         }
     }
 

@@ -21,9 +21,9 @@ internal static class ConvolutionOps
             RequireRank(node, x, 4);
             var (begin, end) = padding.For(x.shape.AsSpan(2));
             if (begin.SequenceEqual(end))
-                return F.conv2d(x, inputs[1]!, inputs.Count > 2 ? inputs[2] : null, padding.Strides, begin, padding.Dilations, groups);
+                return OneDnnSafeConvolution.Conv2d(x, inputs[1]!, inputs.Count > 2 ? inputs[2] : null, padding.Strides, begin, padding.Dilations, groups);
             using var padded = F.pad(x, SpatialPadding.TorchOrder(begin, end));
-            return F.conv2d(padded, inputs[1]!, inputs.Count > 2 ? inputs[2] : null, padding.Strides, new long[2], padding.Dilations, groups);
+            return OneDnnSafeConvolution.Conv2d(padded, inputs[1]!, inputs.Count > 2 ? inputs[2] : null, padding.Strides, new long[2], padding.Dilations, groups);
         };
     }
 

@@ -4,6 +4,8 @@ using static TorchSharp.torch;
 
 namespace DecomCamNet.Tests.Cam;
 
+/// <summary>The oneDNN switch and its scopes: process-wide, so alone (<see cref="OneDnnSwitchCollection"/>).</summary>
+[Collection(OneDnnSwitchCollection.Name)]
 public class LibTorchBackendsTests
 {
     [Fact]
@@ -24,14 +26,46 @@ public class LibTorchBackendsTests
     }
 
     [Fact]
-    public void SafeBackwardRestoresTheSwitch()
+    public void SafeBackwardTurnsOneDnnOffWhereCachesAreUnknownAndRestoresIt()
     {
         bool before = LibTorchBackends.OneDnnEnabled;
-        using (LibTorchBackends.SafeBackward())
+        try
         {
-            if (LibTorchBackends.CpuCachesUnknown) Assert.False(LibTorchBackends.OneDnnEnabled);
+            LibTorchBackends.OneDnnEnabled = true;
+            using (new AssumedUnknownCaches())
+            using (LibTorchBackends.SafeBackward())
+                Assert.False(LibTorchBackends.OneDnnEnabled);
+            Assert.True(LibTorchBackends.OneDnnEnabled);
         }
-        Assert.Equal(before, LibTorchBackends.OneDnnEnabled);
+        finally
+        {
+            LibTorchBackends.OneDnnEnabled = before;
+        }
+    }
+
+    /// <summary>Overlapping scopes (two threads' backward passes) keep oneDNN off until the last ends; none waits.</summary>
+    [Fact]
+    public async Task OverlappingScopesKeepOneDnnOffUntilTheLastEnds()
+    {
+        bool before = LibTorchBackends.OneDnnEnabled;
+        try
+        {
+            LibTorchBackends.OneDnnEnabled = true;
+            var first = LibTorchBackends.WithoutOneDnn();
+            // A lock held by the first scope would block the other thread: the wait would time out.
+            var second = await Task.Run(LibTorchBackends.WithoutOneDnn).WaitAsync(TimeSpan.FromSeconds(30));
+            first.Dispose();
+            first.Dispose(); // idempotent: does not end the other scope
+            Assert.False(LibTorchBackends.OneDnnEnabled);
+            LibTorchBackends.OneDnnEnabled = true; // while a scope is open: the value restored when the last ends
+            Assert.False(LibTorchBackends.OneDnnEnabled);
+            second.Dispose();
+            Assert.True(LibTorchBackends.OneDnnEnabled);
+        }
+        finally
+        {
+            LibTorchBackends.OneDnnEnabled = before;
+        }
     }
 
     /// <summary>

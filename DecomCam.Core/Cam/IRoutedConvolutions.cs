@@ -1,0 +1,9 @@
+namespace DecomCamNet;
+
+/// <summary>
+/// A model that computes its 2-D convolutions through <see cref="OneDnnSafeConvolution"/> itself (the ONNX interpreter),
+/// so <see cref="LibTorchBackends.SafeForward"/> never turns oneDNN off for it.
+/// </summary>
+public interface IRoutedConvolutions
+{
+}
