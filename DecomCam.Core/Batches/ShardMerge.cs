@@ -51,7 +51,7 @@ public static class ShardMerge
             throw new InvalidDataException($"The plans are of different runs: shards {string.Join(", ", specs)} of sets of {string.Join(", ", plans.Select(p => p.Total).Distinct())} images.");
         if (plans.Any(p => p.By != plans[0].By))
             throw new InvalidDataException($"The plans split the set in different ways ({string.Join(" and ", plans.Select(p => p.By).Distinct())}): run every shard with the same --shard-by.");
-        var recorded = plans.Select((p, i) => (p.Settings, Shard: specs[i])).Where(p => p.Settings is not null).ToList();
+        var recorded = plans.Select((p, i) => (p.Settings, Shard: specs[i])).Where(p => p.Settings is not null).OrderBy(p => p.Shard.Index).ToList();
         foreach (var (settings, shard) in recorded.Skip(1))
         {
             var differences = RunSettings.Differences(recorded[0].Settings!, settings!, $"shard {recorded[0].Shard}", $"shard {shard}");
