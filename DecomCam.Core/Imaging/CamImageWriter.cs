@@ -15,6 +15,8 @@ namespace DecomCamNet.Imaging;
 /// on any device and have any real dtype: it is copied to the CPU as float32 here, and is never changed. When a map's size
 /// differs from the image it is drawn on, it is resized bilinearly (<c>align_corners = false</c>) first.
 /// Blending computes, per channel, <c>round((1 - alpha) * image + alpha * jet(map))</c>, rounding half away from zero.
+/// The overlay overloads that take a <c>float[]</c> draw a map already on the host at the image's size, without a tensor
+/// (for threads that should not call libtorch); they share the colouring and blending with the tensor overloads.
 /// </remarks>
 public static class CamImageWriter
 {
