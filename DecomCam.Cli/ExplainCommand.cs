@@ -16,6 +16,8 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
 {
     public int Run()
     {
+        if (options.Input is { } given && !File.Exists(given) && !ImageSetInput.IsSet(given))
+            throw new CliException($"Input '{given}' does not exist.");
         if (options.Threads is int threads) set_num_threads(threads);
         var device = ParseDevice(options.Device);
         string modelName = options.Model ?? BundledAssets.DemoModel;
@@ -46,7 +48,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             if (isClip) throw new CliException("Image sets take classifiers; CLIP models explain one image at a time.");
             var setLayers = Layers(null, onnx, modelName, SetProbeShape(onnx, preprocessing));
             using var setMethod = CreateMethod(options.Method, model, setLayers, settings, logger);
-            return new ImageSetCommand(options, stdout, stderr).Run(setMethod, modelName, preprocessing, device);
+            return new ImageSetCommand(options, stdout, stderr).Run(setMethod, modelName, settings, preprocessing, device);
         }
         var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
         if (options.ListLayers) return ListLayers(model, onnx, input.shape);

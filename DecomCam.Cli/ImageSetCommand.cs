@@ -15,7 +15,7 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
     /// <summary>The exit code of a run in which <paramref name="failed"/> images failed.</summary>
     public static int ExitCode(int failed) => failed == 0 ? 0 : 100 + Math.Min(failed, 99);
 
-    public int Run(ICamMethod method, string modelName, ImagePreprocessing preprocessing, Device device)
+    public int Run(ICamMethod method, string modelName, CamMethodSettings methodSettings, ImagePreprocessing preprocessing, Device device)
     {
         if (options.Targets is { Length: > 1 } && !options.SumTargets)
             throw new CliException("An image set takes one --target for every image, several with --sum-targets, or none (each image's top class).");
@@ -23,7 +23,7 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
             throw new CliException("An image set takes class targets (--target, --sum-targets, --score); --similar-to and --segment-class explain one image at a time.");
         IReadOnlyList<string> inputs;
         try { inputs = ImageSetInput.Resolve(options.Input!); }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException) { throw new CliException(e.Message); }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException) { throw new CliException(e.Message); }
         var shard = options.Shard ?? ShardSpec.All;
         var run = new ImageSetRun(method, preprocessing, device, options.Out!, new ImageSetOptions
         {
@@ -34,12 +34,15 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
             Target = ClassTargets.Create(options.Targets, options.SumTargets, options.Score),
             MapDtype = options.MapDtype,
             Model = modelName,
+            Settings = Settings(modelName, methodSettings),
         });
         string manifest = Path.Combine(options.Out!, Manifest.FileName(shard));
         if (!options.Resume && File.Exists(manifest))
             throw new CliException($"'{manifest}' exists: pass --resume to continue that run, or choose another --out.");
         var progress = new ProgressBar(stderr, enabled: true);
-        var summary = run.Run(inputs, shard, options.Resume, progress);
+        ImageSetSummary summary;
+        try { summary = run.Run(inputs, shard, options.Resume, progress); }
+        catch (RunSettingsMismatchException e) { throw new CliException(e.Message); }
         progress.Finish();
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"shard {shard}{(shard.By == ShardBy.ContentHash ? " (by content hash)" : "")} of {inputs.Count} images: explained {summary.Explained}, failed {summary.Failed}, skipped {summary.Skipped} (already in the manifest); " +
@@ -47,5 +50,32 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
             $"{100 * summary.SteadyWaitShare:F1}% after the first batch), waiting for the writer {summary.WriterWaitSeconds:F1} s ({100 * summary.WriterWaitShare:F1}%)"));
         stdout.WriteLine($"manifest {manifest}");
         return ExitCode(summary.Failed);
+    }
+
+    /// <summary>
+    /// What the run records beside its own settings: the weights file's SHA-256 (the ONNX file for an ONNX model; <c>none</c>
+    /// for random weights), the activation reshape, and every method setting but those of speed alone (the masked-forward
+    /// batch size and layout, which change the maps only by float rounding).
+    /// </summary>
+    private Dictionary<string, string> Settings(string modelName, CamMethodSettings methodSettings)
+    {
+        string? weights = OnnxSetup.IsOnnx(modelName) ? modelName : ZooModelLoader.WeightsFile(modelName, options.Weights, options.RandomWeights);
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["weights sha256"] = weights is null ? "none (random weights)" : ContentHash.OfFile(weights),
+            ["reshape"] = options.Reshape?.ToString() ?? "default",
+        };
+        foreach (var property in typeof(CamMethodSettings).GetProperties())
+        {
+            if (property.Name is nameof(CamMethodSettings.BatchSize) or nameof(CamMethodSettings.MaskedLayout)) continue;
+            settings[$"method {property.Name}"] = property.GetValue(methodSettings) switch
+            {
+                null => "default",
+                bool b => b ? "true" : "false",
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                var v => v.ToString() ?? "",
+            };
+        }
+        return settings;
     }
 }

@@ -8,7 +8,14 @@ namespace DecomCamNet.Cli;
 /// <summary>Loads the CLI's input (an image or a .npy batch) and the pictures that overlays are drawn on.</summary>
 internal static class InputImages
 {
+    /// <summary>The input at <paramref name="path"/>; a file that is missing or cannot be read is a usage error (<see cref="CliException"/>).</summary>
     public static (Tensor Input, IReadOnlyList<Image<Rgb24>> Pictures) Load(string path, ImagePreprocessing preprocessing, Device device)
+    {
+        try { return Read(path, preprocessing, device); }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { throw new CliException(e.Message); }
+    }
+
+    private static (Tensor Input, IReadOnlyList<Image<Rgb24>> Pictures) Read(string path, ImagePreprocessing preprocessing, Device device)
     {
         if (path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
         {

@@ -13,9 +13,8 @@ internal static class ZooModelLoader
     /// </summary>
     public static nn.Module<Tensor, Tensor> Load(string name, string? weights, bool randomWeights, int? numClasses, Device device)
     {
-        bool demo = name == BundledAssets.DemoModel;
         var model = ModelZoo.Create(name, numClasses);
-        weights ??= demo && !randomWeights ? BundledAssets.Weights : null;
+        weights = WeightsFile(name, weights, randomWeights);
         if (weights is not null) StateDictLoader.Load(model, weights);
         else if (!randomWeights)
             throw new CliException($"--weights is required for {name}: this tool never downloads weights. Pass a .safetensors or .pth state dict, or (explain) --random-weights for speed tests.");
@@ -23,6 +22,10 @@ internal static class ZooModelLoader
         model.eval();
         return model;
     }
+
+    /// <summary>The weights file <see cref="Load"/> reads: <paramref name="weights"/>, else the bundled one for the demo unless <paramref name="randomWeights"/>.</summary>
+    public static string? WeightsFile(string name, string? weights, bool randomWeights) =>
+        weights ?? (name == BundledAssets.DemoModel && !randomWeights ? BundledAssets.Weights : null);
 
     /// <summary>Class names, one per line, from <paramref name="path"/> (the bundled ones for the demo); null when there are none.</summary>
     public static string[]? Labels(string? path, bool demo)

@@ -9,6 +9,15 @@ public static class ContentHash
     /// <summary>The SHA-256 of <paramref name="bytes"/>, lower-case hex.</summary>
     public static string Of(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
+    /// <summary>The SHA-256 of the file at <paramref name="path"/>, read as a stream, lower-case hex.</summary>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static string OfFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
     /// <summary>
     /// The key that places <paramref name="path"/> in a shard: the SHA-256 of its bytes, or, for a file that cannot be read
     /// (it then becomes an error row of the shard that owns it), the SHA-256 of its full path in UTF-8.
@@ -18,8 +27,7 @@ public static class ContentHash
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         try
         {
-            using var stream = File.OpenRead(path);
-            return Convert.ToHexStringLower(SHA256.HashData(stream));
+            return OfFile(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

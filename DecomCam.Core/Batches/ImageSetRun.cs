@@ -41,6 +41,12 @@ public sealed record ImageSetOptions
 
     /// <summary>The model's name, as written in the manifest.</summary>
     public string Model { get; init; } = "";
+
+    /// <summary>
+    /// What else decides the maps, by name (for example the weights file's SHA-256 and the method's options), recorded in
+    /// the plan beside the settings the run knows itself (<see cref="ImageSetRun.Settings"/>) and compared on resume.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>What an <see cref="ImageSetRun"/> did.</summary>
@@ -74,8 +80,10 @@ public sealed record ImageSetSummary(int Explained, int Failed, int Skipped, dou
 /// (SHA-256) and preprocess images while the model explains batches of equal-sized images, and an output thread
 /// (<see cref="ImageSetWriter"/>) writes each image's map (<c>.npy</c>), overlay and OSSMs under temporary names, renames
 /// them, then appends the image's row to the manifest. A file that cannot be
-/// decoded becomes a row with its error and the run goes on. Inputs already in the manifest are skipped, so a killed run
-/// resumes where it stopped, losing and duplicating nothing.
+/// decoded becomes a row with its error and the run goes on. On resume, inputs whose latest manifest row is a success are
+/// skipped and those whose row carries an error are tried again (a new row), so a killed run resumes where it stopped,
+/// losing and duplicating nothing, and a transient failure is not recorded for ever. The run's <see cref="Settings"/> are
+/// recorded in its plan, and a resume with other settings is refused rather than mixing two runs in one manifest.
 /// </summary>
 public sealed class ImageSetRun
 {
@@ -101,14 +109,26 @@ public sealed class ImageSetRun
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.Decoders, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.QueueCapacity, 1, nameof(options));
         (_method, _preprocessing, _device, _outDir) = (method, preprocessing, device ?? CPU, outDir);
+        Settings = OwnSettings();
+        if (_options.Settings.Keys.FirstOrDefault(Settings.ContainsKey) is { } clash)
+            throw new ArgumentException($"The setting '{clash}' is one the run records itself; give it another name.", nameof(options));
+        Settings = new SortedDictionary<string, string>(Settings.Concat(_options.Settings).ToDictionary(), StringComparer.Ordinal);
     }
 
     /// <summary>
-    /// Explains the inputs of <paramref name="shard"/>'s share of <paramref name="sortedInputs"/> that are not yet in its
-    /// manifest (<see cref="Manifest.FileName"/> in the output folder). Without <paramref name="resume"/>, an existing
-    /// manifest is an error rather than something to append to.
+    /// The settings that decide what the run writes, recorded in its plan: <c>model</c>, <c>method</c>, <c>layers</c>,
+    /// <c>target</c>, <c>preprocessing</c>, <c>map dtype</c>, <c>outputs</c>, and those of <see cref="ImageSetOptions.Settings"/>.
+    /// Images per batch, decoders and queue sizes are left out: they change speed, and the maps only by float rounding.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Settings { get; }
+
+    /// <summary>
+    /// Explains the inputs of <paramref name="shard"/>'s share of <paramref name="sortedInputs"/> whose latest row in its
+    /// manifest (<see cref="Manifest.FileName"/> in the output folder) is not a success: those not yet there and those that
+    /// failed. Without <paramref name="resume"/>, an existing manifest is an error rather than something to append to.
     /// </summary>
     /// <exception cref="IOException">The manifest exists and <paramref name="resume"/> is false.</exception>
+    /// <exception cref="RunSettingsMismatchException">Resuming, and the plan beside the manifest recorded other <see cref="Settings"/>.</exception>
     public ImageSetSummary Run(IReadOnlyList<string> sortedInputs, ShardSpec shard, bool resume, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sortedInputs);
@@ -116,9 +136,15 @@ public sealed class ImageSetRun
         string manifestPath = Path.Combine(_outDir, Manifest.FileName(shard));
         if (!resume && File.Exists(manifestPath))
             throw new IOException($"'{manifestPath}' exists: pass --resume to continue that run, or choose another output folder.");
+        string planPath = Path.Combine(_outDir, ShardPlan.FileName(shard));
+        if (resume && File.Exists(manifestPath) && File.Exists(planPath) && ShardPlan.Read(planPath).Settings is { } recorded)
+        {
+            var differences = RunSettings.Differences(recorded, Settings, "recorded", "now");
+            if (differences.Count > 0) throw new RunSettingsMismatchException(manifestPath, differences);
+        }
         var assigned = Share(sortedInputs, shard);
-        ShardPlan.Write(_outDir, shard, sortedInputs.Count, assigned);
-        var done = Manifest.Read(manifestPath).Select(r => r.Input).ToHashSet(StringComparer.Ordinal);
+        ShardPlan.Write(_outDir, shard, sortedInputs.Count, assigned, Settings);
+        var done = Manifest.Latest(Manifest.Read(manifestPath)).Where(r => r.Error is null).Select(r => r.Input).ToHashSet(StringComparer.Ordinal);
         var todo = assigned.Where(p => !done.Contains(p)).ToList();
         using var manifest = Manifest.OpenForAppend(manifestPath);
         var (explained, failed, model, wait, startup, writer) = Pipeline(todo, manifest, progress, cancellationToken);
@@ -221,9 +247,9 @@ public sealed class ImageSetRun
         string hash = "";
         try
         {
-            var bytes = File.ReadAllBytes(path);
+            var bytes = File.ReadAllBytes(path); // read once: hashed and decoded from the same bytes
             hash = ContentHash.Of(bytes);
-            return new Decoded(path, hash, ImageLoader.LoadRgb(path, _preprocessing), null);
+            return new Decoded(path, hash, ImageLoader.LoadRgb(bytes, path, _preprocessing), null);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or ImageFormatException)
         {
@@ -285,6 +311,19 @@ public sealed class ImageSetRun
         LayerName, _options.Target?.Description, null, null, seconds, [], null);
 
     private string LayerName => _method is CamMethod cam ? string.Join("+", cam.LayerNames) : "";
+
+    private Dictionary<string, string> OwnSettings() => new(StringComparer.Ordinal)
+    {
+        ["model"] = _options.Model,
+        ["method"] = _method.Name,
+        ["layers"] = LayerName,
+        ["target"] = _options.Target?.Description ?? "each image's top class",
+        ["preprocessing"] = RunSettings.Describe(_preprocessing),
+        ["map dtype"] = _options.MapDtype.ToString().ToLowerInvariant(),
+        ["outputs"] = string.Join(", ", new[] { "map",
+            _options.WriteOverlay ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"overlay (alpha {_options.Alpha})") : null,
+            _options.WriteComponents ? "ossms" : null }.OfType<string>()),
+    };
 
     private sealed record Decoded(string Path, string Sha256, Image<Rgb24>? Picture, string? Error);
 }

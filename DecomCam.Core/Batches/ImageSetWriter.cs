@@ -118,23 +118,22 @@ internal sealed class ImageSetWriter : IDisposable
         _progress?.Report(new CamProgress("images", Explained + Failed, _total));
     }
 
+    // Writes from the host arrays the model's thread copied: no tensor (and no libtorch call) on this thread.
     private List<string> WriteOutputs(ExplainedImage image)
     {
-        using var scope = TorchSharp.torch.NewDisposeScope();
         string stem = ImageSetRun.OutputStem(image.Row.Input);
-        var map = image.Map!.ToTensor();
+        var map = image.Map!;
         var outputs = new List<string> { stem + ".npy" };
-        AtomicFile.Write(Path.Combine(_outDir, outputs[0]), temp => NpyFile.Write(temp, map, _options.MapDtype));
+        AtomicFile.Write(Path.Combine(_outDir, outputs[0]), temp => NpyFile.Write(temp, map.Values, map.Shape, _options.MapDtype));
         if (_options.WriteOverlay)
         {
             outputs.Add(stem + ".png");
-            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => CamImageWriter.SaveOverlay(image.Picture!, map, temp, _options.Alpha));
+            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => CamImageWriter.SaveOverlay(image.Picture!, map.Values, temp, _options.Alpha));
         }
-        if (image.Ossm is not null)
+        if (image.Ossm is { } ossm)
         {
-            var ossm = image.Ossm.ToTensor();
             outputs.Add(stem + "_ossm.npy");
-            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, ossm, _options.MapDtype));
+            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, ossm.Values, ossm.Shape, _options.MapDtype));
         }
         return outputs;
     }

@@ -5,7 +5,8 @@ namespace DecomCamNet.Batches;
 
 /// <summary>
 /// The JSON-lines manifest of a set run: one <see cref="ManifestRow"/> per line, appended and flushed as each image
-/// finishes, so a run killed at any moment leaves every finished row and at most one truncated last line.
+/// finishes, so a run killed at any moment leaves every finished row and at most one truncated last line. A resumed run
+/// appends a new row for each image it retries; an input's latest row is its outcome (<see cref="Latest"/>).
 /// </summary>
 public sealed class Manifest : IDisposable
 {
@@ -71,6 +72,27 @@ public sealed class Manifest : IDisposable
             rows.Add(row);
         }
         return rows;
+    }
+
+    /// <summary>
+    /// The latest row of each input: a resumed run appends a new row for each image it retries (those whose row carries
+    /// an error), so an input's last row is its outcome. Inputs keep the order of their first rows.
+    /// </summary>
+    public static IReadOnlyList<ManifestRow> Latest(IEnumerable<ManifestRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var latest = new Dictionary<string, int>(StringComparer.Ordinal);
+        var result = new List<ManifestRow>();
+        foreach (var row in rows)
+        {
+            if (latest.TryGetValue(row.Input, out int at)) result[at] = row;
+            else
+            {
+                latest[row.Input] = result.Count;
+                result.Add(row);
+            }
+        }
+        return result;
     }
 
     /// <summary>Writes <paramref name="rows"/> as a new manifest at <paramref name="path"/> (replaced atomically).</summary>

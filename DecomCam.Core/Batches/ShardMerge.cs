@@ -3,7 +3,8 @@ namespace DecomCamNet.Batches;
 /// <summary>
 /// Combines the manifests of a sharded run (one or more output folders, each with <c>plan.shard-i-of-n.json</c> files and
 /// the <c>manifest.shard-i-of-n.jsonl</c> beside each) into one list of rows, after checking that the plans cover every shard <c>0..n-1</c> of one
-/// set and that every planned input appears exactly once in the manifests.
+/// set with the same settings (<see cref="RunSettings"/>), and that every planned input appears exactly once in the
+/// manifests (an input's latest row within its shard's manifest: <see cref="Manifest.Latest"/>).
 /// </summary>
 public static class ShardMerge
 {
@@ -29,8 +30,9 @@ public static class ShardMerge
             throw new InvalidDataException($"The plans hold {planned.Count} inputs but the set has {plans[0].Total}.");
 
         // Each shard's manifest lies beside its plan: plan.shard-i-of-n.json, manifest.shard-i-of-n.jsonl.
+        // A resumed shard appends a row for each image it retried: its latest row is its outcome.
         var rows = planFiles.Select(f => Path.Combine(Path.GetDirectoryName(f)!, "manifest" + Path.GetFileNameWithoutExtension(f)["plan".Length..] + ".jsonl"))
-            .SelectMany(Manifest.Read).ToList();
+            .SelectMany(m => Manifest.Latest(Manifest.Read(m))).ToList();
         var duplicated = rows.GroupBy(r => r.Input, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (duplicated.Count > 0) throw new InvalidDataException($"{Described(duplicated)} {Verb(duplicated, "appear", "appears")} more than once in the manifests.");
         var unplanned = rows.Select(r => r.Input).Where(i => !planned.Contains(i)).ToList();
@@ -49,6 +51,13 @@ public static class ShardMerge
             throw new InvalidDataException($"The plans are of different runs: shards {string.Join(", ", specs)} of sets of {string.Join(", ", plans.Select(p => p.Total).Distinct())} images.");
         if (plans.Any(p => p.By != plans[0].By))
             throw new InvalidDataException($"The plans split the set in different ways ({string.Join(" and ", plans.Select(p => p.By).Distinct())}): run every shard with the same --shard-by.");
+        var recorded = plans.Select((p, i) => (p.Settings, Shard: specs[i])).Where(p => p.Settings is not null).OrderBy(p => p.Shard.Index).ToList();
+        foreach (var (settings, shard) in recorded.Skip(1))
+        {
+            var differences = RunSettings.Differences(recorded[0].Settings!, settings!, $"shard {recorded[0].Shard}", $"shard {shard}");
+            if (differences.Count > 0)
+                throw new InvalidDataException($"The shards were run with different settings: {string.Join("; ", differences)}.");
+        }
         var indices = specs.Select(s => s.Index).ToHashSet();
         var absent = Enumerable.Range(0, count).Where(i => !indices.Contains(i)).ToList();
         if (absent.Count > 0) throw new InvalidDataException($"Shard{(absent.Count > 1 ? "s" : "")} {string.Join(", ", absent.Select(i => $"{i}/{count}"))} of {count} {(absent.Count > 1 ? "have" : "has")} no plan in these folders.");

@@ -12,11 +12,14 @@ namespace DecomCamNet.Batches;
 /// <param name="Total">Images in the whole set.</param>
 /// <param name="Inputs">This shard's inputs.</param>
 /// <param name="By">How the set was split: <c>position</c> (also when a plan names none) or <c>hash</c> (<see cref="ShardBy"/>).</param>
+/// <param name="Settings">The run's settings (<see cref="RunSettings"/>), compared on resume and merge; <c>null</c> in plans
+/// written before they were recorded.</param>
 public sealed record ShardPlan(
     [property: JsonPropertyName("shard")] string Shard,
     [property: JsonPropertyName("total")] int Total,
     [property: JsonPropertyName("inputs")] IReadOnlyList<string> Inputs,
-    [property: JsonPropertyName("by")] string By = ShardPlan.ByPosition)
+    [property: JsonPropertyName("by")] string By = ShardPlan.ByPosition,
+    [property: JsonPropertyName("settings")] IReadOnlyDictionary<string, string>? Settings = null)
 {
     /// <summary><see cref="By"/> of <see cref="ShardBy.Position"/>.</summary>
     public const string ByPosition = "position";
@@ -27,11 +30,11 @@ public sealed record ShardPlan(
     /// <summary>The plan's file name for <paramref name="shard"/>.</summary>
     public static string FileName(ShardSpec shard) => shard.FileSuffix is { } s ? $"plan.{s}.json" : "plan.json";
 
-    /// <summary>Writes the plan of <paramref name="shard"/> into <paramref name="folder"/> (atomically).</summary>
-    public static void Write(string folder, ShardSpec shard, int total, IReadOnlyList<string> inputs) =>
+    /// <summary>Writes the plan of <paramref name="shard"/>, with the run's <paramref name="settings"/>, into <paramref name="folder"/> (atomically).</summary>
+    public static void Write(string folder, ShardSpec shard, int total, IReadOnlyList<string> inputs, IReadOnlyDictionary<string, string>? settings = null) =>
         AtomicFile.Write(Path.Combine(folder, FileName(shard)),
             temp => File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(
-                new ShardPlan(shard.ToString(), total, inputs, shard.By == ShardBy.ContentHash ? ByHash : ByPosition))));
+                new ShardPlan(shard.ToString(), total, inputs, shard.By == ShardBy.ContentHash ? ByHash : ByPosition, settings))));
 
     /// <summary>Reads a plan written by <see cref="Write"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not a plan.</exception>

@@ -15,6 +15,8 @@ namespace DecomCamNet.Imaging;
 /// on any device and have any real dtype: it is copied to the CPU as float32 here, and is never changed. When a map's size
 /// differs from the image it is drawn on, it is resized bilinearly (<c>align_corners = false</c>) first.
 /// Blending computes, per channel, <c>round((1 - alpha) * image + alpha * jet(map))</c>, rounding half away from zero.
+/// The overlay overloads that take a <c>float[]</c> draw a map already on the host at the image's size, without a tensor
+/// (for threads that should not call libtorch); they share the colouring and blending with the tensor overloads.
 /// </remarks>
 public static class CamImageWriter
 {
@@ -22,12 +24,29 @@ public static class CamImageWriter
     public const int GridGutter = 2;
 
     /// <summary>Saves <paramref name="image"/> with the jet colouring of <paramref name="map"/> blended over it, as PNG.</summary>
-    /// <param name="image">The background, normally from <see cref="ImageLoader.LoadRgb"/>. Not changed.</param>
+    /// <param name="image">The background, normally from <see cref="ImageLoader.LoadRgb(string, ImagePreprocessing?)"/>. Not changed.</param>
     /// <param name="map">The map, <c>[H, W]</c> with values in [0, 1]; resized to the image if needed.</param>
     /// <param name="path">The PNG file to write; its directory is created if needed.</param>
     /// <param name="alpha">Weight of the colour map, in [0, 1]: 0 gives the image, 1 the heat map.</param>
     /// <exception cref="ArgumentException">The map is not rank 2, is empty, or holds NaN or infinities; or <paramref name="alpha"/> is outside [0, 1].</exception>
     public static void SaveOverlay(Image<Rgb24> image, Tensor map, string path, float alpha = 0.5f)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var result = CreateOverlay(image, map, alpha);
+        Save(result, path);
+    }
+
+    /// <summary>
+    /// Saves <paramref name="image"/> with the jet colouring of <paramref name="map"/> blended over it, as PNG, from the map's
+    /// values already on the host (no tensor): the same file as <see cref="SaveOverlay(Image{Rgb24}, Tensor, string, float)"/>
+    /// writes for a map of the image's size.
+    /// </summary>
+    /// <param name="image">The background. Not changed.</param>
+    /// <param name="map">The map's values at the image's size, row by row (<c>H x W</c>, C order), meant to lie in [0, 1].</param>
+    /// <param name="path">The PNG file to write; its directory is created if needed.</param>
+    /// <param name="alpha">Weight of the colour map, in [0, 1].</param>
+    /// <exception cref="ArgumentException">The map's length is not the image's pixel count, or it holds NaN or infinities; or <paramref name="alpha"/> is outside [0, 1].</exception>
+    public static void SaveOverlay(Image<Rgb24> image, float[] map, string path, float alpha = 0.5f)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var result = CreateOverlay(image, map, alpha);
@@ -64,12 +83,12 @@ public static class CamImageWriter
         Save(result, path);
     }
 
-    /// <summary>Renders what <see cref="SaveOverlay"/> saves, without saving it.</summary>
+    /// <summary>Renders what <see cref="SaveOverlay(Image{Rgb24}, Tensor, string, float)"/> saves, without saving it.</summary>
     /// <param name="image">The background. Not changed.</param>
     /// <param name="map">The map, <c>[H, W]</c> with values in [0, 1]; resized to the image if needed.</param>
     /// <param name="alpha">Weight of the colour map, in [0, 1].</param>
     /// <returns>A new image of the background's size; the caller owns it.</returns>
-    /// <exception cref="ArgumentException">As for <see cref="SaveOverlay"/>.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="SaveOverlay(Image{Rgb24}, Tensor, string, float)"/>.</exception>
     public static Image<Rgb24> CreateOverlay(Image<Rgb24> image, Tensor map, float alpha = 0.5f)
     {
         ArgumentNullException.ThrowIfNull(image);
@@ -77,6 +96,26 @@ public static class CamImageWriter
         float[] values = ReadMap(map, nameof(map), image.Width, image.Height, out _, out _);
         var result = image.Clone();
         Paint(result, values, alpha);
+        return result;
+    }
+
+    /// <summary>Renders what <see cref="SaveOverlay(Image{Rgb24}, float[], string, float)"/> saves, without saving it.</summary>
+    /// <param name="image">The background. Not changed.</param>
+    /// <param name="map">The map's values at the image's size, row by row (<c>H x W</c>, C order).</param>
+    /// <param name="alpha">Weight of the colour map, in [0, 1].</param>
+    /// <returns>A new image of the background's size; the caller owns it.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="SaveOverlay(Image{Rgb24}, float[], string, float)"/>.</exception>
+    public static Image<Rgb24> CreateOverlay(Image<Rgb24> image, float[] map, float alpha = 0.5f)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(map);
+        CheckAlpha(alpha);
+        if (map.Length != (long)image.Width * image.Height)
+            throw new ArgumentException($"The map has {map.Length} values; a {image.Width}x{image.Height} image needs {(long)image.Width * image.Height} (resize the map to the image first).", nameof(map));
+        if (!Array.TrueForAll(map, float.IsFinite))
+            throw new ArgumentException($"The map contains NaN or infinite values ({image.Height}x{image.Width}).", nameof(map));
+        var result = image.Clone();
+        Paint(result, map, alpha);
         return result;
     }
 
@@ -163,7 +202,7 @@ public static class CamImageWriter
         }
     }
 
-    // Blends jet(values) into the image in place; alpha = 1 replaces the pixels.
+    // Blends jet(values) into the image in place (jet clamps each value to [0, 1]); alpha = 1 replaces the pixels.
     private static void Paint(Image<Rgb24> image, float[] values, float alpha)
     {
         float keep = 1f - alpha;
@@ -206,7 +245,7 @@ public static class CamImageWriter
             throw new ArgumentException($"{what} must be real-valued; got dtype {map.dtype}.", paramName);
     }
 
-    // Validates the map, copies it to the CPU as float32, resizes it to width x height when given, clamps to [0, 1].
+    // Validates the map, copies it to the CPU as float32 and resizes it to width x height when given (Paint clamps).
     private static float[] ReadMap(Tensor map, string paramName, int? width, int? height, out int mapWidth, out int mapHeight)
     {
         CheckShape(map, paramName, "The map");
@@ -222,7 +261,7 @@ public static class CamImageWriter
                 .reshape(h, w);
             (mapWidth, mapHeight) = (w, h);
         }
-        return m.clamp(CachedScalars.Zero, CachedScalars.One).contiguous().data<float>().ToArray();
+        return m.contiguous().data<float>().ToArray();
     }
 
     private static void Save(Image<Rgb24> image, string path)

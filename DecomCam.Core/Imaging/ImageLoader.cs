@@ -55,8 +55,30 @@ public static class ImageLoader
     /// <exception cref="InvalidDataException">The file is not a decodable image, is truncated or corrupt, or is too large.</exception>
     public static Image<Rgb24> LoadRgb(string path, ImagePreprocessing? options = null)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            string why = Directory.Exists(path) ? " (the path is a directory)" : "";
+            throw new FileNotFoundException($"Image file '{path}' was not found{why}.", path);
+        }
+        return LoadRgb(File.ReadAllBytes(path), path, options);
+    }
+
+    /// <summary>
+    /// As <see cref="LoadRgb(string, ImagePreprocessing?)"/>, from the bytes of an image file already read (for example to
+    /// hash them as well), so the file is read once.
+    /// </summary>
+    /// <param name="bytes">The file's bytes.</param>
+    /// <param name="name">The file's name or path, for error messages.</param>
+    /// <param name="options">Preprocessing; <c>null</c> means <see cref="ImagePreprocessing.ImageNet"/>.</param>
+    /// <returns>A new image the caller owns (dispose it).</returns>
+    /// <exception cref="InvalidDataException">The bytes are not a decodable image, are truncated or corrupt, or are too large.</exception>
+    public static Image<Rgb24> LoadRgb(byte[] bytes, string name, ImagePreprocessing? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
         options ??= ImagePreprocessing.ImageNet;
-        var image = Decode(path, options.MaxPixels);
+        var image = Decode(bytes, name, options.MaxPixels);
         try
         {
             var (width, height) = ResizeTarget(image, options);
@@ -73,7 +95,7 @@ public static class ImageLoader
 
     /// <summary>
     /// Loads an image file once and returns both the model input (as <see cref="Load"/>) and the RGB image it was made
-    /// from (as <see cref="LoadRgb"/>).
+    /// from (as <see cref="LoadRgb(string, ImagePreprocessing?)"/>).
     /// </summary>
     /// <param name="path">The image file.</param>
     /// <param name="options">Preprocessing; <c>null</c> means <see cref="ImagePreprocessing.ImageNet"/>.</param>
@@ -214,25 +236,17 @@ public static class ImageLoader
         return result;
     }
 
-    private static Image<Rgb24> Decode(string path, long maxPixels)
+    private static Image<Rgb24> Decode(byte[] bytes, string path, long maxPixels)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path))
-        {
-            string why = Directory.Exists(path) ? " (the path is a directory)" : "";
-            throw new FileNotFoundException($"Image file '{path}' was not found{why}.", path);
-        }
-
         IImageInfo? info;
         try
         {
-            info = Image.Identify(path);
+            info = Image.Identify(bytes);
         }
         catch (Exception ex) when (IsDecodeFailure(ex))
         {
             // A file cut inside its header fails here: say so when the structure shows it.
-            string? cut = new FileInfo(path).Length <= 64 << 20 ? FindStructuralProblem(File.ReadAllBytes(path)) : null;
-            throw Invalid(path, cut ?? $"its header cannot be read ({ex.Message})", ex);
+            throw Invalid(path, FindStructuralProblem(bytes) ?? $"its header cannot be read ({ex.Message})", ex);
         }
         if (info is null)
         {
@@ -249,7 +263,6 @@ public static class ImageLoader
                 $"it is {info.Width}x{info.Height} pixels ({pixels / 1e6:0.#} megapixels), above the limit of {maxPixels} pixels ({maxPixels / 1e6:0.#} megapixels, ImagePreprocessing.MaxPixels)"), null);
         }
 
-        byte[] bytes = File.ReadAllBytes(path);
         string? problem = FindStructuralProblem(bytes);
         if (problem is not null)
             throw Invalid(path, problem, null);

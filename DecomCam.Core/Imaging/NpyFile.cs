@@ -97,14 +97,36 @@ public static partial class NpyFile
             throw new ArgumentException($"Unknown .npy dtype {dtype}; use {string.Join(" or ", Enum.GetNames<NpyDtype>())}.", nameof(dtype));
 
         float[] values;
-        long[] shape = tensor.shape;
         using (var scope = torch.NewDisposeScope())
         {
             var cpu = tensor.detach().cpu().to_type(ScalarType.Float32).contiguous();
             values = cpu.numel() == 0 ? [] : cpu.data<float>().ToArray();
         }
+        Write(path, values, tensor.shape, dtype);
+    }
 
-        string shapeText = shape.Length switch
+    /// <summary>
+    /// Writes float32 values in C order as a version 1.0 <c>.npy</c> file of float32 (or float16) values: the same file as
+    /// <see cref="Write(string, Tensor, NpyDtype)"/> writes for a tensor of these values, without a tensor.
+    /// </summary>
+    /// <param name="path">The file to create or overwrite; its directory is created if needed.</param>
+    /// <param name="values">The data in C order; its length is the product of <paramref name="shape"/>.</param>
+    /// <param name="shape">The array's shape (empty for a 0-d scalar).</param>
+    /// <param name="dtype">The stored element type: float32 (default) or float16 (rounded to nearest even).</param>
+    /// <exception cref="ArgumentException">A dimension is negative, the values do not fill the shape, or the dtype is not one of <see cref="NpyDtype"/>.</exception>
+    public static void Write(string path, float[] values, IReadOnlyList<long> shape, NpyDtype dtype = NpyDtype.Float32)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (!Enum.IsDefined(dtype))
+            throw new ArgumentException($"Unknown .npy dtype {dtype}; use {string.Join(" or ", Enum.GetNames<NpyDtype>())}.", nameof(dtype));
+        if (shape.Any(d => d < 0))
+            throw new ArgumentException($"Shape ({string.Join(", ", shape)}) has a negative dimension.", nameof(shape));
+        if (shape.Aggregate(1L, (n, d) => n * d) != values.Length)
+            throw new ArgumentException($"{values.Length} values do not fill shape ({string.Join(", ", shape)}).", nameof(values));
+
+        string shapeText = shape.Count switch
         {
             0 => "()",
             1 => $"({shape[0].ToString(CultureInfo.InvariantCulture)},)",
@@ -117,7 +139,7 @@ public static partial class NpyFile
         int total = (unpadded + 63) / 64 * 64;
         string header = dict + new string(' ', total - unpadded) + "\n";
         if (header.Length > ushort.MaxValue)
-            throw new ArgumentException($"The tensor's shape is too long for a version 1.0 .npy header (rank {shape.Length}).", nameof(tensor));
+            throw new ArgumentException($"The shape is too long for a version 1.0 .npy header (rank {shape.Count}).", nameof(shape));
 
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir))

@@ -105,7 +105,7 @@ public sealed class CliTests : CliRun
     [InlineData(2, "CUDA is not available", "explain", "--device", "cuda")]
     [InlineData(1, "out of range", "explain", "--target", "8")]
     [InlineData(1, "Layer 'layer4' is not in the model", "explain", "--layer", "layer4")]
-    [InlineData(1, "does-not-exist.png", "explain", "--input", "does-not-exist.png")]
+    [InlineData(2, "does-not-exist.png", "explain", "--input", "does-not-exist.png")] // a missing input is a usage error
     [InlineData(1, "Unknown model", "explain", "--model", "resnet7", "--random-weights")]
     public void ErrorsAreOneLineWithANonZeroExitCode(int expectedCode, string expected, params string[] args)
     {

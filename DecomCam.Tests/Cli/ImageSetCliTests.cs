@@ -39,10 +39,93 @@ public sealed class ImageSetCliTests : CliRun
         var again = Run("explain", "--input", dir, "--out", P("out"));
         Assert.Equal(2, again.Code);
         Assert.Contains("--resume", again.Err);
-        var resumed = Run("explain", "--input", dir, "--out", P("out"), "--resume");
-        Assert.True(resumed.Code == 0, resumed.Err);
-        Assert.Contains("explained 0, failed 0, skipped 6", resumed.Out);
-        Assert.Equal(6, Manifest.Read(P("out/manifest.jsonl")).Count);
+        // A resume skips the explained images and retries the failed one, which fails again: a second row for it.
+        var resumed = Run("explain", "--input", dir, "--out", P("out"), "--resume", "--images-per-batch", "2", "--method", "decomcam", "--decom-q", "3", "--save-ossms");
+        Assert.True(resumed.Code == 101, resumed.Err);
+        Assert.Contains("explained 0, failed 1, skipped 5", resumed.Out);
+        var afterResume = Manifest.Read(P("out/manifest.jsonl"));
+        Assert.Equal(7, afterResume.Count);
+        Assert.EndsWith("corrupt.png", afterResume[^1].Input);
+        Assert.Equal(6, Manifest.Latest(afterResume).Count);
+    }
+
+    [Fact]
+    public void AResumeRetriesAFailedImageOnceFixedAndMergeKeepsItsLatestRow()
+    {
+        string dir = Images(4);
+        string broken = Path.Combine(dir, "img001.png");
+        var good = File.ReadAllBytes(broken);
+        File.WriteAllBytes(broken, good[..60]); // unreadable for now: cut short
+        string[] Shard(int i) => ["explain", "--input", dir, "--out", P("out"), "--shard", $"{i}/2", "--no-overlay"];
+        Assert.Equal(101, Run(Shard(1)).Code); // positions 1 and 3: img001 (broken) and img003
+        Assert.Equal(0, Run(Shard(0)).Code);
+        Assert.Contains("truncated", Assert.Single(Manifest.Read(P("out/manifest.shard-1-of-2.jsonl")), r => r.Input == broken).Error);
+
+        File.WriteAllBytes(broken, good); // fixed
+        var (code, output, err) = Run([.. Shard(1), "--resume"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("explained 1, failed 0, skipped 1", output);
+        var rows = Manifest.Read(P("out/manifest.shard-1-of-2.jsonl")).Where(r => r.Input == broken).ToList();
+        Assert.Equal(2, rows.Count); // the failure, then the success: the latest row is the outcome
+        Assert.NotNull(rows[0].Error);
+        Assert.Null(rows[1].Error);
+        using (var map = NpyFile.Read(Path.Combine(P("out"), Assert.Single(rows[1].Outputs))))
+            Assert.Equal(new long[] { 64, 64 }, map.shape);
+
+        var merged = Run("merge", P("out"));
+        Assert.True(merged.Code == 0, merged.Err);
+        Assert.Contains("merged 4 images (0 failed)", merged.Out);
+        var all = Manifest.Read(P("out/manifest.jsonl"));
+        Assert.Equal(Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal), all.Select(r => r.Input));
+        Assert.Null(Assert.Single(all, r => r.Input == broken).Error);
+    }
+
+    [Fact]
+    public void AResumeWithOtherSettingsIsRefusedNamingEachDifference()
+    {
+        string dir = Images(2);
+        string[] first = ["explain", "--input", dir, "--out", P("out"), "--no-overlay", "--method", "decomcam", "--decom-q", "2"];
+        Assert.Equal(0, Run(first).Code);
+        var settings = ShardPlan.Read(P("out/plan.json")).Settings!;
+        Assert.Equal(("decomcam", "2", "float32", "scenenet"), (settings["method"], settings["method DecomComponents"], settings["map dtype"], settings["model"]));
+        Assert.Equal(ContentHash.OfFile(Path.Combine(AppContext.BaseDirectory, "assets", "scenenet.safetensors")), settings["weights sha256"]);
+
+        var same = Run([.. first, "--resume", "--images-per-batch", "1"]); // batching is speed alone: not a setting
+        Assert.True(same.Code == 0, same.Err);
+        Assert.Contains("skipped 2", same.Out);
+
+        var gradcam = Run("explain", "--input", dir, "--out", P("out"), "--no-overlay", "--method", "gradcam", "--decom-q", "2", "--resume");
+        Assert.Equal(2, gradcam.Code);
+        Assert.Contains("method: decomcam (recorded) vs gradcam (now)", gradcam.Err);
+        var several = Run("explain", "--input", dir, "--out", P("out"), "--method", "decomcam", "--decom-q", "3", "--map-dtype", "float16", "--resume");
+        Assert.Equal(2, several.Code);
+        foreach (var difference in new[] { "method DecomComponents: 2 (recorded) vs 3 (now)", "map dtype: float32 (recorded) vs float16 (now)",
+            "outputs: map (recorded) vs map, overlay (alpha 0.5) (now)" })
+            Assert.Contains(difference, several.Err);
+        Assert.Equal(2, Manifest.Read(P("out/manifest.jsonl")).Count); // nothing appended
+        Assert.Equal(settings, ShardPlan.Read(P("out/plan.json")).Settings); // the record stands
+    }
+
+    [Fact]
+    public void MissingOrUnreadableInputsAreUsageErrors()
+    {
+        File.WriteAllBytes(P("cut.png"), File.ReadAllBytes(Path.Combine(Images(1), "img000.png"))[..60]);
+        File.WriteAllLines(P("list.txt"), ["images/img000.png", "images/absent.png"]);
+        foreach (var args in new[]
+        {
+            new[] { "explain", "--input", P("absent.png") },
+            ["explain", "--input", P("absent.npy")],
+            ["explain", "--input", P("absent"), "--out", P("out")],
+            ["explain", "--input", P("cut.png")],
+            ["explain", "--input", P("absent/*.png"), "--out", P("out")],
+            ["explain", "--input", P("list.txt"), "--out", P("out")],
+        })
+        {
+            var (code, _, err) = Run(args);
+            Assert.True(code == 2, $"{string.Join(" ", args)}: exit {code}, {err}");
+            Assert.StartsWith("error: ", err);
+            Assert.Contains(args[2].Contains("list") ? "absent.png" : Path.GetFileName(args[2]), err);
+        }
     }
 
     [Fact]

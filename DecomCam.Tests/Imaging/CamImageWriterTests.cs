@@ -45,6 +45,25 @@ public class CamImageWriterTests
     }
 
     [Fact]
+    public void AnOverlayFromHostValuesIsTheTensorOverlayByteForByte()
+    {
+        using var dir = new TempDir();
+        using var image = MakeTexture(40, 30);
+        var random = new Random(5);
+        // Values in and outside [0, 1] (both clamp), and the exact colour-map knots.
+        var values = Enumerable.Range(0, 30 * 40).Select(i => i % 7 == 0 ? i % 9 * 0.125f : (float)(random.NextDouble() * 1.4 - 0.2)).ToArray();
+        using var map = torch.tensor(values, 30, 40);
+        CamImageWriter.SaveOverlay(image, map, dir.File("tensor.png"), 0.3f);
+        CamImageWriter.SaveOverlay(image, values, dir.File("host.png"), 0.3f);
+        Assert.Equal(File.ReadAllBytes(dir.File("tensor.png")), File.ReadAllBytes(dir.File("host.png")));
+
+        var wrongSize = Assert.Throws<ArgumentException>(() => CamImageWriter.CreateOverlay(image, new float[40 * 29]));
+        Assert.Contains("1160 values; a 40x30 image needs 1200", wrongSize.Message);
+        values[17] = float.NaN;
+        Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => CamImageWriter.CreateOverlay(image, values)).Message);
+    }
+
+    [Fact]
     public void OverlayResizesTheMapBilinearly()
     {
         using var image = MakeImage(4, 2, (_, _) => new Rgb24(0, 0, 0));

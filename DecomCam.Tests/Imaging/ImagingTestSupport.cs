@@ -44,6 +44,14 @@ internal static class ImagingTestSupport
         return image;
     }
 
+    /// <summary>The image's pixels as R, G, B bytes, row by row.</summary>
+    public static byte[] Pixels(Image<Rgb24> image)
+    {
+        var bytes = new byte[3 * image.Width * image.Height];
+        image.CopyPixelDataTo(bytes);
+        return bytes;
+    }
+
     /// <summary>A deterministic, textured image (so that compressed files are not tiny).</summary>
     public static Image<Rgb24> MakeTexture(int width, int height) =>
         MakeImage(width, height, (x, y) => new Rgb24((byte)(x * 7 + y * 3), (byte)((x ^ y) * 5), (byte)(x * y % 251)));

@@ -41,6 +41,23 @@ public class NpyFileTests
         Assert.Equal(10 + headerLength + 4 * t.numel(), bytes.Length);
     }
 
+    [Theory]
+    [InlineData(NpyDtype.Float32)]
+    [InlineData(NpyDtype.Float16)]
+    public void HostValuesWriteTheTensorsFileByteForByte(NpyDtype dtype)
+    {
+        using var dir = new TempDir();
+        torch.manual_seed(3);
+        using var t = torch.randn(3, 5, 7);
+        var values = t.data<float>().ToArray();
+        NpyFile.Write(dir.File("tensor.npy"), t, dtype);
+        NpyFile.Write(dir.File("host.npy"), values, new long[] { 3, 5, 7 }, dtype);
+        Assert.Equal(File.ReadAllBytes(dir.File("tensor.npy")), File.ReadAllBytes(dir.File("host.npy")));
+
+        Assert.Contains("do not fill shape (3, 5, 6)", Assert.Throws<ArgumentException>(() => NpyFile.Write(dir.File("x.npy"), values, new long[] { 3, 5, 6 })).Message);
+        Assert.Throws<ArgumentException>(() => NpyFile.Write(dir.File("x.npy"), values, new long[] { -3, 5, -7 }));
+    }
+
     [Fact]
     public void WriteConvertsDtypeAndLayoutAndLeavesTheTensorAlone()
     {
