@@ -1,6 +1,6 @@
 namespace DecomCamNet.Imaging;
 
-/// <summary>The element type <see cref="NpyFile.Write"/> stores: what the file's <c>descr</c> says.</summary>
+/// <summary>The element type <see cref="NpyFile.Write(string, TorchSharp.torch.Tensor, NpyDtype)"/> stores: what the file's <c>descr</c> says.</summary>
 public enum NpyDtype
 {
     /// <summary><c>&lt;f4</c>: IEEE single precision, exact for float32 maps (the default).</summary>
