@@ -33,8 +33,24 @@ public static partial class NpyFile
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
             throw new FileNotFoundException($"NPY file '{path}' was not found.", path);
-        byte[] bytes = File.ReadAllBytes(path);
-        var (dtype, shape, dataOffset) = ParseHeader(path, bytes);
+        var (values, shape) = ReadArray(File.ReadAllBytes(path), path);
+        if (device is null || device.type == DeviceType.CPU)
+            return torch.tensor(values, shape);
+        using var cpu = torch.tensor(values, shape);
+        return cpu.to(device);
+    }
+
+    /// <summary>
+    /// Reads the bytes of a <c>.npy</c> file (for example a response body) as float32 values in C order and the stored
+    /// shape, without creating a tensor. Accepts what <see cref="Read(string, Device?)"/> accepts.
+    /// </summary>
+    /// <param name="bytes">The whole file.</param>
+    /// <param name="source">Names the bytes in error messages (a file name or URL).</param>
+    /// <exception cref="InvalidDataException">The bytes are not a valid <c>.npy</c> file, have an unsupported dtype or layout, or the data is truncated.</exception>
+    public static (float[] Values, long[] Shape) ReadArray(byte[] bytes, string source = "(bytes)")
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var (dtype, shape, dataOffset) = ParseHeader(source, bytes);
 
         int itemSize = dtype switch { "<f8" => 8, "<f2" => 2, _ => 4 };
         long count = 1;
@@ -42,14 +58,14 @@ public static partial class NpyFile
         {
             count *= d;
             if (count > int.MaxValue)
-                throw Bad(path, $"shape ({string.Join(", ", shape)}) has more than {int.MaxValue} elements, which this reader does not support");
+                throw Bad(source, $"shape ({string.Join(", ", shape)}) has more than {int.MaxValue} elements, which this reader does not support");
         }
         long expected = count * itemSize;
         long found = bytes.Length - dataOffset;
         if (found != expected)
         {
             string what = found < expected ? "truncated data" : "unexpected bytes after the data";
-            throw Bad(path, $"{what}: expected {expected} bytes for shape ({string.Join(", ", shape)}) of {dtype}, found {found}");
+            throw Bad(source, $"{what}: expected {expected} bytes for shape ({string.Join(", ", shape)}) of {dtype}, found {found}");
         }
 
         ReadOnlySpan<byte> payload = bytes.AsSpan(dataOffset);
@@ -72,11 +88,7 @@ public static partial class NpyFile
             for (int i = 0; i < values.Length; i++)
                 values[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(payload.Slice(8 * i, 8));
         }
-
-        if (device is null || device.type == DeviceType.CPU)
-            return torch.tensor(values, shape);
-        using var cpu = torch.tensor(values, shape);
-        return cpu.to(device);
+        return (values, shape);
     }
 
     /// <summary>
@@ -91,11 +103,27 @@ public static partial class NpyFile
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(tensor);
-        if (tensor.is_complex() || tensor.dtype == ScalarType.Bool)
-            throw new ArgumentException($"Only real-valued tensors can be written as .npy; got dtype {tensor.dtype}.", nameof(tensor));
-        if (!Enum.IsDefined(dtype))
-            throw new ArgumentException($"Unknown .npy dtype {dtype}; use {string.Join(" or ", Enum.GetNames<NpyDtype>())}.", nameof(dtype));
+        CheckWritable(tensor, dtype);
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir))
+            Directory.CreateDirectory(dir);
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        Write(stream, tensor, dtype);
+    }
 
+    /// <summary>
+    /// Writes what <see cref="Write(string, Tensor, NpyDtype)"/> writes to <paramref name="stream"/> (for example a
+    /// response body or a <see cref="MemoryStream"/>), from its current position; the stream stays open.
+    /// </summary>
+    /// <param name="stream">A writable stream.</param>
+    /// <param name="tensor">The data.</param>
+    /// <param name="dtype">The stored element type: float32 (default) or float16 (rounded to nearest even).</param>
+    /// <exception cref="ArgumentException">The tensor is complex or boolean, or the dtype is not one of <see cref="NpyDtype"/>.</exception>
+    public static void Write(Stream stream, Tensor tensor, NpyDtype dtype = NpyDtype.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(tensor);
+        CheckWritable(tensor, dtype);
         float[] values;
         using (var scope = torch.NewDisposeScope())
         {
@@ -141,10 +169,6 @@ public static partial class NpyFile
         if (header.Length > ushort.MaxValue)
             throw new ArgumentException($"The shape is too long for a version 1.0 .npy header (rank {shape.Count}).", nameof(shape));
 
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir))
-            Directory.CreateDirectory(dir);
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
         Span<byte> prefix = stackalloc byte[10];
         Magic.CopyTo(prefix);
         prefix[6] = 1;
@@ -153,6 +177,14 @@ public static partial class NpyFile
         stream.Write(prefix);
         stream.Write(Encoding.ASCII.GetBytes(header));
         stream.Write(Payload(values, dtype));
+    }
+
+    private static void CheckWritable(Tensor tensor, NpyDtype dtype)
+    {
+        if (tensor.is_complex() || tensor.dtype == ScalarType.Bool)
+            throw new ArgumentException($"Only real-valued tensors can be written as .npy; got dtype {tensor.dtype}.", nameof(tensor));
+        if (!Enum.IsDefined(dtype))
+            throw new ArgumentException($"Unknown .npy dtype {dtype}; use {string.Join(" or ", Enum.GetNames<NpyDtype>())}.", nameof(dtype));
     }
 
     /// <summary>The values as little-endian bytes of <paramref name="dtype"/>.</summary>

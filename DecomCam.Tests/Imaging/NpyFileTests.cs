@@ -59,6 +59,25 @@ public class NpyFileTests
     }
 
     [Fact]
+    public void StreamWritesTheFileBytesAndReadArrayReadsThemWithoutATensor()
+    {
+        using var dir = new TempDir();
+        using var t = torch.tensor(new[] { 0f, 0.25f, 1f / 3, 1f, -2f, 7e-8f }, new long[] { 2, 3 });
+        NpyFile.Write(dir.File("t.npy"), t);
+        using var stream = new MemoryStream();
+        stream.WriteByte(42); // written from the stream's position on
+        NpyFile.Write(stream, t);
+        byte[] bytes = stream.ToArray()[1..];
+        Assert.Equal(File.ReadAllBytes(dir.File("t.npy")), bytes);
+        var (values, shape) = NpyFile.ReadArray(bytes);
+        Assert.Equal(new long[] { 2, 3 }, shape);
+        Assert.Equal(new[] { 0f, 0.25f, 1f / 3, 1f, -2f, 7e-8f }, values);
+        var error = Assert.Throws<InvalidDataException>(() => NpyFile.ReadArray(bytes[..^4], "response"));
+        Assert.Contains("'response'", error.Message);
+        Assert.Contains("truncated data", error.Message);
+    }
+
+    [Fact]
     public void WriteConvertsDtypeAndLayoutAndLeavesTheTensorAlone()
     {
         using var dir = new TempDir();
