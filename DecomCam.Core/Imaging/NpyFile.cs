@@ -130,7 +130,7 @@ public static partial class NpyFile
             var cpu = tensor.detach().cpu().to_type(ScalarType.Float32).contiguous();
             values = cpu.numel() == 0 ? [] : cpu.data<float>().ToArray();
         }
-        Write(path, values, tensor.shape, dtype);
+        Write(stream, values, tensor.shape, dtype);
     }
 
     /// <summary>
@@ -145,6 +145,25 @@ public static partial class NpyFile
     public static void Write(string path, float[] values, IReadOnlyList<long> shape, NpyDtype dtype = NpyDtype.Float32)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir))
+            Directory.CreateDirectory(dir);
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        Write(stream, values, shape, dtype);
+    }
+
+    /// <summary>
+    /// Writes what <see cref="Write(string, float[], IReadOnlyList{long}, NpyDtype)"/> writes to <paramref name="stream"/>,
+    /// from its current position; the stream stays open.
+    /// </summary>
+    /// <param name="stream">A writable stream.</param>
+    /// <param name="values">The data in C order; its length is the product of <paramref name="shape"/>.</param>
+    /// <param name="shape">The array's shape (empty for a 0-d scalar).</param>
+    /// <param name="dtype">The stored element type: float32 (default) or float16 (rounded to nearest even).</param>
+    /// <exception cref="ArgumentException">A dimension is negative, the values do not fill the shape, or the dtype is not one of <see cref="NpyDtype"/>.</exception>
+    public static void Write(Stream stream, float[] values, IReadOnlyList<long> shape, NpyDtype dtype = NpyDtype.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(shape);
         if (!Enum.IsDefined(dtype))
