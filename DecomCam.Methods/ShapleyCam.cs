@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet;
@@ -10,29 +11,41 @@ namespace DecomCamNet;
 /// L = Σ_k w_k A_k. Where the score is piecewise linear in A (ReLU, max-pooling and linear layers up to a logit) H·A is
 /// zero and the map is Grad-CAM's; a softmax target or smooth activations make it differ. Per layer one forward and a
 /// double backward of its own (the pipeline's pass only records the activations). Intermediate: <c>weights</c> [M,C].
-/// Every operation between the layer and the score needs a double backward: libtorch's error for one that has none
-/// (its CPU <c>scaled_dot_product_attention</c>) ends the process inside TorchSharp's <c>autograd.grad</c>, so models
-/// with an <see cref="IFirstOrderOnly"/> layer (CLIP's attention) are refused up front.
 /// </summary>
+/// <remarks>
+/// Every operation between the layer and the score needs a double backward, and some have none (libtorch's CPU
+/// <c>scaled_dot_product_attention</c>, used by CLIP's attention and by many users' transformers). The second backward
+/// runs through <see cref="CaughtGradient"/>, so such a model is found without ending the process, and H·A is then
+/// taken by central finite differences of first-order gradients along A itself:
+/// H·A = d/dt G(tA) at t = 1 ≈ (G(A(1+ε)) − G(A(1−ε))) / 2ε, ε = <see cref="FiniteDifferenceStep"/>, with two more
+/// forwards (the layer's output replaced by the scaled one) and backwards per layer. The switch is logged once per
+/// instance. The difference from the exact product is O(ε²) plus float32 rounding of G magnified by 1/2ε, and a ReLU
+/// after the layer whose input changes sign within ±ε·A adds a jump; half of it enters the weights.
+/// </remarks>
 public sealed class ShapleyCam : CamMethod
 {
+    /// <summary>The relative step ε of the finite-difference route (see the remarks).</summary>
+    public const double FiniteDifferenceStep = 1e-2;
+
+    private static readonly Scalar MinusHalf = (-0.5).ToScalar();
+    private static readonly Scalar MinusOne = (-1).ToScalar();
+    private static readonly Scalar Up = (1 + FiniteDifferenceStep).ToScalar();
+    private static readonly Scalar Down = (1 - FiniteDifferenceStep).ToScalar();
+    private static readonly Scalar OverTwoSteps = (1 / (2 * FiniteDifferenceStep)).ToScalar();
+
     private readonly IReadOnlyList<CamLayer> _layers;
+    private readonly nn.Module<Tensor, Tensor>[] _modules;
+    private bool _toldFiniteDifferences;
 
     /// <summary>ShapleyCAM on one target layer.</summary>
     public ShapleyCam(nn.Module<Tensor, Tensor> model, CamLayer layer, ILogger? logger = null) : this(model, new[] { layer }, logger) { }
 
     /// <summary>ShapleyCAM averaged over several target layers.</summary>
-    /// <exception cref="ArgumentException">The model has a layer without a double backward (<see cref="IFirstOrderOnly"/>, e.g. CLIP's attention).</exception>
     public ShapleyCam(nn.Module<Tensor, Tensor> model, IReadOnlyList<CamLayer> layers, ILogger? logger = null)
-        : base(SecondOrderModel(model), layers, logger) => _layers = layers.ToArray();
-
-    private static nn.Module<Tensor, Tensor> SecondOrderModel(nn.Module<Tensor, Tensor> model)
+        : base(model, layers, logger)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        var firstOrder = model.named_modules().FirstOrDefault(m => m.module is IFirstOrderOnly);
-        return firstOrder.module is null ? model
-            : throw new ArgumentException($"ShapleyCAM differentiates the gradient once more, and layer '{firstOrder.name}' " +
-                $"({firstOrder.module.GetType().Name}) has no double backward (scaled_dot_product_attention); use Grad-CAM or another method.", nameof(model));
+        _layers = layers.ToArray();
+        _modules = _layers.Select(l => l.Resolve(model).Module).ToArray();
     }
 
     /// <inheritdoc />
@@ -58,20 +71,54 @@ public sealed class ShapleyCam : CamMethod
             g = autograd.grad(new[] { context.TargetScores(output).sum() }, new[] { a }, retain_graph: true, create_graph: true, allow_unused: true)[0];
             if (g is null || g.IsInvalid)
                 throw new CamException($"The target score does not depend on layer '{context.LayerNames[layer]}' (no gradient): choose a layer that feeds the output.");
-            hessianTimesA = HessianTimes(g, a);
+            hessianTimesA = CaughtGradient.TryTake(GradientDotA(g, a), a, out var error)
+                ?? FiniteDifferenceHessianTimes(context, layer, x, error!);
         }
         var (activations, gradients, hvp) = (context.Activations[layer], Maps(recorder, g, x), Maps(recorder, hessianTimesA, x));
-        var weights = (gradients - hvp * 0.5).mean(new long[] { 2, 3 });
+        var weights = gradients.add(hvp, MinusHalf).mean(new long[] { 2, 3 });
         return new LayerMap(context.WeightedSum(weights, activations), new Dictionary<string, Tensor> { ["weights"] = weights });
     }
 
     /// <summary>
-    /// H·A, the gradient of Σ G·A with A held constant in the product (H is symmetric). The zero term 0·ΣA keeps A in
-    /// the graph, so the gradient is zero rather than undefined where G does not depend on A (and TorchSharp leaves no
-    /// handle of an undefined tensor behind).
+    /// Σ G·A with A held constant in the product, whose gradient is H·A (H is symmetric). The zero term 0·ΣA keeps A in
+    /// the graph, so the gradient is zero rather than undefined where G does not depend on A.
     /// </summary>
-    private static Tensor HessianTimes(Tensor g, Tensor a) =>
-        autograd.grad(new[] { (g * a.detach()).sum() + (a * 0).sum() }, new[] { a })[0];
+    private static Tensor GradientDotA(Tensor g, Tensor a) =>
+        g.mul(a.detach()).sum().add(a.mul(CachedScalars.Zero).sum(), CachedScalars.One);
+
+    private Tensor FiniteDifferenceHessianTimes(CamContext context, int layer, Tensor x, string error)
+    {
+        if (!_toldFiniteDifferences)
+        {
+            _toldFiniteDifferences = true;
+            Logger.LogWarning("ShapleyCAM: the model has no double backward between layer '{Layer}' and the score ({Error}); " +
+                "H·A is taken by central finite differences of first-order gradients (relative step {Step}) instead.",
+                context.LayerNames[layer], error, FiniteDifferenceStep);
+        }
+        var up = GradientAtScaledLayer(context, layer, x, Up);
+        var down = GradientAtScaledLayer(context, layer, x, Down);
+        return up.add(down, MinusOne).mul(OverTwoSteps);
+    }
+
+    /// <summary>G(sA): the gradient of the target score with respect to the layer's output when that output is multiplied by <paramref name="scale"/>.</summary>
+    private Tensor GradientAtScaledLayer(CamContext context, int layer, Tensor x, Scalar scale)
+    {
+        Tensor? scaled = null;
+        // A container may dispose the layer's output once the next layer has run: keep a second handle (contiguous() of a
+        // contiguous tensor is the same tensor) and hand the model the first.
+        var remover = _modules[layer].register_forward_hook((_, _, output) =>
+        {
+            scaled = output.mul(scale).contiguous();
+            return scaled.contiguous();
+        });
+        Tensor output;
+        try { output = context.Model.call(x); }
+        finally { remover.remove(); }
+        if (scaled is null)
+            throw new CamException($"Layer '{context.LayerNames[layer]}' did not run during the forward pass.");
+        return CaughtGradient.TryTake(context.TargetScores(output).sum(), scaled, out var error)
+            ?? throw new CamException($"The model has no gradient between layer '{context.LayerNames[layer]}' and the target score: {error}");
+    }
 
     private static Tensor Maps(ActivationRecorder recorder, Tensor t, Tensor x) => recorder.ToFeatureMaps(new[] { t.detach() }, x.shape[0])[0];
 }

@@ -14,9 +14,9 @@ namespace DecomCamNet.Clip;
 /// tuple, so it cannot sit in a single-tensor block; this one runs <c>scaled_dot_product_attention</c> (scale
 /// 1/sqrt(head width)). With <c>causal</c>, position i attends to positions 0..i only (CLIP's text encoder): libtorch
 /// applies the mask itself, so no [L, L] mask tensor is kept or rebuilt. Its CPU kernel has no double backward
-/// (<see cref="IFirstOrderOnly"/>).
+/// (ShapleyCAM then takes its Hessian term by finite differences).
 /// </remarks>
-public sealed class ClipMultiheadAttention : nn.Module<Tensor, Tensor>, IFirstOrderOnly
+public sealed class ClipMultiheadAttention : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter in_proj_weight;
     private readonly Parameter in_proj_bias;

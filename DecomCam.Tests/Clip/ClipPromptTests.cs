@@ -38,22 +38,10 @@ public class ClipPromptTests
         Assert.True(TestTensors.MaxAbsDiff(image.matmul(text.t()) * clip.LogitScale, official.Scores(image)) < 1e-4f);
     }
 
-    /// <summary>
-    /// CAM needs the model's own classes; SS-CAM and IS-CAM (35 and 10 forwards per channel and row: minutes here) share
-    /// Score-CAM's path, which runs.
-    /// </summary>
     /// <summary>Every method that takes custom targets: not CAM, Finer-CAM and DFF (class targets of the model's own
-    /// output), nor ShapleyCAM (CLIP's attention has no double backward: refused, see ShapleyCamRefusesClip); SS-CAM and
-    /// IS-CAM are left out for time.</summary>
-    public static TheoryData<string> PromptMethods => MethodFactory.AllBut("cam", "sscam", "iscam", "finercam", "dff", "shapleycam");
-
-    [Fact]
-    public void ShapleyCamRefusesClip()
-    {
-        using var clip = SmallResNetClip();
-        var e = Assert.Throws<ArgumentException>(() => MethodFactory.Create("shapleycam", clip, "visual.layer4"));
-        Assert.Contains("no double backward", e.Message);
-    }
+    /// output); SS-CAM and IS-CAM (35 and 10 forwards per channel and row: minutes here) share Score-CAM's path, which
+    /// runs. ShapleyCAM takes its Hessian term by finite differences (CLIP's attention has no double backward).</summary>
+    public static TheoryData<string> PromptMethods => MethodFactory.AllBut("cam", "sscam", "iscam", "finercam", "dff");
 
     [Theory]
     [MemberData(nameof(PromptMethods))]
@@ -71,8 +59,9 @@ public class ClipPromptTests
         Assert.True(all.Maps.min().item<float>() >= 0f && all.Maps.max().item<float>() <= 1f);
         if (MethodFactory.SeededByPosition.Contains(method)) return; // row 5 alone is row 0: other random draws
         using var one = cam.Explain(x[1..2], prompts.Prompt(2));
-        // The same row alone: batch size changes kernels (see TargetTests), a wrong prompt differs by far more.
-        Assert.True(TestTensors.MaxAbsDiff(all.Maps[5], one.Maps[0]) < 1e-4f, method);
+        // The same row alone: batch size changes kernels (see TargetTests), a wrong prompt differs by far more. ShapleyCAM's
+        // finite differences magnify that rounding by 1/2ε = 50 (measured 3.8e-4 here).
+        Assert.True(TestTensors.MaxAbsDiff(all.Maps[5], one.Maps[0]) < (method == "shapleycam" ? 2e-3f : 1e-4f), method);
     }
 
     [Fact]

@@ -267,16 +267,4 @@ public class FamilyTests
 
         public override Tensor forward(Tensor x) => conv.call(x).mean(new long[] { 2, 3 });
     }
-
-    private sealed class ListLogger : ILogger
-    {
-        public List<string> Messages { get; } = new();
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Messages.Add(formatter(state, exception));
-    }
 }

@@ -10,7 +10,7 @@ namespace DecomCamNet.Tests.Methods;
 /// python3-torch): seeded ResNet-18 at layer4, 96x96 input, targets 5 and 817. Pearson r of each image's final map
 /// ≥ 0.999. Where an SVD leaves the sign open (Eigen-CAM, Eigen-Grad-CAM: pytorch-grad-cam keeps what the SVD gives),
 /// the raw maps are compared after our sign rule (largest-magnitude entry positive) is applied to pytorch-grad-cam's,
-/// and the final maps too where its sign already agrees. Also the guided methods and the smoothing options
+/// and the final maps with its final maps under that rule (<see cref="TheirFinalsUnderOurSign"/>). Also the guided methods and the smoothing options
 /// (<see cref="GuidedAndSmoothedMapsCorrelateWithPytorchGradCam"/>).
 /// </summary>
 public class PytorchGradCamParityTests(ITestOutputHelper output)
@@ -60,20 +60,8 @@ public class PytorchGradCamParityTests(ITestOutputHelper output)
         using var result = cam.Explain(input, targets);
         string file = method.Replace("++", "pp");
         var theirs = Golden($"pgc_resnet18_{file}.npy");
-        bool compareFinal = true;
         if (method is "eigencam" or "eigengradcam")
-        {
-            var raw = Golden($"pgc_resnet18_{file}_raw.npy").flatten(1);
-            var sign = Pca.LargestEntrySign(raw);
-            for (int i = 0; i < 2; i++)
-            {
-                double rr = Pearson(result.RawMaps[0][i], raw[i] * sign[i]);
-                output.WriteLine($"{method} image {i}: raw r = {rr:F6} (their sign {sign[i].item<float>():+0;-0})");
-                Assert.True(rr >= 0.999, $"{method} image {i}: raw r = {rr}");
-            }
-            compareFinal = sign.eq(1).all().item<bool>();
-        }
-        if (!compareFinal) return;
+            theirs = TheirFinalsUnderOurSign(file, theirs, result.RawMaps[0]);
         for (int i = 0; i < 2; i++)
         {
             double r = Pearson(result.Maps[i], theirs[i]);
@@ -90,8 +78,7 @@ public class PytorchGradCamParityTests(ITestOutputHelper output)
     /// <summary>
     /// Guided Backpropagation's gradient and Guided Grad-CAM's product (pytorch-grad-cam's <c>cam_mask * gb</c>), [3,H,W]
     /// per image, against our intermediates; Grad-CAM with aug_smooth=True (ttach's flips and factors) against our
-    /// AugSmooth maps; eigen_smooth=True against our EigenSmooth raw maps after our sign rule, and the final maps where the
-    /// signs agree.
+    /// AugSmooth maps; eigen_smooth=True against our EigenSmooth raw and final maps after our sign rule.
     /// </summary>
     [Theory]
     [MemberData(nameof(GuidedAndSmoothed))]
@@ -110,26 +97,67 @@ public class PytorchGradCamParityTests(ITestOutputHelper output)
             "guidedgradcam" => result.Intermediate("guided_gradcam"),
             _ => result.Maps,
         };
-        bool compareFinal = true;
         if (settings.EigenSmooth)
-        {
-            var raw = Golden($"pgc_resnet18_{file}_raw.npy").flatten(1);
-            var sign = Pca.LargestEntrySign(raw);
-            for (int i = 0; i < 2; i++)
-            {
-                double rr = Pearson(result.RawMaps[0][i], raw[i] * sign[i]);
-                output.WriteLine($"{file} image {i}: raw r = {rr:F6} (their sign {sign[i].item<float>():+0;-0})");
-                Assert.True(rr >= 0.999, $"{file} image {i}: raw r = {rr}");
-            }
-            compareFinal = sign.eq(1).all().item<bool>();
-        }
-        if (!compareFinal) return;
+            theirs = TheirFinalsUnderOurSign(file, theirs, result.RawMaps[0]);
         for (int i = 0; i < 2; i++)
         {
             double r = Pearson(ours[i], theirs[i]);
             output.WriteLine($"{file} image {i}: r = {r:F6}, max abs diff {TestTensors.MaxAbsDiff(ours[i], theirs[i]):G3}");
             Assert.True(r >= 0.999, $"{file} image {i}: r = {r}");
         }
+    }
+
+    /// <summary>
+    /// Every golden SVD sign agrees with our rule today, so the flipped branch of <see cref="TheirFinalsUnderOurSign"/> is
+    /// exercised here: Eigen-CAM's raw maps negated, and as final maps what pytorch-grad-cam would make of those (ReLU of
+    /// the negated component: almost nothing of the true map), must still give our final maps.
+    /// </summary>
+    [Fact]
+    public void AFlippedSvdSignIsComparedThroughItsRebuiltFinalMap()
+    {
+        using var scope = NewDisposeScope();
+        var (net, layer, input, targets) = GoldenMapTests.Load("resnet18");
+        using var cam = CamMethods.Create("eigencam", net, new CamLayer[] { layer });
+        using var result = cam.Explain(input, targets);
+        var flipped = -Golden("pgc_resnet18_eigencam_raw.npy");
+        var theirFinals = CamKernels.Resize(CamKernels.ReluNormalize(flipped), 96, 96);
+        var expected = TheirFinalsUnderOurSign("eigencam (flipped)", flipped, theirFinals, result.RawMaps[0]);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.True(Pearson(result.Maps[i], expected[i]) >= 0.999, $"image {i}");
+            Assert.True(Pearson(result.Maps[i], theirFinals[i]) < 0.9, $"image {i}: the flipped final map should not match");
+        }
+    }
+
+    /// <summary>
+    /// pytorch-grad-cam's final maps as they would be under our sign rule, for a method whose SVD leaves the sign open:
+    /// checks our raw maps against its raw maps (<c>_raw.npy</c>, [2,h,w]) after the rule, and that its raw map,
+    /// post-processed as it does (ReLU, min-max, bilinear resize), gives its final map where the rule keeps its sign; an
+    /// image whose sign the rule flips gets that post-processing of the flipped raw map instead of its final map.
+    /// </summary>
+    private Tensor TheirFinalsUnderOurSign(string file, Tensor theirs, Tensor ourRaw) =>
+        TheirFinalsUnderOurSign(file, Golden($"pgc_resnet18_{file}_raw.npy"), theirs, ourRaw);
+
+    private Tensor TheirFinalsUnderOurSign(string file, Tensor raw, Tensor theirs, Tensor ourRaw)
+    {
+        var sign = Pca.LargestEntrySign(raw.flatten(1)).unsqueeze(-1);                     // [2,1,1]
+        var signed = raw * sign;
+        var rebuilt = CamKernels.Resize(CamKernels.ReluNormalize(signed), theirs.shape[^2], theirs.shape[^1]);
+        var finals = new Tensor[2];
+        for (int i = 0; i < 2; i++)
+        {
+            bool kept = sign[i].item<float>() > 0;
+            double rr = Pearson(ourRaw[i], signed[i]);
+            output.WriteLine($"{file} image {i}: raw r = {rr:F6} (their sign {(kept ? "+" : "-")})");
+            Assert.True(rr >= 0.999, $"{file} image {i}: raw r = {rr}");
+            if (kept)
+            {
+                double rf = Pearson(rebuilt[i], theirs[i]);
+                Assert.True(rf >= 0.999, $"{file} image {i}: its raw map post-processed gives r = {rf} with its final map");
+            }
+            finals[i] = kept ? theirs[i] : rebuilt[i];
+        }
+        return stack(finals);
     }
 
     internal static double Pearson(Tensor a, Tensor b)
