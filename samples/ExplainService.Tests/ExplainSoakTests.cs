@@ -1,17 +1,16 @@
 using DecomCamNet.ExplainService;
 using DecomCamNet.ExplainService.Soak;
-using DecomCamNet.Tests.Support;
 using System.Reflection;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Tests.Service;
+namespace DecomCamNet.ExplainService.Tests;
 
 /// <summary>
 /// The soak for 30 seconds with 2 request loops over every model (SceneNet, ResNet-18, CLIP, the ONNX ResNet-18 body) and
 /// Grad-CAM, Score-CAM and DecomCAM, with forced collections beside it: every map equals the one served alone. Alone in
 /// its collection: it seeds torch's global generator and takes the machine's cores.
 /// </summary>
-[Collection(GlobalRngCollection.Name)]
+[Collection(SeededTorchCollection.Name)]
 public sealed class ExplainSoakTests
 {
     private static string Onnx => typeof(ExplainSoakTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ResNet18Onnx").Value!;

@@ -1,7 +1,7 @@
 using DecomCamNet.ExplainService;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Tests.Service;
+namespace DecomCamNet.ExplainService.Tests;
 
 /// <summary>The sample service in this process with the bundled SceneNet only, shared by the endpoint tests.</summary>
 public sealed class ExplainServiceFixture : IDisposable

@@ -3,7 +3,7 @@ using System.Text.Json;
 using DecomCamNet.ExplainService;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Tests.Service;
+namespace DecomCamNet.ExplainService.Tests;
 
 /// <summary>The bounded queue: with its one worker held and its one place taken, the next request is answered 503 at once.</summary>
 public sealed class ExplainQueueTests

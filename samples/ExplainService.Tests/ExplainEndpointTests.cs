@@ -8,7 +8,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Tests.Service;
+namespace DecomCamNet.ExplainService.Tests;
 
 /// <summary><c>POST /explain</c> of the sample service: the overlay PNG, the <c>.npy</c> map, and each 400 answer.</summary>
 public sealed class ExplainEndpointTests(ExplainServiceFixture service) : IClassFixture<ExplainServiceFixture>
