@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -16,6 +17,8 @@ namespace DecomCamNet;
 /// </summary>
 public sealed class ShapleyCam : CamMethod
 {
+    private static readonly Scalar Half = 0.5.ToScalar();
+
     private readonly IReadOnlyList<CamLayer> _layers;
 
     /// <summary>ShapleyCAM on one target layer.</summary>
@@ -61,7 +64,7 @@ public sealed class ShapleyCam : CamMethod
             hessianTimesA = HessianTimes(g, a);
         }
         var (activations, gradients, hvp) = (context.Activations[layer], Maps(recorder, g, x), Maps(recorder, hessianTimesA, x));
-        var weights = (gradients - hvp * 0.5).mean(new long[] { 2, 3 });
+        var weights = (gradients - hvp.mul(Half)).mean(new long[] { 2, 3 });
         return new LayerMap(context.WeightedSum(weights, activations), new Dictionary<string, Tensor> { ["weights"] = weights });
     }
 
@@ -71,7 +74,7 @@ public sealed class ShapleyCam : CamMethod
     /// handle of an undefined tensor behind).
     /// </summary>
     private static Tensor HessianTimes(Tensor g, Tensor a) =>
-        autograd.grad(new[] { (g * a.detach()).sum() + (a * 0).sum() }, new[] { a })[0];
+        autograd.grad(new[] { (g * a.detach()).sum().add(a.mul(CachedScalars.Zero).sum(), CachedScalars.One) }, new[] { a })[0];
 
     private static Tensor Maps(ActivationRecorder recorder, Tensor t, Tensor x) => recorder.ToFeatureMaps(new[] { t.detach() }, x.shape[0])[0];
 }
