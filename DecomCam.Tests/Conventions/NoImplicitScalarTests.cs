@@ -55,6 +55,14 @@ public class NoImplicitScalarTests(ITestOutputHelper output)
                 a += b;                                      // 21: compound, hidden alpha
                 return torch.full(new long[] { 2 }, 1f);     // 22: float converted
             }
+            static System.Func<Tensor, Tensor> Kernel(Tensor x, float slope)
+            {
+                var held = slope.ToScalar();                 // fine: only the closure reads it
+                using Scalar scale = slope;                  // fine: held by a using
+                var leaked = slope.ToScalar();               // 28: read outside the closure as well
+                x.mul(scale).mul(leaked);
+                return t => t.leaky_relu(held).mul(leaked);
+            }
         }
         """;
 
@@ -66,6 +74,6 @@ public class NoImplicitScalarTests(ITestOutputHelper output)
         var findings = UnownedScalarScanner.Scan(compilation, Directory.GetCurrentDirectory());
         foreach (string f in findings) output.WriteLine(f);
         var lines = findings.Select(f => int.Parse(f.Split(':')[1])).ToList();
-        Assert.Equal([9, 10, 11, 12, 13, 14, 15, 16, 17, 21, 22], lines.Order());
+        Assert.Equal([9, 10, 11, 12, 13, 14, 15, 16, 17, 21, 22, 28], lines.Order());
     }
 }

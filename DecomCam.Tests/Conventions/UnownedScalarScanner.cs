@@ -9,8 +9,7 @@ namespace DecomCamNet.Tests.Conventions;
 /// it while the native call that was handed it still runs (a use-after-free, seen twice in this project). Reported:
 /// <list type="bullet">
 /// <item>every conversion of a number to <c>Scalar</c> (<c>t.gt(0)</c>, <c>t.clamp(0f, 1f)</c>, <c>t.mul(factor)</c>,
-/// <c>(Scalar)x</c>), except in a static field initializer;</item>
-/// <item>every <c>ToScalar()</c> whose result is not held by a <c>using</c> or a static field;</item>
+/// <c>(Scalar)x</c>) and every <c>ToScalar()</c>, unless a static field, a <c>using</c> or a closure holds the result;</item>
 /// <item>every call of a TorchSharp member that makes such a Scalar inside itself (<see cref="CreatesScalarInside"/>):
 /// <c>a + b</c>, <c>a.add(b)</c> (the hidden <c>alpha = 1</c>), <c>t * 2f</c>, <c>1 - t</c>, <c>t.ToSingle()</c>...</item>
 /// </list>
@@ -109,23 +108,23 @@ internal static class UnownedScalarScanner
             {
                 if (model.GetOperation(node) is not { } root1 || !seen.Add(root1)) continue;
                 foreach (var op in root1.DescendantsAndSelf())
-                    if (Describe(op, scalar, tensor) is { } what)
+                    if (Describe(op, root1, scalar, tensor) is { } what)
                         findings.Add($"{Relative(tree.FilePath, root)}:{op.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1}: {what}: {Code(op)}");
             }
         }
         return findings.Distinct().ToList();
     }
 
-    private static string? Describe(IOperation op, INamedTypeSymbol scalar, INamedTypeSymbol tensor)
+    private static string? Describe(IOperation op, IOperation root, INamedTypeSymbol scalar, INamedTypeSymbol tensor)
     {
         switch (op)
         {
             case IConversionOperation c when c.OperatorMethod?.ContainingType is { } owner && Same(owner, scalar) && Same(c.Type, scalar):
-                return InStaticField(op) ? null : $"{c.Operand.Type} converted to Scalar";
+                return Held(op, root) ? null : $"{c.Operand.Type} converted to Scalar";
             case IConversionOperation c when c.OperatorMethod is { } m && Creates(m, tensor):
                 return $"{Name(m)} reads through a Scalar";
             case IInvocationOperation inv when inv.TargetMethod.Name == "ToScalar" && Same(inv.Type, scalar):
-                return InStaticField(op) || HeldByUsing(op) ? null : "ToScalar() not held by a using";
+                return Held(op, root) ? null : "ToScalar() not held by a using, a static field or a closure";
             case IInvocationOperation inv when Creates(inv.TargetMethod, tensor):
                 return $"{Name(inv.TargetMethod)} makes a Scalar inside";
             case IBinaryOperation b when b.OperatorMethod is { } m && Creates(m, tensor):
@@ -156,6 +155,34 @@ internal static class UnownedScalarScanner
         _ => false,
     };
 
+    /// <summary>
+    /// Whether the new Scalar is held for as long as it is used: by a static field, by a <c>using</c>, or by a local that
+    /// only lambdas read (the kernel pattern: made once, captured by the closure that the caller keeps).
+    /// </summary>
+    private static bool Held(IOperation op, IOperation root) => InStaticField(op) || HeldByUsing(op) || HeldByClosure(op, root);
+
+    private static bool HeldByClosure(IOperation op, IOperation root)
+    {
+        if (Initialized(op) is not { Parent: IVariableDeclaratorOperation { Symbol: var local } }) return false;
+        var reads = root.Descendants().OfType<ILocalReferenceOperation>()
+            .Where(r => SymbolEqualityComparer.Default.Equals(r.Local, local)).ToList();
+        return reads.Count > 0 && reads.All(InsideLambda);
+    }
+
+    private static bool InsideLambda(IOperation op)
+    {
+        for (var o = op.Parent; o is not null; o = o.Parent)
+            if (o is IAnonymousFunctionOperation) return true;
+        return false;
+    }
+
+    private static IVariableInitializerOperation? Initialized(IOperation op)
+    {
+        var o = op.Parent;
+        while (o is IConversionOperation { IsImplicit: true }) o = o.Parent;
+        return o as IVariableInitializerOperation;
+    }
+
     private static bool InStaticField(IOperation op)
     {
         for (var o = op.Parent; o is not null; o = o.Parent)
@@ -165,9 +192,7 @@ internal static class UnownedScalarScanner
 
     private static bool HeldByUsing(IOperation op)
     {
-        var o = op.Parent;
-        while (o is IConversionOperation { IsImplicit: true }) o = o.Parent;
-        return o is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation { Parent: var group } } }
+        return Initialized(op) is { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation { Parent: var group } } }
             && group is IVariableDeclarationGroupOperation { Parent: IUsingDeclarationOperation or IUsingOperation };
     }
 
