@@ -73,7 +73,7 @@ public sealed class AblationCam : CamMethod
         using var channelCount = c.ToScalar();
         var itemRows = items.div(channelCount, rounding_mode: RoundingMode.floor);
         var itemChannels = items.remainder(channelCount);
-        var channels = OwnedScalarRanges.Arange(c, device: a.device).reshape(1, -1, 1, 1);
+        var channels = OwnedScalarOps.Arange(c, device: a.device).reshape(1, -1, 1, 1);
         var input = context.Input;
         Tensor scores;
         using (var replace = new LayerOutputOverride(_modules[layer]))

@@ -112,7 +112,7 @@ public sealed class DecomCam : CamMethod
         int? batchSize = _options.BatchSize ?? (input.device.type == DeviceType.CPU ? null : (int)(total / m)); // null: the CPU default
         // Items 0..M*Q-1 are the blends (row i / Q, mask i); items M*Q.. the blurred references of the rows. Index
         // tensors are built once per call, so a batch only narrows them (no per-batch native scalars, see CachedScalars).
-        var item = OwnedScalarRanges.Arange(total, device: input.device);
+        var item = OwnedScalarOps.Arange(total, device: input.device);
         using var maskCount = (m * q).ToScalar();
         using var lastMask = (m * q - 1).ToScalar();
         using var masksPerRow = q.ToScalar();
@@ -120,7 +120,7 @@ public sealed class DecomCam : CamMethod
         var rows = where(isMask, item.div(masksPerRow, rounding_mode: RoundingMode.floor), item.sub(maskCount));
         var maskOf = item.clamp_max(lastMask);
         var flatMasks = masks.flatten(0, 1).unsqueeze(1); // [M*Q,1,H,W]
-        var inverse = flatMasks.neg().add(CachedScalars.One, CachedScalars.One);
+        var inverse = OwnedScalarOps.OneMinus(flatMasks);
         var all = context.ScoreInBatches(total, batchSize, (start, length) =>
         {
             var r = rows.narrow(0, start, length);

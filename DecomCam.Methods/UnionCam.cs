@@ -99,7 +99,7 @@ public sealed class UnionCam : CamMethod
         using var rowCount = m.ToScalar();
         var probabilities = context.ScoreInBatches(maps.shape[0], _options.BatchSize, (start, length) =>
         {
-            var rows = OwnedScalarRanges.Arange(start, start + length, device: input.device).remainder(rowCount);
+            var rows = OwnedScalarOps.Arange(start, start + length, device: input.device).remainder(rowCount);
             var mask = CamKernels.Resize(maps.narrow(0, start, length), context.Height, context.Width).unsqueeze(1);
             return (input.index_select(0, rows) * mask, rows);
         }, ScoreKind.Probability, "union scores");
@@ -111,7 +111,7 @@ public sealed class UnionCam : CamMethod
         var input = context.Input;
         var baseline = _options.Baseline?.to(input.dtype, input.device) ?? DefaultBaseline(input);
         return context.ScoreInBatches(context.Rows, _options.BatchSize, (start, length) =>
-            (baseline.expand_as(input).narrow(0, start, length), OwnedScalarRanges.Arange(start, start + length, device: input.device)), ScoreKind.Probability, "baseline");
+            (baseline.expand_as(input).narrow(0, start, length), OwnedScalarOps.Arange(start, start + length, device: input.device)), ScoreKind.Probability, "baseline");
     }
 
     private static Tensor DefaultBaseline(Tensor input)

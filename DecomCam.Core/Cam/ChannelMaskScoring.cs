@@ -34,7 +34,7 @@ public static class ChannelMaskScoring
         if (items.shape[0] < m * c)
         {
             var zeroScores = context.ScoreInBatches(m, batchSize, (start, length) =>
-                (zeros_like(input.narrow(0, start, length)), OwnedScalarRanges.Arange(start, start + length, device: input.device)), ScoreKind.Logit, "constant channels");
+                (zeros_like(input.narrow(0, start, length)), OwnedScalarOps.Arange(start, start + length, device: input.device)), ScoreKind.Logit, "constant channels");
             all = zeroScores.repeat_interleave(c);
         }
         return all.index_put_(scores, items).reshape(m, c);

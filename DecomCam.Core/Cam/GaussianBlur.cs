@@ -21,7 +21,7 @@ public static class GaussianBlur
         if (!(sigma > 0)) throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "Sigma must be positive.");
         long radius = Math.Min((long)(truncate * sigma + 0.5), Math.Min(images.shape[2], images.shape[3]) - 1);
         if (radius < 1) return images.clone();
-        var offsets = OwnedScalarRanges.Arange(-radius, radius + 1, images.dtype, images.device);
+        var offsets = OwnedScalarOps.Arange(-radius, radius + 1, images.dtype, images.device);
         using var twoSigmaSquared = (2 * sigma * sigma).ToScalar();
         var kernel = exp(-offsets.pow(CachedScalars.Two) / twoSigmaSquared);
         kernel = kernel / kernel.sum();
@@ -37,8 +37,8 @@ public static class GaussianBlur
     private static Tensor BlurMatrix(long size, long radius, Tensor kernel)
     {
         var device = kernel.device;
-        var taps = OwnedScalarRanges.Arange(size, device: device).unsqueeze(1)
-            .add(OwnedScalarRanges.Arange(-radius, radius + 1, device: device).unsqueeze(0), CachedScalars.One);
+        var taps = OwnedScalarOps.Arange(size, device: device).unsqueeze(1)
+            .add(OwnedScalarOps.Arange(-radius, radius + 1, device: device).unsqueeze(0), CachedScalars.One);
         taps = where(taps.lt(CachedScalars.Zero), (-taps).sub(CachedScalars.One), taps);
         using var sizeScalar = size.ToScalar();
         using var mirror = (2 * size - 1).ToScalar();

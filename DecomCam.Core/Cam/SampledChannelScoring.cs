@@ -23,7 +23,7 @@ public static class SampledChannelScoring
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
         long m = activations.shape[0], c = activations.shape[1];
         var normalised = CamKernels.NormalizePerChannel(activations).flatten(0, 1).unsqueeze(1); // [M*C,1,h,w]
-        var items = OwnedScalarRanges.Arange(samples * m * c, device: activations.device);
+        var items = OwnedScalarOps.Arange(samples * m * c, device: activations.device);
         using var pairCount = (m * c).ToScalar();
         using var channels = c.ToScalar();
         var pairs = items.remainder(pairCount); // once per call: batches only narrow
