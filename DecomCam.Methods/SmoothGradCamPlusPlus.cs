@@ -79,7 +79,7 @@ public sealed class SmoothGradCamPlusPlus : CamMethod
             noise = randn(input.shape, generator: generator).to(input.dtype, input.device);
         using var grad = enable_grad();
         using var std = _options.NoiseStd.ToScalar();
-        var x = input.add(noise, std).requires_grad_(true);
+        var x = input.add(noise.mul(std), CachedScalars.One).requires_grad_(true);
         recorder.Start();
         Tensor output;
         try { output = context.Model.call(x); }
