@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Clip;
@@ -71,10 +72,11 @@ public sealed class ClipPrompts : IDisposable
         if (imageEmbedding.dim() != 2 || imageEmbedding.shape[1] != _text.shape[1])
             throw new CamException($"A CLIP prompt target needs image embeddings [N,{_text.shape[1]}]; the model returned [{string.Join(",", imageEmbedding.shape)}]. Explain the CLIP model itself (its output is the image embedding).");
         var text = _text.to(imageEmbedding.device);
+        using var scale = _logitScale.ToScalar();
         return Score switch
         {
             ClipScore.Cosine => nn.functional.normalize(imageEmbedding, dim: 1).matmul(text.t()),
-            ClipScore.Logit => nn.functional.normalize(imageEmbedding, dim: 1).matmul(text.t()).mul(_logitScale),
+            ClipScore.Logit => nn.functional.normalize(imageEmbedding, dim: 1).matmul(text.t()).mul(scale),
             _ => imageEmbedding.matmul(text.t()),
         };
     }
@@ -91,7 +93,8 @@ public sealed class ClipPrompts : IDisposable
     public Tensor Probabilities(Tensor imageEmbedding)
     {
         using var scope = NewDisposeScope();
-        return Similarities(imageEmbedding).mul(_logitScale).softmax(1).MoveToOuterDisposeScope();
+        using var scale = _logitScale.ToScalar();
+        return Similarities(imageEmbedding).mul(scale).softmax(1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Releases the prompts' embeddings.</summary>

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -23,6 +24,8 @@ public sealed record AblationCamOptions(int? BatchSize = null);
 public sealed class AblationCam : CamMethod
 {
     private const double NegativeOffset = 1e7;
+
+    private static readonly Scalar NegativeOffsetScalar = NegativeOffset.ToScalar();
     private readonly AblationCamOptions _options;
     private readonly IReadOnlyList<nn.Module<Tensor, Tensor>> _modules;
 
@@ -65,11 +68,12 @@ public sealed class AblationCam : CamMethod
         var a = context.Activations[layer];
         long m = a.shape[0], c = a.shape[1];
         var low = a.amin(new long[] { 1, 2, 3 });
-        var value = where(low.eq(0), zeros_like(low), low - NegativeOffset).reshape(-1, 1, 1, 1); // [M,1,1,1]
+        var value = where(low.eq(CachedScalars.Zero), zeros_like(low), low.sub(NegativeOffsetScalar)).reshape(-1, 1, 1, 1); // [M,1,1,1]
         var items = a.ne(value).flatten(2).any(-1).flatten().nonzero().flatten(); // (row, channel) pairs that ablation changes
-        var itemRows = items.div(c, rounding_mode: RoundingMode.floor);
-        var itemChannels = items.remainder(c);
-        var channels = arange(c, device: a.device).reshape(1, -1, 1, 1);
+        using var channelCount = c.ToScalar();
+        var itemRows = items.div(channelCount, rounding_mode: RoundingMode.floor);
+        var itemChannels = items.remainder(channelCount);
+        var channels = OwnedScalarOps.Arange(c, device: a.device).reshape(1, -1, 1, 1);
         var input = context.Input;
         Tensor scores;
         using (var replace = new LayerOutputOverride(_modules[layer]))
@@ -85,7 +89,7 @@ public sealed class AblationCam : CamMethod
         var s = context.Scores.unsqueeze(1);
         var ablated = context.Scores.repeat_interleave(c).index_put_(scores, items).reshape(m, c);
         var drop = s - ablated;
-        var weights = where(s.eq(0), drop, drop / s);
+        var weights = where(s.eq(CachedScalars.Zero), drop, drop / s);
         return new LayerMap(context.WeightedSum(weights, a), new Dictionary<string, Tensor>
         {
             ["ablation_scores"] = ablated,

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.Extensions.Logging;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -52,7 +53,8 @@ public sealed class ClassicCam : CamMethod
         if (weight.shape[1] != a.shape[1])
             throw new CamException($"Layer '{context.LayerNames[layer]}' has {a.shape[1]} channels but the classifier '{ClassifierName}' takes {weight.shape[1]} inputs: CAM needs the feature map that is pooled into it.");
         var classes = context.Classes!;
-        long bad = classes.ge(weight.shape[0]).sum().item<long>();
+        using var classCount = weight.shape[0].ToScalar();
+        long bad = classes.ge(classCount).sum().item<long>();
         if (bad > 0)
             throw new CamException($"The classifier '{ClassifierName}' has {weight.shape[0]} outputs; a target class is beyond them.");
         return new LayerMap(context.WeightedSum(weight.index_select(0, classes).to(a.dtype), a));

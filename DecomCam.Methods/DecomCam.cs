@@ -43,6 +43,9 @@ public sealed record DecomCamOptions(int Channels = 500, int Components = 10, De
 /// </code></example>
 public sealed class DecomCam : CamMethod
 {
+    /// <summary>The official code's floor below which an OSSM score counts as zero.</summary>
+    private static readonly Scalar OfficialScoreFloor = 0.001.ToScalar();
+
     private readonly DecomCamOptions _options;
 
     /// <summary>DecomCAM on one target layer (a module or its dotted name).</summary>
@@ -104,17 +107,20 @@ public sealed class DecomCam : CamMethod
         var blurred = GaussianBlur.Apply(input, _options.BlurSigma);
         var shifted = ossm - ossm.amin(new long[] { 2, 3 }, keepdim: true);
         var peak = shifted.amax(new long[] { 2, 3 }, keepdim: true);
-        var masks = where(peak.gt(0), shifted / peak, shifted); // [M,Q,H,W]
+        var masks = where(peak.gt(CachedScalars.Zero), shifted / peak, shifted); // [M,Q,H,W]
         long total = m * q + (_options.Integration == DecomIntegration.Paper ? m : 0);
         int? batchSize = _options.BatchSize ?? (input.device.type == DeviceType.CPU ? null : (int)(total / m)); // null: the CPU default
         // Items 0..M*Q-1 are the blends (row i / Q, mask i); items M*Q.. the blurred references of the rows. Index
         // tensors are built once per call, so a batch only narrows them (no per-batch native scalars, see CachedScalars).
-        var item = arange(total, device: input.device);
-        var isMask = item.lt(m * q);
-        var rows = where(isMask, item.div(q, rounding_mode: RoundingMode.floor), item - m * q);
-        var maskOf = item.clamp_max(m * q - 1);
+        var item = OwnedScalarOps.Arange(total, device: input.device);
+        using var maskCount = (m * q).ToScalar();
+        using var lastMask = (m * q - 1).ToScalar();
+        using var masksPerRow = q.ToScalar();
+        var isMask = item.lt(maskCount);
+        var rows = where(isMask, item.div(masksPerRow, rounding_mode: RoundingMode.floor), item.sub(maskCount));
+        var maskOf = item.clamp_max(lastMask);
         var flatMasks = masks.flatten(0, 1).unsqueeze(1); // [M*Q,1,H,W]
-        var inverse = 1 - flatMasks;
+        var inverse = OwnedScalarOps.OneMinus(flatMasks);
         var all = context.ScoreInBatches(total, batchSize, (start, length) =>
         {
             var r = rows.narrow(0, start, length);
@@ -127,14 +133,14 @@ public sealed class DecomCam : CamMethod
         Tensor weights;
         if (_options.Integration == DecomIntegration.Official)
         {
-            weights = where(scores.lt(0.001), zeros_like(scores), scores / scores.amax(new long[] { 1 }, keepdim: true));
+            weights = where(scores.lt(OfficialScoreFloor), zeros_like(scores), scores / scores.amax(new long[] { 1 }, keepdim: true));
         }
         else
         {
             var reference = all.narrow(0, m * q, m).unsqueeze(1);
-            var gain = (scores - reference).clamp_min(0);
+            var gain = (scores - reference).clamp_min(CachedScalars.Zero);
             var max = gain.amax(new long[] { 1 }, keepdim: true);
-            weights = where(max.gt(0), gain / max, zeros_like(gain));
+            weights = where(max.gt(CachedScalars.Zero), gain / max, zeros_like(gain));
         }
         return (weights, scores);
     }

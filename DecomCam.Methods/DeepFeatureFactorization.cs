@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.Extensions.Logging;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -79,10 +80,11 @@ public sealed class DeepFeatureFactorization : CamMethod
         var x = a.transpose(0, 1).reshape(c, -1).to_type(ScalarType.Float64);
         var offset = x.amin(new long[] { 1 }, keepdim: true);
         var (wConcepts, hMaps) = Nmf.Factorize(x - offset, _options.Concepts, _options.Iterations);
-        var embeddings = (wConcepts + offset).to_type(a.dtype);                           // [C,K]
+        var embeddings = wConcepts.add(offset, CachedScalars.One).to_type(a.dtype);                           // [C,K]
         var maps = hMaps.reshape(k, m, h, w).transpose(0, 1).to_type(a.dtype);            // [M,K,h,w]
         var scores = nn.functional.linear(embeddings.t(), weight.to(a.dtype), bias?.to(a.dtype));   // [K,classes]
-        if (context.Classes!.ge(scores.shape[1]).any().item<bool>())
+        using var classCount = scores.shape[1].ToScalar();
+        if (context.Classes!.ge(classCount).any().item<bool>())
             throw new CamException($"The classifier '{ClassifierName}' has {scores.shape[1]} outputs; a target class is beyond them.");
         var selected = scores.index_select(1, context.Classes).argmax(0);                 // [M]
         var raw = maps.gather(1, selected.view(m, 1, 1, 1).expand(m, 1, h, w)).squeeze(1);

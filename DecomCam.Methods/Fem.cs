@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -37,7 +38,8 @@ public sealed class Fem : CamMethod
     {
         var a = context.Activations[layer];
         var dims = new long[] { 2, 3 };
-        var threshold = a.mean(dims, keepdim: true) + a.std(dims, unbiased: false, keepdim: true) * _options.K;
+        using var k = _options.K.ToScalar();
+        var threshold = a.mean(dims, keepdim: true).add(a.std(dims, unbiased: false, keepdim: true).mul(k), CachedScalars.One);
         var weights = a.gt(threshold).to_type(a.dtype).mean(dims);
         return new LayerMap(context.WeightedSum(weights, a), new Dictionary<string, Tensor> { ["weights"] = weights });
     }

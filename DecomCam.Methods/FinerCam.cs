@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -18,6 +19,9 @@ public sealed record FinerCamOptions(int Comparisons = 3, double Alpha = 1);
 /// </summary>
 public sealed class FinerCam : CamMethod
 {
+    private static readonly Scalar WeightEpsilon = 1e-9.ToScalar();
+    private static readonly Scalar PositiveInfinity = double.PositiveInfinity.ToScalar();
+
     private readonly FinerCamOptions _options;
 
     /// <summary>Finer-CAM on one target layer.</summary>
@@ -39,8 +43,9 @@ public sealed class FinerCam : CamMethod
             throw new CamException("Finer-CAM contrasts a class with the model's similar classes: it needs class targets of the model's own output, not a custom or head target.");
         var similar = SimilarClasses(output, modelClasses);
         var p = output.softmax(1).gather(1, similar);
-        var contrast = scores.unsqueeze(1) - output.gather(1, similar) * _options.Alpha;
-        return (p * contrast).sum(1) / (p.sum(1) + 1e-9);
+        using var alpha = _options.Alpha.ToScalar();
+        var contrast = scores.unsqueeze(1) - output.gather(1, similar).mul(alpha);
+        return (p * contrast).sum(1) / p.sum(1).add(WeightEpsilon, CachedScalars.One);
     }
 
     /// <inheritdoc />
@@ -60,7 +65,7 @@ public sealed class FinerCam : CamMethod
         using var noGrad = no_grad();
         var y = output.detach();
         var distance = (y - y.gather(1, classes.unsqueeze(1))).abs();
-        distance.scatter_(1, classes.unsqueeze(1), full_like(distance, double.PositiveInfinity));
+        distance.scatter_(1, classes.unsqueeze(1), full_like(distance, PositiveInfinity));
         var (_, order) = distance.sort(1, descending: false, stable: true);
         return order.narrow(1, 0, _options.Comparisons);
     }

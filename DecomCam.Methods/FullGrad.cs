@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.Extensions.Logging;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -55,7 +56,7 @@ public sealed class FullGrad : CamMethod
 
     /// <inheritdoc />
     protected override Tensor Combine(CamContext context, IReadOnlyList<Tensor> raws) =>
-        CamKernels.NormalizePerImage(stack(raws, 0).sum(new long[] { 0 }) + ChannelSum(context.InputGradient! * context.Input, context));
+        CamKernels.NormalizePerImage(stack(raws, 0).sum(new long[] { 0 }).add(ChannelSum(context.InputGradient! * context.Input, context), CachedScalars.One));
 
     /// <summary>Σ_k resize(minmax(|t_k|)): bilinear resizing is linear, so the channels are summed before it.</summary>
     private static Tensor ChannelSum(Tensor t, CamContext context)
@@ -76,7 +77,8 @@ public sealed class FullGrad : CamMethod
     private static Tensor BatchNormBias(BatchNorm2d bn)
     {
         using var scope = NewDisposeScope();
-        return (bn.bias! - bn.running_mean! * bn.weight! / (bn.running_var! + bn.eps).sqrt()).detach().MoveToOuterDisposeScope();
+        using var eps = bn.eps.ToScalar();
+        return (bn.bias! - bn.running_mean! * bn.weight! / bn.running_var!.add(eps, CachedScalars.One).sqrt()).detach().MoveToOuterDisposeScope();
     }
 
     private static bool HasBias(nn.Module layer) => layer switch

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -9,6 +10,8 @@ namespace DecomCamNet;
 /// </summary>
 public sealed class GradCamPlusPlus : GradientWeightedCam
 {
+    private static readonly Scalar Epsilon = 1e-6.ToScalar();
+
     /// <summary>Grad-CAM++ on one target layer.</summary>
     public GradCamPlusPlus(nn.Module<Tensor, Tensor> model, CamLayer layer, ILogger? logger = null) : this(model, new[] { layer }, logger) { }
 
@@ -21,11 +24,11 @@ public sealed class GradCamPlusPlus : GradientWeightedCam
     /// <inheritdoc />
     protected override Tensor Weights(Tensor activations, Tensor gradients)
     {
-        var g2 = gradients.pow(2);
+        var g2 = gradients.pow(CachedScalars.Two);
         var g3 = g2 * gradients;
         var sumA = activations.sum(new long[] { 2, 3 }, keepdim: true);
-        var alpha = g2 / (2 * g2 + sumA * g3 + 1e-6);
-        alpha = where(gradients.ne(0), alpha, zeros_like(alpha));
+        var alpha = g2 / g2.mul(CachedScalars.Two).add(sumA * g3, CachedScalars.One).add(Epsilon, CachedScalars.One);
+        alpha = where(gradients.ne(CachedScalars.Zero), alpha, zeros_like(alpha));
         return (nn.functional.relu(gradients) * alpha).sum(new long[] { 2, 3 });
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -38,6 +39,8 @@ public sealed record KpcaCamOptions(KpcaKernel Kernel = KpcaKernel.Sigmoid, doub
 /// </summary>
 public sealed class KpcaCam : CamMethod
 {
+    private static readonly Scalar NormFloor = 1e-12.ToScalar();
+
     private readonly KpcaCamOptions _options;
 
     /// <summary>KPCA-CAM on one target layer.</summary>
@@ -62,9 +65,9 @@ public sealed class KpcaCam : CamMethod
         var x = a.flatten(2).transpose(1, 2).to_type(ScalarType.Float64); // [M,n,C]
         x = x - x.mean(new long[] { 1 }, keepdim: true);
         var k = KernelMatrix(x, _options.Gamma ?? 1.0 / a.shape[1]);
-        var centred = k - k.mean(new long[] { 1 }, keepdim: true) - k.mean(new long[] { 2 }, keepdim: true) + k.mean(new long[] { 1, 2 }, keepdim: true);
+        var centred = (k - k.mean(new long[] { 1 }, keepdim: true) - k.mean(new long[] { 2 }, keepdim: true)).add(k.mean(new long[] { 1, 2 }, keepdim: true), CachedScalars.One);
         var (values, vectors) = linalg.eigh(centred);
-        var top = vectors[.., .., ^1] * values[.., ^1..].clamp_min(0).sqrt(); // [M,n]
+        var top = vectors[.., .., ^1] * values[.., ^1..].clamp_min(CachedScalars.Zero).sqrt(); // [M,n]
         var map = (top * Pca.LargestEntrySign(top)).to_type(a.dtype);
         return new LayerMap(map.reshape(a.shape[0], a.shape[2], a.shape[3]));
     }
@@ -82,20 +85,24 @@ public sealed class KpcaCam : CamMethod
 
     private Tensor KernelMatrix(Tensor x, double gamma)
     {
+        using var gammaScalar = gamma.ToScalar();
+        using var minusGamma = (-gamma).ToScalar();
+        using var coef0 = _options.Coef0.ToScalar();
+        using var degree = _options.Degree.ToScalar();
         var dot = x.matmul(x.transpose(1, 2));
         switch (_options.Kernel)
         {
             case KpcaKernel.Linear:
                 return dot;
             case KpcaKernel.Sigmoid:
-                return (dot * gamma + _options.Coef0).tanh();
+                return dot.mul(gammaScalar).add(coef0, CachedScalars.One).tanh();
             case KpcaKernel.Poly:
-                return (dot * gamma + _options.Coef0).pow(_options.Degree);
+                return dot.mul(gammaScalar).add(coef0, CachedScalars.One).pow(degree);
             case KpcaKernel.Rbf:
                 var squares = dot.diagonal(0, 1, 2);
-                return ((squares.unsqueeze(2) + squares.unsqueeze(1) - dot * 2).clamp_min(0) * -gamma).exp();
+                return squares.unsqueeze(2).add(squares.unsqueeze(1), CachedScalars.One).sub(dot.mul(CachedScalars.Two)).clamp_min(CachedScalars.Zero).mul(minusGamma).exp();
             default:
-                var norm = dot.diagonal(0, 1, 2).sqrt().clamp_min(1e-12);
+                var norm = dot.diagonal(0, 1, 2).sqrt().clamp_min(NormFloor);
                 return dot / (norm.unsqueeze(2) * norm.unsqueeze(1));
         }
     }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -19,6 +20,11 @@ public sealed record SmoothGradCamPlusPlusOptions(int Samples = 4, double NoiseS
 /// </summary>
 public sealed class SmoothGradCamPlusPlus : CamMethod
 {
+    private static readonly Scalar Epsilon = 1e-8.ToScalar();
+
+    /// <summary>The powers 1, 2, 3 of the gradient that are averaged (int exponents, as before).</summary>
+    private static readonly Scalar[] Exponents = [1.ToScalar(), 2.ToScalar(), 3.ToScalar()];
+
     private readonly SmoothGradCamPlusPlusOptions _options;
     private readonly IReadOnlyList<CamLayer> _layers;
 
@@ -53,13 +59,14 @@ public sealed class SmoothGradCamPlusPlus : CamMethod
             using (var scope = NewDisposeScope())
             {
                 var g = NoisyGradient(context, recorder, i);
-                for (int p = 0; p < 3; p++) powers[p].add_(g.pow(p + 1));
+                for (int p = 0; p < 3; p++) powers[p].add_(g.pow(Exponents[p]), CachedScalars.One);
             }
             context.Progress?.Report(new CamProgress("noisy gradients", i + 1, _options.Samples));
         }
-        var (d1, d2, d3) = (powers[0] / _options.Samples, powers[1] / _options.Samples, powers[2] / _options.Samples);
-        var alpha = d2 / (2 * d2 + a.sum(new long[] { 2, 3 }, keepdim: true) * d3 + 1e-8);
-        alpha = where(d2.ne(0), alpha, zeros_like(alpha));
+        using var samples = _options.Samples.ToScalar();
+        var (d1, d2, d3) = (powers[0].div(samples), powers[1].div(samples), powers[2].div(samples));
+        var alpha = d2 / d2.mul(CachedScalars.Two).add(a.sum(new long[] { 2, 3 }, keepdim: true) * d3, CachedScalars.One).add(Epsilon, CachedScalars.One);
+        alpha = where(d2.ne(CachedScalars.Zero), alpha, zeros_like(alpha));
         var weights = (alpha * nn.functional.relu(d1)).sum(new long[] { 2, 3 });
         return new LayerMap(context.WeightedSum(weights, a));
     }
@@ -71,7 +78,8 @@ public sealed class SmoothGradCamPlusPlus : CamMethod
         using (var generator = new Generator((ulong)(_options.Seed + sample)))
             noise = randn(input.shape, generator: generator).to(input.dtype, input.device);
         using var grad = enable_grad();
-        var x = (input + noise * _options.NoiseStd).requires_grad_(true);
+        using var std = _options.NoiseStd.ToScalar();
+        var x = input.add(noise.mul(std), CachedScalars.One).requires_grad_(true);
         recorder.Start();
         Tensor output;
         try { output = context.Model.call(x); }

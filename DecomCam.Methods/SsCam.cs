@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -44,7 +45,7 @@ public sealed class SsCam : CamMethod
     {
         var a = context.Activations[layer];
         var gains = SampledChannelScoring.MeanGains(context, a, _options.Samples, _options.BatchSize, (masks, inputs, _, items) =>
-            inputs * (masks + Noise(items, masks)), "noisy masked forwards");
+            inputs * masks.add(Noise(items, masks), CachedScalars.One), "noisy masked forwards");
         return new LayerMap(context.WeightedSum(gains.softmax(1), a), new Dictionary<string, Tensor> { ["gains"] = gains });
     }
 
@@ -58,7 +59,8 @@ public sealed class SsCam : CamMethod
             using var generator = new Generator((ulong)(_options.Seed + ids[i]));
             noise[i] = randn(masks.shape[1..], generator: generator);
         }
-        return (stack(noise, 0) * _options.NoiseStd).to(masks.dtype, masks.device);
+        using var std = _options.NoiseStd.ToScalar();
+        return stack(noise, 0).mul(std).to(masks.dtype, masks.device);
     }
 
     private static IReadOnlyList<CamLayer> Checked(IReadOnlyList<CamLayer> layers, SsCamOptions? options)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using DecomCamNet.Imaging;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
@@ -27,6 +28,8 @@ public sealed record UnionCamOptions(double Theta = 10, int? BatchSize = null, T
 /// </summary>
 public sealed class UnionCam : CamMethod
 {
+    private static readonly Scalar Epsilon = 1e-7.ToScalar();
+
     private readonly UnionCamOptions _options;
 
     /// <summary>UnionCAM on one target layer.</summary>
@@ -62,7 +65,7 @@ public sealed class UnionCam : CamMethod
         var threshold = flat.quantile(tensor((float)(_options.Theta / 100), dtype: flat.dtype, device: flat.device), -1, keepdim: true);
         var denoised = where(flat.lt(threshold), zeros_like(flat), flat).reshape(g.shape);
         var positive = nn.functional.relu(denoised);
-        var normalised = positive / (positive.sum(new long[] { 2, 3 }, keepdim: true) + 1e-7);
+        var normalised = positive / positive.sum(new long[] { 2, 3 }, keepdim: true).add(Epsilon, CachedScalars.One);
         var lDen = CamKernels.ReluNormalize(CamKernels.WeightedSum(normalised, a));
 
         var scores = ChannelMaskScoring.Scores(context, a, _options.BatchSize);
@@ -71,7 +74,7 @@ public sealed class UnionCam : CamMethod
         var baseline = BaselineProbabilities(context);
         var pair = Betas(context, cat(new[] { lDen, lReg }, 0), baseline.repeat(2)).reshape(2, -1);
         var (betaDen, betaReg) = (pair[0], pair[1]);
-        var lUnion = CamKernels.NormalizePerImage(Expand(betaDen.clamp_min(0)) * lDen + Expand(betaReg.clamp_min(0)) * lReg);
+        var lUnion = CamKernels.NormalizePerImage((Expand(betaDen.clamp_min(CachedScalars.Zero)) * lDen).add(Expand(betaReg.clamp_min(CachedScalars.Zero)) * lReg, CachedScalars.One));
         var betaUnion = Betas(context, lUnion, baseline);
         var useUnion = betaUnion.gt(betaReg);
         var selected = where(Expand(useUnion), lUnion, lReg);
@@ -93,9 +96,10 @@ public sealed class UnionCam : CamMethod
     {
         long m = context.Rows;
         var input = context.Input;
+        using var rowCount = m.ToScalar();
         var probabilities = context.ScoreInBatches(maps.shape[0], _options.BatchSize, (start, length) =>
         {
-            var rows = arange(start, start + length, device: input.device).remainder(m);
+            var rows = OwnedScalarOps.Arange(start, start + length, device: input.device).remainder(rowCount);
             var mask = CamKernels.Resize(maps.narrow(0, start, length), context.Height, context.Width).unsqueeze(1);
             return (input.index_select(0, rows) * mask, rows);
         }, ScoreKind.Probability, "union scores");
@@ -107,7 +111,7 @@ public sealed class UnionCam : CamMethod
         var input = context.Input;
         var baseline = _options.Baseline?.to(input.dtype, input.device) ?? DefaultBaseline(input);
         return context.ScoreInBatches(context.Rows, _options.BatchSize, (start, length) =>
-            (baseline.expand_as(input).narrow(0, start, length), arange(start, start + length, device: input.device)), ScoreKind.Probability, "baseline");
+            (baseline.expand_as(input).narrow(0, start, length), OwnedScalarOps.Arange(start, start + length, device: input.device)), ScoreKind.Probability, "baseline");
     }
 
     private static Tensor DefaultBaseline(Tensor input)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -8,6 +9,8 @@ namespace DecomCamNet;
 /// </summary>
 public sealed class XGradCam : GradientWeightedCam
 {
+    private static readonly Scalar Epsilon = 1e-7.ToScalar();
+
     /// <summary>XGrad-CAM on one target layer.</summary>
     public XGradCam(nn.Module<Tensor, Tensor> model, CamLayer layer, ILogger? logger = null) : this(model, new[] { layer }, logger) { }
 
@@ -21,6 +24,6 @@ public sealed class XGradCam : GradientWeightedCam
     protected override Tensor Weights(Tensor activations, Tensor gradients)
     {
         var dims = new long[] { 2, 3 };
-        return (gradients * activations).sum(dims) / (activations.sum(dims) + 1e-7);
+        return (gradients * activations).sum(dims) / activations.sum(dims).add(Epsilon, CachedScalars.One);
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet;
@@ -36,15 +37,17 @@ public static class AugmentationSmoothing
             {
                 if (!flip && factor == 1f)
                 {
-                    sum.add_(identity.Maps);
+                    sum.add_(identity.Maps, CachedScalars.One);
                     continue;
                 }
                 using var inner = NewDisposeScope();
-                var x = input.detach() * factor;
+                using var scale = factor.ToScalar();
+                var x = input.detach().mul(scale);
                 using var r = explain(flip ? x.flip(-1) : x, fixedTarget);
-                sum.add_(flip ? r.Maps.flip(-1) : r.Maps);
+                sum.add_(flip ? r.Maps.flip(-1) : r.Maps, CachedScalars.One);
             }
-            return identity.WithMaps(sum.div_(Augmentations.Count).MoveToOuterDisposeScope());
+            using var count = Augmentations.Count.ToScalar();
+            return identity.WithMaps(sum.div_(count).MoveToOuterDisposeScope());
         }
         catch
         {

@@ -19,4 +19,7 @@ public static class CachedScalars
 
     /// <summary>1, for <c>a.add(b, One)</c> in place of <c>a + b</c>.</summary>
     public static readonly Scalar One = 1.ToScalar();
+
+    /// <summary>2 (an int, as the literal <c>2</c> was), for <c>t.pow(Two)</c>.</summary>
+    public static readonly Scalar Two = 2.ToScalar();
 }

@@ -11,12 +11,14 @@ public static class CamKernels
     /// <summary>The epsilon of the per-image min-max normalisation (divide by max + 1e-7, as pytorch-grad-cam does).</summary>
     public const double NormalizeEpsilon = 1e-7;
 
+    private static readonly Scalar NormalizeEpsilonScalar = NormalizeEpsilon.ToScalar();
+
     /// <summary>Per-image min-max to [0,1]: subtract each image's minimum, divide by its new maximum + 1e-7. Batch first, any rank.</summary>
     public static Tensor NormalizePerImage(Tensor maps)
     {
         var flat = maps.flatten(1);
         var shifted = flat - flat.amin(new long[] { 1 }, keepdim: true);
-        return (shifted / (shifted.amax(new long[] { 1 }, keepdim: true) + NormalizeEpsilon)).reshape(maps.shape);
+        return (shifted / (shifted.amax(new long[] { 1 }, keepdim: true).add(NormalizeEpsilonScalar, CachedScalars.One))).reshape(maps.shape);
     }
 
     /// <summary>ReLU then per-image min-max: the common post-processing at feature resolution.</summary>
@@ -47,6 +49,7 @@ public static class CamKernels
         var dims = new long[] { -2, -1 };
         var min = maps.amin(dims, keepdim: true);
         var max = maps.amax(dims, keepdim: true);
-        return (maps - min) / (max - min + epsilon);
+        using var eps = epsilon.ToScalar();
+        return (maps - min) / (max - min).add(eps, CachedScalars.One);
     }
 }

@@ -225,7 +225,7 @@ public abstract class CamMethod : ICamMethod
             }
             gradients = _recorder.ToFeatureMaps(grads.Select(g => g.detach()).ToList(), x.shape[0]);
             for (int l = 0; l < gradients.Count; l++)
-                if (!gradients[l].ne(0).any().item<bool>())
+                if (!gradients[l].ne(CachedScalars.Zero).any().item<bool>())
                     throw new CamException($"The gradients at layer '{LayerNames[l]}' are all zero, so a gradient-based map would be empty. " +
                         "In a vision transformer the last block's output reaches the score only through the class token: " +
                         "explain that block's ln_1 (or an earlier block) instead.");

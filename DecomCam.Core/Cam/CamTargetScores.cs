@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet;
@@ -87,7 +88,8 @@ public sealed partial class CamTarget
             Tensor where;
             if (flatMask is null)
             {
-                where = o.argmax(1).eq(classIndex);
+                using var index = classIndex.ToScalar();
+                where = o.argmax(1).eq(index);
             }
             else
             {

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet;
@@ -15,10 +16,11 @@ public static class ChannelMaskScoring
     {
         long m = activations.shape[0], c = activations.shape[1];
         var dims = new long[] { 2, 3 };
-        var varying = (activations.amax(dims) - activations.amin(dims)).gt(0).flatten(); // [M*C]
+        var varying = (activations.amax(dims) - activations.amin(dims)).gt(CachedScalars.Zero).flatten(); // [M*C]
         var items = varying.nonzero().flatten(); // flat (row, channel) indices that need a forward
-        var itemRows = items.div(c, rounding_mode: RoundingMode.floor); // once per call: batches only narrow
-        var itemChannels = items.remainder(c);
+        using var channels = c.ToScalar();
+        var itemRows = items.div(channels, rounding_mode: RoundingMode.floor); // once per call: batches only narrow
+        var itemChannels = items.remainder(channels);
         var input = context.Input;
         var scores = context.ScoreInBatches(items.shape[0], batchSize, (start, length) =>
         {
@@ -32,7 +34,7 @@ public static class ChannelMaskScoring
         if (items.shape[0] < m * c)
         {
             var zeroScores = context.ScoreInBatches(m, batchSize, (start, length) =>
-                (zeros_like(input.narrow(0, start, length)), arange(start, start + length, device: input.device)), ScoreKind.Logit, "constant channels");
+                (zeros_like(input.narrow(0, start, length)), OwnedScalarOps.Arange(start, start + length, device: input.device)), ScoreKind.Logit, "constant channels");
             all = zeroScores.repeat_interleave(c);
         }
         return all.index_put_(scores, items).reshape(m, c);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet;
@@ -20,8 +21,9 @@ public static class GaussianBlur
         if (!(sigma > 0)) throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "Sigma must be positive.");
         long radius = Math.Min((long)(truncate * sigma + 0.5), Math.Min(images.shape[2], images.shape[3]) - 1);
         if (radius < 1) return images.clone();
-        var offsets = arange(-radius, radius + 1, dtype: images.dtype, device: images.device);
-        var kernel = exp(-offsets.pow(2) / (2 * sigma * sigma));
+        var offsets = OwnedScalarOps.Arange(-radius, radius + 1, images.dtype, images.device);
+        using var twoSigmaSquared = (2 * sigma * sigma).ToScalar();
+        var kernel = exp(-offsets.pow(CachedScalars.Two) / twoSigmaSquared);
         kernel = kernel / kernel.sum();
         var rows = BlurMatrix(images.shape[2], radius, kernel);
         var columns = BlurMatrix(images.shape[3], radius, kernel);
@@ -35,9 +37,12 @@ public static class GaussianBlur
     private static Tensor BlurMatrix(long size, long radius, Tensor kernel)
     {
         var device = kernel.device;
-        var taps = arange(size, device: device).unsqueeze(1) + arange(-radius, radius + 1, device: device).unsqueeze(0);
-        taps = where(taps.lt(0), -taps - 1, taps);
-        taps = where(taps.ge(size), 2 * size - taps - 1, taps);
+        var taps = OwnedScalarOps.Arange(size, device: device).unsqueeze(1)
+            .add(OwnedScalarOps.Arange(-radius, radius + 1, device: device).unsqueeze(0), CachedScalars.One);
+        taps = where(taps.lt(CachedScalars.Zero), (-taps).sub(CachedScalars.One), taps);
+        using var sizeScalar = size.ToScalar();
+        using var mirror = (2 * size - 1).ToScalar();
+        taps = where(taps.ge(sizeScalar), (-taps).add(mirror, CachedScalars.One), taps);
         return zeros(new[] { size, size }, dtype: kernel.dtype, device: device)
             .scatter_add_(1, taps, kernel.unsqueeze(0).expand(size, -1).contiguous());
     }

@@ -23,7 +23,7 @@ internal sealed class GuidedReluFunction : autograd.SingleTensorFunction<GuidedR
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
         using var y = ctx.get_saved_variables()[0];
-        using var passes = y.gt(0).logical_and_(grad_output.gt(0));
+        using var passes = y.gt(CachedScalars.Zero).logical_and_(grad_output.gt(CachedScalars.Zero));
         using var gradient = grad_output.mul(passes);
         // Contiguous: returned with the strides of CLIP's attention-pool gradient (tokens [H,W,N,C]), an image's guided
         // gradient differed from its own alone by more than its scale, in float64 too (TorchSharp 0.107, libtorch 2.10);

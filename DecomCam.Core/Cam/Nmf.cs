@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet;
@@ -10,6 +11,11 @@ public static class Nmf
 {
     /// <summary>The multiplicative updates' guard against division by zero.</summary>
     public const double Epsilon = 1e-12;
+
+    private static readonly Scalar EpsilonScalar = Epsilon.ToScalar();
+
+    /// <summary>A zero vector's norm is clamped to this, representable in float32 too.</summary>
+    private static readonly Scalar Tiny = 1e-30.ToScalar();
 
     /// <summary>
     /// Factorizes <paramref name="x"/> [p,n] (non-negative) into W [p,k] and H [k,n], both non-negative.
@@ -28,12 +34,12 @@ public static class Nmf
         if (k < 1 || k > Math.Min(x.shape[0], x.shape[1]))
             throw new ArgumentException($"NMF of a {x.shape[0]}x{x.shape[1]} matrix takes between 1 and {Math.Min(x.shape[0], x.shape[1])} components; {k} were asked for.", nameof(k));
         if (iterations < 0) throw new ArgumentException("The number of iterations cannot be negative.", nameof(iterations));
-        if (x.lt(0).any().item<bool>()) throw new ArgumentException("NMF needs a non-negative matrix.", nameof(x));
+        if (x.lt(CachedScalars.Zero).any().item<bool>()) throw new ArgumentException("NMF needs a non-negative matrix.", nameof(x));
         var (w, h) = Initialize(x, k);
         for (int i = 0; i < iterations; i++)
         {
-            w = w * x.matmul(h.t()) / (w.matmul(h.matmul(h.t())) + Epsilon);
-            h = h * w.t().matmul(x) / (w.t().matmul(w).matmul(h) + Epsilon);
+            w = w * x.matmul(h.t()) / w.matmul(h.matmul(h.t())).add(EpsilonScalar, CachedScalars.One);
+            h = h * w.t().matmul(x) / w.t().matmul(w).matmul(h).add(EpsilonScalar, CachedScalars.One);
         }
         var size = w.norm(0) * h.norm(1);
         var (_, order) = size.sort(0, descending: true, stable: true);
@@ -46,19 +52,18 @@ public static class Nmf
         u = u[.., ..k];
         vh = vh[..k, ..];
         var sk = s[..k];
-        var (up, un, vp, vn) = (u.clamp_min(0), (-u).clamp_min(0), vh.clamp_min(0), (-vh).clamp_min(0));
+        var (up, un, vp, vn) = (u.clamp_min(CachedScalars.Zero), (-u).clamp_min(CachedScalars.Zero), vh.clamp_min(CachedScalars.Zero), (-vh).clamp_min(CachedScalars.Zero));
         var (upn, unn, vpn, vnn) = (up.norm(0), un.norm(0), vp.norm(1), vn.norm(1));
         var (mp, mn) = (upn * vpn, unn * vnn);
         var positive = mp.ge(mn);
         var m = where(positive, mp, mn);
         var scale = (sk * m).sqrt();
-        var tiny = 1e-30; // a zero vector's norm, representable in float32 too
-        var wu = where(positive, up / upn.clamp_min(tiny), un / unn.clamp_min(tiny)) * scale;
-        var hv = where(positive.unsqueeze(1), vp / vpn.clamp_min(tiny).unsqueeze(1), vn / vnn.clamp_min(tiny).unsqueeze(1)) * scale.unsqueeze(1);
+        var wu = where(positive, up / upn.clamp_min(Tiny), un / unn.clamp_min(Tiny)) * scale;
+        var hv = where(positive.unsqueeze(1), vp / vpn.clamp_min(Tiny).unsqueeze(1), vn / vnn.clamp_min(Tiny).unsqueeze(1)) * scale.unsqueeze(1);
         var first = sk[0].sqrt();
         wu[.., 0] = u[.., 0].abs() * first;
         hv[0, ..] = vh[0, ..].abs() * first;
         var mean = x.mean();
-        return (where(wu.eq(0), mean, wu), where(hv.eq(0), mean, hv));
+        return (where(wu.eq(CachedScalars.Zero), mean, wu), where(hv.eq(CachedScalars.Zero), mean, hv));
     }
 }

@@ -33,7 +33,7 @@ public static class Pca
     public static Tensor LargestEntrySign(Tensor vectors)
     {
         var sign = vectors.gather(-1, vectors.abs().argmax(-1, keepdim: true)).sign();
-        return where(sign.eq(0), ones_like(sign), sign);
+        return where(sign.eq(CachedScalars.Zero), ones_like(sign), sign);
     }
 
     /// <summary>

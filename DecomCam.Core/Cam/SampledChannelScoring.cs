@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet;
@@ -22,10 +23,12 @@ public static class SampledChannelScoring
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
         long m = activations.shape[0], c = activations.shape[1];
         var normalised = CamKernels.NormalizePerChannel(activations).flatten(0, 1).unsqueeze(1); // [M*C,1,h,w]
-        var items = arange(samples * m * c, device: activations.device);
-        var pairs = items.remainder(m * c); // once per call: batches only narrow
-        var rows = pairs.div(c, rounding_mode: RoundingMode.floor);
-        var sampleOf = items.div(m * c, rounding_mode: RoundingMode.floor);
+        var items = OwnedScalarOps.Arange(samples * m * c, device: activations.device);
+        using var pairCount = (m * c).ToScalar();
+        using var channels = c.ToScalar();
+        var pairs = items.remainder(pairCount); // once per call: batches only narrow
+        var rows = pairs.div(channels, rounding_mode: RoundingMode.floor);
+        var sampleOf = items.div(pairCount, rounding_mode: RoundingMode.floor);
         var input = context.Input;
         var scores = context.ScoreInBatches(items.shape[0], batchSize, (start, length) =>
         {

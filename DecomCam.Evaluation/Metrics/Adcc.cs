@@ -11,6 +11,16 @@ namespace DecomCamNet.Evaluation;
 /// </summary>
 public static class Adcc
 {
+    private static readonly Scalar Hundred = 100.ToScalar();
+    private static readonly Scalar Three = 3.ToScalar();
+    private static readonly Scalar Epsilon = 1e-8.ToScalar();
+
+    /// <summary><c>3 / (1/(a + 1e-8) + 1/(b + 1e-8) + 1/(c + 1e-8))</c>, element-wise: the ADCC and ARCC combination.</summary>
+    internal static Tensor HarmonicMean(Tensor a, Tensor b, Tensor c) =>
+        Inverse(a).add(Inverse(b), CachedScalars.One).add(Inverse(c), CachedScalars.One).reciprocal().mul(Three);
+
+    private static Tensor Inverse(Tensor t) => t.add(Epsilon, CachedScalars.One).reciprocal();
+
     /// <summary>
     /// ADCC and its parts for <paramref name="maps"/> [N,H,W] explaining <paramref name="classes"/> on
     /// <paramref name="images"/>; <paramref name="explain"/> re-runs the CAM method for coherency (see
@@ -26,8 +36,8 @@ public static class Adcc
         var coherency = MapCoherency.Compute(images, maps, classes, explain);
         var complexity = MapComplexity.Compute(maps).to(coherency.device);
         using var confidence = ConfidenceChange.Compute(model, images, maps, classes, batchSize, null, cancellationToken);
-        var drop = (confidence.Drop / 100).to(ScalarType.Float32);
-        var adcc = 3 / ((coherency + 1e-8).reciprocal() + (1 - complexity + 1e-8).reciprocal() + (1 - drop + 1e-8).reciprocal());
+        var drop = confidence.Drop.div(Hundred).to(ScalarType.Float32);
+        var adcc = HarmonicMean(coherency, OwnedScalarOps.OneMinus(complexity), OwnedScalarOps.OneMinus(drop));
         return new AdccResult(coherency, complexity, drop, adcc).MoveOut();
     }
 }
@@ -41,7 +51,7 @@ public sealed class AdccResult : IDisposable
         Complexity = complexity;
         Drop = drop;
         Score = adcc;
-        Mean = adcc.mean().ToDouble();
+        Mean = OwnedScalarOps.ToDoubleValue(adcc.mean());
     }
 
     /// <summary>Coherency in [0,1] [N].</summary>

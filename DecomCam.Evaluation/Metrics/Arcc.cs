@@ -32,8 +32,8 @@ public static class Arcc
         var coherency = MapCoherency.Compute(images, maps, classes, explain);
         var complexity = MapComplexity.Compute(maps).to(coherency.device);
         using var road = Road.Evaluate(model, images, maps, classes, roadOptions, progress, cancellationToken);
-        var roadScore = (road.Combined * 2).clamp(0, 1).to(ScalarType.Float32);
-        var arcc = 3 / ((coherency + 1e-8).reciprocal() + (1 - complexity + 1e-8).reciprocal() + (roadScore + 1e-8).reciprocal());
+        var roadScore = road.Combined.mul(CachedScalars.Two).clamp(CachedScalars.Zero, CachedScalars.One).to(ScalarType.Float32);
+        var arcc = Adcc.HarmonicMean(coherency, OwnedScalarOps.OneMinus(complexity), roadScore);
         return new ArccResult(coherency, complexity, road.Combined.to(ScalarType.Float32), arcc).MoveOut();
     }
 }
@@ -47,7 +47,7 @@ public sealed class ArccResult : IDisposable
         Complexity = complexity;
         Road = road;
         Score = arcc;
-        Mean = arcc.mean().ToDouble();
+        Mean = OwnedScalarOps.ToDoubleValue(arcc.mean());
     }
 
     /// <summary>Coherency in [0,1] [N].</summary>

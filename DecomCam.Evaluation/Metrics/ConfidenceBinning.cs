@@ -9,6 +9,10 @@ namespace DecomCamNet.Evaluation;
 /// </summary>
 public sealed class ConfidenceBinning : IDisposable
 {
+    private static readonly Scalar PositiveInfinity = double.PositiveInfinity.ToScalar();
+    private static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
+    private static readonly Scalar NaN = double.NaN.ToScalar();
+
     internal ConfidenceBinning(int bins, Tensor confidence, Tensor bin, Tensor? predicted)
     {
         Bins = bins;
@@ -16,15 +20,15 @@ public sealed class ConfidenceBinning : IDisposable
         Bin = bin;
         Predicted = predicted;
         using var scope = NewDisposeScope();
-        var counts = zeros(bins, dtype: ScalarType.Int64, device: bin.device).index_add_(0, bin, ones_like(bin), 1);
+        var counts = zeros(bins, dtype: ScalarType.Int64, device: bin.device).index_add_(0, bin, ones_like(bin), CachedScalars.One);
         Counts = counts.data<long>().ToArray();
-        var members = bin.unsqueeze(0).eq(arange(bins, device: bin.device).unsqueeze(1)); // [Bins,N]
+        var members = bin.unsqueeze(0).eq(OwnedScalarOps.Arange(bins, device: bin.device).unsqueeze(1)); // [Bins,N]
         var values = confidence.unsqueeze(0);
-        var lower = where(members, values, full_like(values, double.PositiveInfinity)).amin(new long[] { 1 });
-        var upper = where(members, values, full_like(values, double.NegativeInfinity)).amax(new long[] { 1 });
+        var lower = where(members, values, full_like(values, PositiveInfinity)).amin(new long[] { 1 });
+        var upper = where(members, values, full_like(values, NegativeInfinity)).amax(new long[] { 1 });
         var empty = members.any(1).logical_not();
-        Lower = where(empty, full_like(lower, double.NaN), lower).MoveToOuterDisposeScope();
-        Upper = where(empty, full_like(upper, double.NaN), upper).MoveToOuterDisposeScope();
+        Lower = where(empty, full_like(lower, NaN), lower).MoveToOuterDisposeScope();
+        Upper = where(empty, full_like(upper, NaN), upper).MoveToOuterDisposeScope();
     }
 
     /// <summary>The number of bins.</summary>
@@ -61,9 +65,9 @@ public sealed class ConfidenceBinning : IDisposable
         using var scope = NewDisposeScope();
         var values = perImage.to(ScalarType.Float64, Bin.device);
         var valid = values.isnan().logical_not();
-        var sums = zeros(Bins, dtype: ScalarType.Float64, device: Bin.device).index_add_(0, Bin, where(valid, values, zeros_like(values)), 1);
-        var counts = zeros(Bins, dtype: ScalarType.Float64, device: Bin.device).index_add_(0, Bin, valid.to(ScalarType.Float64), 1);
-        return where(counts.gt(0), sums / counts, full_like(sums, double.NaN)).MoveToOuterDisposeScope();
+        var sums = zeros(Bins, dtype: ScalarType.Float64, device: Bin.device).index_add_(0, Bin, where(valid, values, zeros_like(values)), CachedScalars.One);
+        var counts = zeros(Bins, dtype: ScalarType.Float64, device: Bin.device).index_add_(0, Bin, valid.to(ScalarType.Float64), CachedScalars.One);
+        return where(counts.gt(CachedScalars.Zero), sums / counts, full_like(sums, NaN)).MoveToOuterDisposeScope();
     }
 
     internal ConfidenceBinning MoveOut()

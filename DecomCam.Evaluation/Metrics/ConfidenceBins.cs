@@ -57,8 +57,10 @@ public static class ConfidenceBins
         if (!isfinite(confidences).all().item<bool>()) throw new ArgumentException("The confidences contain NaN or infinity.", nameof(confidences));
         long n = confidences.shape[0];
         var order = confidences.sort(0, descending: false, stable: true).Indices;
-        var rank = empty_like(order).scatter_(0, order, arange(n, device: confidences.device));
-        var bin = rank.mul(bins).div(n, rounding_mode: RoundingMode.floor);
+        var rank = empty_like(order).scatter_(0, order, OwnedScalarOps.Arange(n, device: confidences.device));
+        using var binCount = bins.ToScalar();
+        using var count = n.ToScalar();
+        var bin = rank.mul(binCount).div(count, rounding_mode: RoundingMode.floor);
         var result = new ConfidenceBinning(bins, confidences.to(ScalarType.Float64), bin, predicted);
         return result.MoveOut();
     }

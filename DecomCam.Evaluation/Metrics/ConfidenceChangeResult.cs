@@ -18,17 +18,19 @@ namespace DecomCamNet.Evaluation;
 /// </summary>
 public sealed class ConfidenceChangeResult : IDisposable
 {
+    private static readonly Scalar Hundred = 100.ToScalar();
+
     internal ConfidenceChangeResult(Tensor original, Tensor perturbed, Tensor classes)
     {
         Original = original;
         Perturbed = perturbed;
         Classes = classes;
         Change = perturbed - original;
-        AbsoluteDrop = (original - perturbed).clamp_min(0);
-        Drop = where(original.gt(0), AbsoluteDrop / original * 100, zeros_like(original));
-        Increase = perturbed.gt(original).to(original.dtype) * 100;
-        AverageDrop = Drop.mean().ToDouble();
-        IncreaseInConfidence = Increase.mean().ToDouble();
+        AbsoluteDrop = (original - perturbed).clamp_min(CachedScalars.Zero);
+        Drop = where(original.gt(CachedScalars.Zero), (AbsoluteDrop / original).mul(Hundred), zeros_like(original));
+        Increase = perturbed.gt(original).to(original.dtype).mul(Hundred);
+        AverageDrop = OwnedScalarOps.ToDoubleValue(Drop.mean());
+        IncreaseInConfidence = OwnedScalarOps.ToDoubleValue(Increase.mean());
     }
 
     /// <summary>Y: the target's softmax probability on each input [N].</summary>

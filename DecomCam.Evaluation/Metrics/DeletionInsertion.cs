@@ -70,16 +70,18 @@ public static class DeletionInsertion
         var (first, rest) = deletion ? (canvas, images) : (images, canvas);
 
         long points = steps + 1;
+        using var pointCount = points.ToScalar();
         var scores = ModelScorer.Batched(n * points, batch, (start, count) =>
         {
-            var pair = arange(start, start + count, device: device);
-            var image = pair.div(points, rounding_mode: RoundingMode.floor);
-            var taken = rank.index_select(0, image).lt(counts.index_select(0, pair.remainder(points)).unsqueeze(1)).view(count, 1, h, w);
+            var pair = OwnedScalarOps.Arange(start, start + count, device: device);
+            var image = pair.div(pointCount, rounding_mode: RoundingMode.floor);
+            var taken = rank.index_select(0, image).lt(counts.index_select(0, pair.remainder(pointCount)).unsqueeze(1)).view(count, 1, h, w);
             var inputs = where(taken, first.index_select(0, image), rest.index_select(0, image));
             return scorer.Probabilities(inputs, target.index_select(0, image));
         }, stage, progress, cancellationToken);
 
-        var fractions = counts.to(ScalarType.Float64) / pixels;
+        using var pixelCount = pixels.ToScalar();
+        var fractions = counts.to(ScalarType.Float64).div(pixelCount);
         return new PerturbationCurveResult(fractions, scores.view(n, points), target).MoveOut();
     }
 
@@ -92,7 +94,7 @@ public static class DeletionInsertion
         var flat = maps.flatten(1);
         // A stable ascending sort of the negated values keeps equal values in index order.
         var order = (-flat).sort(1, descending: false, stable: true).Indices;
-        var positions = arange(flat.shape[1], device: flat.device).unsqueeze(0).expand(flat.shape[0], -1);
+        var positions = OwnedScalarOps.Arange(flat.shape[1], device: flat.device).unsqueeze(0).expand(flat.shape[0], -1);
         return empty_like(order).scatter_(1, order, positions);
     }
 }

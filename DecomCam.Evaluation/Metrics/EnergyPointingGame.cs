@@ -9,6 +9,8 @@ namespace DecomCamNet.Evaluation;
 /// </summary>
 public static class EnergyPointingGame
 {
+    private static readonly Scalar NaN = double.NaN.ToScalar();
+
     /// <summary>
     /// The proportion in [0,1] per image [N] (float32, on the maps' device) for maps [N,H,W] in [0,1] and masks [N,H,W]
     /// (boolean or 0/1, copied to the maps' device). NaN for an all-zero map, which has no energy to place.
@@ -23,9 +25,9 @@ public static class EnergyPointingGame
         MetricInputs.Masks(masks, maps.shape[0], maps.shape[1], maps.shape[2]);
 
         using var scope = NewDisposeScope();
-        var energy = maps.to(ScalarType.Float64).clamp_min(0).flatten(1);
+        var energy = maps.to(ScalarType.Float64).clamp_min(CachedScalars.Zero).flatten(1);
         var inside = (energy * masks.to(ScalarType.Float64, maps.device).flatten(1)).sum(1);
         var total = energy.sum(1);
-        return where(total.gt(0), inside / total, full_like(total, double.NaN)).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        return where(total.gt(CachedScalars.Zero), inside / total, full_like(total, NaN)).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 }

@@ -11,6 +11,8 @@ namespace DecomCamNet.Evaluation;
 /// </summary>
 public static class MapCoherency
 {
+    private static readonly Scalar Epsilon = 1e-8.ToScalar();
+
     /// <summary>
     /// Coherency per image [N] (float32, on the images' device). <paramref name="explain"/> is the CAM method: it receives
     /// the masked images [N,C,H,W] and the classes (long [N], on the images' device) and returns maps [N,H,W] (any
@@ -37,7 +39,7 @@ public static class MapCoherency
         if (again is null || again.dim() != 3 || again.shape[0] != n || again.shape[1] != images.shape[2] || again.shape[2] != images.shape[3])
             throw new ArgumentException($"The explain function must return maps [{n},{images.shape[2]},{images.shape[3]}]; it returned {(again is null ? "null" : MetricInputs.Shape(again))}.", nameof(explain));
         var rho = Pearson(again.detach().to(ScalarType.Float64, images.device), maps.to(ScalarType.Float64, images.device));
-        return ((rho + 1) / 2).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        return rho.add(CachedScalars.One, CachedScalars.One).div(CachedScalars.Two).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>Pearson's correlation of each pair of maps [N,...] → [N], with pytorch-grad-cam's 10⁻⁸ in the denominator.</summary>
@@ -50,9 +52,10 @@ public static class MapCoherency
         var dims = new long[] { 1 };
         var dx = x - x.mean(dims, keepdim: true);
         var dy = y - y.mean(dims, keepdim: true);
-        var covariance = (dx * dy).sum(1) / (count - 1);
-        var sx = (dx.square().sum(1) / (count - 1)).sqrt();
-        var sy = (dy.square().sum(1) / (count - 1)).sqrt();
-        return covariance / (sx * sy + 1e-8);
+        using var degrees = (count - 1).ToScalar();
+        var covariance = (dx * dy).sum(1).div(degrees);
+        var sx = dx.pow(CachedScalars.Two).sum(1).div(degrees).sqrt();
+        var sy = dy.pow(CachedScalars.Two).sum(1).div(degrees).sqrt();
+        return covariance / (sx * sy).add(Epsilon, CachedScalars.One);
     }
 }

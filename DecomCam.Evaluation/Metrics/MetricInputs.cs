@@ -42,7 +42,7 @@ internal static class MetricInputs
         if (!maps.is_floating_point()) throw new ArgumentException($"Maps must be floating point; got {maps.dtype}.", parameter);
         using var scope = NewDisposeScope();
         if (!isfinite(maps).all().item<bool>()) throw new ArgumentException("The maps contain NaN or infinity.", parameter);
-        double min = maps.min().ToDouble(), max = maps.max().ToDouble();
+        double min = OwnedScalarOps.ToDoubleValue(maps.min()), max = OwnedScalarOps.ToDoubleValue(maps.max());
         if (min < -RangeSlack || max > 1 + RangeSlack)
             throw new ArgumentOutOfRangeException(parameter, $"Maps must lie in [0,1]; their values span [{min}, {max}]. Normalise them (CamKernels.NormalizePerImage).");
     }
@@ -56,7 +56,7 @@ internal static class MetricInputs
             throw new ArgumentException($"Masks must be [N,H,W] = [{n},{height},{width}] like the maps; got {Shape(masks)}.", parameter);
         if (masks.dtype == ScalarType.Bool) return;
         using var scope = NewDisposeScope();
-        if (!(masks.eq(0) | masks.eq(1)).all().item<bool>())
+        if (!(masks.eq(CachedScalars.Zero) | masks.eq(CachedScalars.One)).all().item<bool>())
             throw new ArgumentException("Masks must be boolean or hold only the values 0 and 1.", parameter);
     }
 

@@ -23,6 +23,11 @@ namespace DecomCamNet.Evaluation;
 /// </summary>
 public static class NoisyLinearImputation
 {
+    private static readonly Scalar Half = 0.5.ToScalar();
+    private static readonly Scalar WeightFloor = 1e-12.ToScalar();
+    private static readonly Scalar Four = 4.ToScalar();
+    private static readonly Scalar Twelve = 12.ToScalar();
+
     /// <summary>The default noise standard deviation (pytorch-grad-cam's and ROAD's).</summary>
     public const double DefaultNoise = 0.01;
 
@@ -52,7 +57,10 @@ public static class NoisyLinearImputation
         var known = keep.to(images.dtype, images.device);
         var filled = Solve(images, known, maxIterations, tolerance);
         if (noise > 0)
-            filled = filled + (1 - known).unsqueeze(1) * randn(images.shape, dtype: images.dtype, device: images.device, generator: generator) * noise;
+        {
+            using var scale = noise.ToScalar();
+            filled = filled.add(OwnedScalarOps.OneMinus(known).unsqueeze(1).mul(randn(images.shape, dtype: images.dtype, device: images.device, generator: generator)).mul(scale), CachedScalars.One);
+        }
         return filled.MoveToOuterDisposeScope();
     }
 
@@ -88,13 +96,13 @@ public static class NoisyLinearImputation
     {
         long h = x.shape[2], w = x.shape[3];
         var device = x.device;
-        var unknown = 1 - kept;
+        var unknown = OwnedScalarOps.OneMinus(kept);
         Tensor start;
         if (Math.Min(h, w) >= 2 * CoarsestSide)
         {
             var pooledKept = nn.functional.avg_pool2d(kept, 2, ceil_mode: true);
-            var coarseKept = pooledKept.gt(0.5).to(ScalarType.Float64);
-            var coarseX = nn.functional.avg_pool2d(kept * x, 2, ceil_mode: true) / pooledKept.clamp_min(1e-12);
+            var coarseKept = pooledKept.gt(Half).to(ScalarType.Float64);
+            var coarseX = nn.functional.avg_pool2d(kept * x, 2, ceil_mode: true) / pooledKept.clamp_min(WeightFloor);
             var coarse = SolvePlanes(coarseX * coarseKept, coarseKept, iterations, tolerance);
             start = unknown * nn.functional.interpolate(coarse, new[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false);
         }
@@ -114,23 +122,24 @@ public static class NoisyLinearImputation
         var residual = rhs - Apply(start);
         var direction = residual / diagonal;
         var rz = (residual * direction).sum(dims, keepdim: true);
-        var limit = rhs.square().sum(dims, keepdim: true) * (tolerance * tolerance);
+        using var toleranceSquared = (tolerance * tolerance).ToScalar();
+        var limit = rhs.pow(CachedScalars.Two).sum(dims, keepdim: true).mul(toleranceSquared);
         for (int i = 0; i < iterations; i++)
         {
             using var step = NewDisposeScope();
-            if (i % 8 == 0 && residual.square().sum(dims, keepdim: true).le(limit).all().item<bool>()) break;
+            if (i % 8 == 0 && residual.pow(CachedScalars.Two).sum(dims, keepdim: true).le(limit).all().item<bool>()) break;
             var product = Apply(direction);
             var curvature = (direction * product).sum(dims, keepdim: true);
-            var alpha = where(curvature.gt(0), rz / curvature, zeros_like(curvature));
-            solution.add_(alpha * direction);
+            var alpha = where(curvature.gt(CachedScalars.Zero), rz / curvature, zeros_like(curvature));
+            solution.add_(alpha * direction, CachedScalars.One);
             residual.sub_(alpha * product);
             var preconditioned = residual / diagonal;
             var rzNext = (residual * preconditioned).sum(dims, keepdim: true);
-            var beta = where(rz.gt(0), rzNext / rz, zeros_like(rz));
-            direction.mul_(beta).add_(preconditioned);
+            var beta = where(rz.gt(CachedScalars.Zero), rzNext / rz, zeros_like(rz));
+            direction.mul_(beta).add_(preconditioned, CachedScalars.One);
             rz.copy_(rzNext);
         }
-        return kept * x + unknown * solution;
+        return (kept * x).add(unknown * solution, CachedScalars.One);
     }
 
     /// <summary>
@@ -142,8 +151,8 @@ public static class NoisyLinearImputation
     {
         long h = v.shape[2], w = v.shape[3];
         var padded = nn.functional.pad(v, new long[] { 1, 1, 1, 1 });
-        var rows = padded.narrow(2, 0, h) + padded.narrow(2, 1, h) * 2 + padded.narrow(2, 2, h);
-        var both = rows.narrow(3, 0, w) + rows.narrow(3, 1, w) * 2 + rows.narrow(3, 2, w);
-        return (both - v * 4) / 12;
+        var rows = padded.narrow(2, 0, h).add(padded.narrow(2, 1, h).mul(CachedScalars.Two), CachedScalars.One).add(padded.narrow(2, 2, h), CachedScalars.One);
+        var both = rows.narrow(3, 0, w).add(rows.narrow(3, 1, w).mul(CachedScalars.Two), CachedScalars.One).add(rows.narrow(3, 2, w), CachedScalars.One);
+        return (both - v.mul(Four)).div(Twelve);
     }
 }

@@ -15,7 +15,7 @@ public sealed class PerturbationCurveResult : IDisposable
         Curves = curves;
         Classes = classes;
         Auc = trapezoid(curves, fractions.to(curves.dtype), dim: 1);
-        MeanAuc = Auc.mean().ToDouble();
+        MeanAuc = OwnedScalarOps.ToDoubleValue(Auc.mean());
     }
 
     /// <summary>The fraction of pixels removed (deletion) or inserted (insertion) at each step [Steps+1], from 0 to 1.</summary>

@@ -11,6 +11,9 @@ namespace DecomCamNet.Evaluation;
 /// </summary>
 public static class PointingGame
 {
+    private static readonly Scalar PositiveInfinity = double.PositiveInfinity.ToScalar();
+    private static readonly Scalar NaN = float.NaN.ToScalar();
+
     /// <summary>The tolerance radius of the usual protocol, in pixels.</summary>
     public const int DefaultTolerance = 15;
 
@@ -33,13 +36,16 @@ public static class PointingGame
         long n = maps.shape[0], h = maps.shape[1], w = maps.shape[2];
         var inside = masks.to(maps.device).to(ScalarType.Bool);
         var index = maps.flatten(1).argmax(1);
-        var y = index.div(w, rounding_mode: RoundingMode.floor);
-        var x = index.remainder(w);
-        var rows = arange(h, dtype: ScalarType.Float64, device: maps.device).view(1, h, 1);
-        var columns = arange(w, dtype: ScalarType.Float64, device: maps.device).view(1, 1, w);
-        var distance2 = (rows - y.to(ScalarType.Float64).view(n, 1, 1)).square() + (columns - x.to(ScalarType.Float64).view(n, 1, 1)).square();
-        var nearest = where(inside, distance2, full_like(distance2, double.PositiveInfinity)).flatten(1).amin(new long[] { 1 });
-        var hits = where(inside.flatten(1).any(1), nearest.le(tolerance * tolerance).to(ScalarType.Float32), full(n, float.NaN, device: maps.device));
+        using var width = w.ToScalar();
+        var y = index.div(width, rounding_mode: RoundingMode.floor);
+        var x = index.remainder(width);
+        var rows = OwnedScalarOps.Arange(h, ScalarType.Float64, maps.device).view(1, h, 1);
+        var columns = OwnedScalarOps.Arange(w, ScalarType.Float64, maps.device).view(1, 1, w);
+        var distance2 = (rows - y.to(ScalarType.Float64).view(n, 1, 1)).pow(CachedScalars.Two)
+            .add((columns - x.to(ScalarType.Float64).view(n, 1, 1)).pow(CachedScalars.Two), CachedScalars.One);
+        var nearest = where(inside, distance2, full_like(distance2, PositiveInfinity)).flatten(1).amin(new long[] { 1 });
+        using var toleranceSquared = (tolerance * tolerance).ToScalar();
+        var hits = where(inside.flatten(1).any(1), nearest.le(toleranceSquared).to(ScalarType.Float32), full(n, NaN, device: maps.device));
         return new PointingGameResult(hits, stack(new[] { y, x }, 1)).MoveOut();
     }
 }

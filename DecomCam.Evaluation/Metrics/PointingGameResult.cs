@@ -14,7 +14,7 @@ public sealed class PointingGameResult : IDisposable
         var valid = hits.isnan().logical_not();
         long counted = valid.sum().item<long>();
         Counted = counted;
-        Accuracy = counted == 0 ? double.NaN : hits.masked_select(valid).mean().ToDouble();
+        Accuracy = counted == 0 ? double.NaN : OwnedScalarOps.ToDoubleValue(hits.masked_select(valid).mean());
     }
 
     /// <summary>1 for a hit, 0 for a miss, NaN for an empty mask, per image [N] (float32).</summary>

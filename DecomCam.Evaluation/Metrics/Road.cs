@@ -47,12 +47,14 @@ public static class Road
         var thresholds = stack(new[] { Thresholds(onDevice, RoadOrder.MostRelevantFirst, percentiles), Thresholds(onDevice, RoadOrder.LeastRelevantFirst, percentiles) }, 0).flatten();
         using var generator = new Generator(0, device);
         long total = 2 * j * n;
+        using var imageCount = n.ToScalar();
+        using var firstHalf = (j * n).ToScalar();
         var scores = ModelScorer.Batched(total, batch, (start, count) =>
         {
-            var item = arange(start, start + count, device: device);
-            var image = item.remainder(n);
-            var removeFirst = item.lt(j * n).view(count, 1, 1);
-            var ranked = where(removeFirst, onDevice.index_select(0, image), 1 - onDevice.index_select(0, image));
+            var item = OwnedScalarOps.Arange(start, start + count, device: device);
+            var image = item.remainder(imageCount);
+            var removeFirst = item.lt(firstHalf).view(count, 1, 1);
+            var ranked = where(removeFirst, onDevice.index_select(0, image), OwnedScalarOps.OneMinus(onDevice.index_select(0, image)));
             var keep = ranked.lt(thresholds.index_select(0, item).view(count, 1, 1));
             var x = images.index_select(0, image);
             var known = keep.to(images.dtype);
@@ -60,7 +62,8 @@ public static class Road
             if (options.Noise > 0)
             {
                 var noise = Noise(generator, options.Seed, start, count, j, n, percentiles, x.shape, x.dtype);
-                filled = filled + (1 - known).unsqueeze(1) * noise * options.Noise;
+                using var scale = options.Noise.ToScalar();
+                filled = filled.add(OwnedScalarOps.OneMinus(known).unsqueeze(1).mul(noise).mul(scale), CachedScalars.One);
             }
             return scorer.Probabilities(filled, target.index_select(0, image));
         }, "road", progress, cancellationToken);
@@ -83,7 +86,7 @@ public static class Road
         CheckOptions(options with { Percentiles = new[] { percentile } });
         using var scope = NewDisposeScope();
         var onDevice = maps.to(images.dtype, images.device);
-        var ranked = order == RoadOrder.MostRelevantFirst ? onDevice : 1 - onDevice;
+        var ranked = order == RoadOrder.MostRelevantFirst ? onDevice : OwnedScalarOps.OneMinus(onDevice);
         var known = ranked.lt(Thresholds(onDevice, order, new[] { percentile })[0].view(n, 1, 1)).to(images.dtype);
         var filled = NoisyLinearImputation.Solve(images, known, options.MaxIterations, options.Tolerance);
         if (options.Noise > 0)
@@ -94,7 +97,8 @@ public static class Road
                 generator.manual_seed(ItemSeed(options.Seed, order, percentile, i));
                 return randn(images.shape.Skip(1).ToArray(), dtype: images.dtype, device: images.device, generator: generator);
             }).ToArray(), 0);
-            filled = filled + (1 - known).unsqueeze(1) * noise * options.Noise;
+            using var scale = options.Noise.ToScalar();
+            filled = filled.add(OwnedScalarOps.OneMinus(known).unsqueeze(1).mul(noise).mul(scale), CachedScalars.One);
         }
         return filled.MoveToOuterDisposeScope();
     }
@@ -102,7 +106,7 @@ public static class Road
     /// <summary>The thresholds [J,N] of one order: the percentiles of the map (MoRF) or of 1 − map (LeRF), per image.</summary>
     private static Tensor Thresholds(Tensor maps, RoadOrder order, double[] percentiles)
     {
-        var ranked = (order == RoadOrder.MostRelevantFirst ? maps : 1 - maps).flatten(1);
+        var ranked = (order == RoadOrder.MostRelevantFirst ? maps : OwnedScalarOps.OneMinus(maps)).flatten(1);
         var q = tensor(percentiles.Select(p => p / 100).ToArray(), dtype: ranked.dtype, device: ranked.device);
         return ranked.quantile(q, dim: 1);
     }

@@ -18,8 +18,8 @@ public sealed class RoadResult : IDisposable
         var y = original.unsqueeze(1);
         MostRelevantFirstAverage = (mostRelevantFirst - y).mean(new long[] { 1 });
         LeastRelevantFirstAverage = (leastRelevantFirst - y).mean(new long[] { 1 });
-        Combined = (LeastRelevantFirstAverage - MostRelevantFirstAverage) / 2;
-        MeanCombined = Combined.mean().ToDouble();
+        Combined = (LeastRelevantFirstAverage - MostRelevantFirstAverage).div(CachedScalars.Two);
+        MeanCombined = OwnedScalarOps.ToDoubleValue(Combined.mean());
     }
 
     /// <summary>The percentiles, in the order of the columns.</summary>

@@ -36,7 +36,7 @@ internal static class ActivationOps
         Scalar a = alpha.ToScalar(), b = beta.ToScalar(), one = 1f.ToScalar();
         return inputs =>
         {
-            using var linear = inputs[0]!.mul(a).add_(b);
+            using var linear = inputs[0]!.mul(a).add_(b, CachedScalars.One);
             return linear.clamp(Zero, one);
         };
     }

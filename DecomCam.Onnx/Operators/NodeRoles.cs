@@ -67,7 +67,7 @@ internal static class NodeRoles
                     using var scope = NewDisposeScope();
                     var (scale, bias, mean, variance) = (c(1)!.detach(), c(2)!.detach(), c(3)!.detach(), c(4)!.detach());
                     using Scalar eps = epsilon;
-                    return (bias - mean * scale / (variance + eps).sqrt()).MoveToOuterDisposeScope();
+                    return (bias - mean * scale / variance.add(eps, CachedScalars.One).sqrt()).MoveToOuterDisposeScope();
                 };
             default:
                 return null;
