@@ -27,8 +27,15 @@ public static class CliApp
         }
         catch (Exception e)
         {
-            stderr.WriteLine($"error: {(parse.GetValue(cli.Verbose) ? e : e.Message)}");
+            stderr.WriteLine($"error: {(parse.GetValue(cli.Verbose) ? e : e.Message)}{Hint(e)}");
             return 1;
         }
     }
+
+    /// <summary>What the command line offers for a library failure, in its own options; empty when nothing.</summary>
+    private static string Hint(Exception e) => e switch
+    {
+        NotAFeatureMapException => " On the command line: --reshape vit (or vit-seq-first, swin).",
+        _ => "",
+    };
 }

@@ -217,33 +217,39 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
                 stdout.WriteLine($"wrote {heat}");
             }
         }
-        if (result.Method == "decomcam") WriteComponents(result, pictures[(int)result.ImageIndex[0]], clip is null ? overlay : Name(overlay, 0));
-        if (result.Method == "dff") WriteConcepts(result, pictures[(int)result.ImageIndex[0]], overlay);
+        var firstPicture = pictures[(int)result.ImageIndex[0]];
+        foreach (var image in result.IntermediateImages)
+        {
+            if (image.Drawing == IntermediateDrawing.ComponentGrid) WriteComponents(result, image, firstPicture, clip is null ? overlay : Name(overlay, 0));
+            else WriteConcepts(result, image, firstPicture, overlay);
+        }
     }
 
-    /// <summary>Deep Feature Factorization: the first row's concepts in one picture, next to the overlay.</summary>
-    private void WriteConcepts(CamResult result, Image<Rgb24> picture, string overlay)
+    /// <summary>The first row's concepts in one picture, next to the overlay, and each concept's top class.</summary>
+    private void WriteConcepts(CamResult result, IntermediateImage concepts, Image<Rgb24> picture, string overlay)
     {
-        string path = Suffixed(overlay, "concepts");
-        ConceptImageWriter.Save(picture, result.Intermediate("concept_maps")[0], path);
+        string path = Suffixed(overlay, concepts.FileSuffix);
+        ConceptImageWriter.Save(picture, result.Intermediate(concepts.Name)[0], path);
         stdout.WriteLine($"wrote {path}");
-        var scores = result.Intermediate("concept_scores");
+        if (concepts.ClassScores is null) return;
+        var scores = result.Intermediate(concepts.ClassScores);
         for (int k = 0; k < scores.shape[0]; k++)
             stdout.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"concept {k}: top class {scores[k].argmax().item<long>()} (logit {scores[k].max().item<float>():F3})"));
     }
 
-    private void WriteComponents(CamResult result, Image<Rgb24> picture, string overlay)
+    /// <summary>The first row's component maps as a grid of overlays next to the overlay; with --save-components, as .npy.</summary>
+    private void WriteComponents(CamResult result, IntermediateImage stack, Image<Rgb24> picture, string overlay)
     {
-        var ossm = result.Intermediate("ossm")[0].cpu(); // [Q,H,W], ReLU'd and upsampled, by singular value
-        var normalised = CamKernels.NormalizePerImage(ossm);
-        string grid = Path.Combine(Path.GetDirectoryName(overlay) ?? "", Path.GetFileNameWithoutExtension(overlay) + "_ossm.png");
+        var components = result.Intermediate(stack.Name)[0].cpu(); // [Q,H,W]
+        var normalised = CamKernels.NormalizePerImage(components);
+        string grid = Path.Combine(Path.GetDirectoryName(overlay) ?? "", $"{Path.GetFileNameWithoutExtension(overlay)}_{stack.FileSuffix}.png");
         CamImageWriter.SaveGrid(Enumerable.Range(0, (int)normalised.shape[0]).Select(q => normalised[q]).ToList(), grid, picture, alpha: options.Alpha);
         stdout.WriteLine($"wrote {grid}");
         if (options.SaveComponents is not null)
         {
-            NpyFile.Write(options.SaveComponents, ossm, options.MapDtype);
-            stdout.WriteLine($"wrote {options.SaveComponents} ({DtypeName(options.MapDtype)} [{string.Join(",", ossm.shape)}])");
+            NpyFile.Write(options.SaveComponents, components, options.MapDtype);
+            stdout.WriteLine($"wrote {options.SaveComponents} ({DtypeName(options.MapDtype)} [{string.Join(",", components.shape)}])");
         }
     }
 

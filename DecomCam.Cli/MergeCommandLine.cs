@@ -29,7 +29,7 @@ internal static class MergeCommandLine
             string path = p.GetValue(output) ?? Path.Combine(dirs[0], Manifest.FileName(ShardSpec.All));
             IReadOnlyList<ManifestRow> rows;
             try { rows = ShardMerge.Merge(dirs); }
-            catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException) { throw new CliException(e.Message); }
+            catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException) { throw new CliException(e.Message + Hint(dirs)); }
             Manifest.Write(path, rows);
             int failed = rows.Count(r => r.Error is not null);
             p.InvocationConfiguration.Output.WriteLine($"merged {rows.Count} images ({failed} failed) into {path}");
@@ -37,6 +37,12 @@ internal static class MergeCommandLine
         });
         return command;
     }
+
+    /// <summary>Where shards come from, when <paramref name="dirs"/> hold no shard plans.</summary>
+    private static string Hint(string[] dirs) =>
+        dirs.All(Directory.Exists) && !dirs.Any(d => Directory.EnumerateFiles(d, ShardPlan.ShardFilePattern).Any())
+            ? " Shards are written by decomcam explain --out DIR --shard i/n; those of evaluate --shard merge with merge --evaluation."
+            : "";
 
     private static int MergeEvaluation(string[] dirs, string output, TextWriter stdout)
     {

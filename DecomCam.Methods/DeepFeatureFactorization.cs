@@ -64,6 +64,11 @@ public sealed class DeepFeatureFactorization : CamMethod
     protected override bool SupportsEigenSmooth => false;
 
     /// <inheritdoc />
+    /// <remarks>The concept maps, drawn together (<c>NAME_concepts.png</c>), with each concept's class logits.</remarks>
+    protected override IReadOnlyList<IntermediateImage> IntermediateImages { get; } =
+        [new("concept_maps", IntermediateDrawing.Concepts, "concepts", ClassScores: "concept_scores")];
+
+    /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer)
     {
         var a = context.Activations[layer];

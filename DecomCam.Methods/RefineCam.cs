@@ -14,8 +14,9 @@ public sealed record RefineCamOptions(string BaseMethod = "gradcam++", CamMethod
 /// is the per-image min-max of the product of their final maps (each in [0,1] at input size),
 /// L = minmax(Π_l L_l), instead of their mean. A region survives only where every layer agrees, which removes the
 /// noise of early layers and keeps their resolution. One base-method call per layer. <c>RawMaps</c> are the base
-/// method's raw map of each layer; its intermediates are kept under their layers' keys, and
-/// <c>layer_maps</c> [M,L,H,W] (under the first layer) holds the per-layer final maps that were multiplied.
+/// method's raw map of each layer; its intermediates are kept under their layers' keys (the first layer's intermediate
+/// images are the result's), and <c>layer_maps</c> [M,L,H,W] (under the first layer) holds the per-layer final maps that
+/// were multiplied.
 /// </summary>
 public sealed class RefineCam : ICamMethod
 {
@@ -64,7 +65,7 @@ public sealed class RefineCam : ICamMethod
         foreach (var (key, value) in results.SelectMany(r => r.Intermediates)) intermediates[key] = value;
         intermediates[$"{layerNames[0]}/layer_maps"] = layerMaps;
         var result = new CamResult(Name, maps, results.Select(r => r.RawMaps[0]).ToArray(), layerNames, first.Scores, first.Classes,
-            first.ImageIndex.ToArray(), intermediates);
+            first.ImageIndex.ToArray(), intermediates, first.IntermediateImages);
         foreach (var t in new[] { result.Maps, result.Scores }.Concat(result.RawMaps).Concat(result.Intermediates.Values))
             t.MoveToOuterDisposeScope();
         result.Classes?.MoveToOuterDisposeScope();

@@ -24,7 +24,10 @@ public sealed record ImageSetOptions
     /// <summary>Write the overlay PNG of each image.</summary>
     public bool WriteOverlay { get; init; } = true;
 
-    /// <summary>DecomCAM: write each image's OSSMs as <c>.npy</c> [Q,H,W].</summary>
+    /// <summary>
+    /// Write each image's component maps that the method declares (<see cref="CamResult.IntermediateImages"/> drawn as
+    /// <see cref="IntermediateDrawing.ComponentGrid"/>) as <c>NAME_suffix.npy</c> [Q,H,W].
+    /// </summary>
     public bool WriteComponents { get; init; }
 
     /// <summary>Overlay opacity in [0, 1].</summary>
@@ -36,7 +39,7 @@ public sealed record ImageSetOptions
     /// </summary>
     public CamTarget? Target { get; init; }
 
-    /// <summary>The element type of the written maps and OSSMs (<c>.npy</c>): float32, or float16 for half the bytes.</summary>
+    /// <summary>The element type of the written maps and component maps (<c>.npy</c>): float32, or float16 for half the bytes.</summary>
     public NpyDtype MapDtype { get; init; } = NpyDtype.Float32;
 
     /// <summary>The model's name, as written in the manifest.</summary>
@@ -78,7 +81,7 @@ public sealed record ImageSetSummary(int Explained, int Failed, int Skipped, dou
 /// <summary>
 /// Explains a set of image files with one CAM method in three stages joined by bounded queues: decoder threads read, hash
 /// (SHA-256) and preprocess images while the model explains batches of equal-sized images, and an output thread
-/// (<see cref="ImageSetWriter"/>) writes each image's map (<c>.npy</c>), overlay and OSSMs under temporary names, renames
+/// (<see cref="ImageSetWriter"/>) writes each image's map (<c>.npy</c>), overlay and component maps under temporary names, renames
 /// them, then appends the image's row to the manifest. A file that cannot be
 /// decoded becomes a row with its error and the run goes on. On resume, inputs whose latest manifest row is a success are
 /// skipped and those whose row carries an error are tried again (a new row), so a killed run resumes where it stopped,
@@ -135,7 +138,7 @@ public sealed class ImageSetRun
         Directory.CreateDirectory(_outDir);
         string manifestPath = Path.Combine(_outDir, Manifest.FileName(shard));
         if (!resume && File.Exists(manifestPath))
-            throw new IOException($"'{manifestPath}' exists: pass --resume to continue that run, or choose another output folder.");
+            throw new IOException($"'{manifestPath}' exists: resume that run (resume: true), or choose another output folder.");
         string planPath = Path.Combine(_outDir, ShardPlan.FileName(shard));
         if (resume && File.Exists(manifestPath) && File.Exists(planPath) && ShardPlan.Read(planPath).Settings is { } recorded)
         {
@@ -258,13 +261,14 @@ public sealed class ImageSetRun
     }
 
     /// <summary>
-    /// Explains one batch and copies each image's map (and OSSMs) off the device; the pictures pass to the returned images.
+    /// Explains one batch and copies each image's map (and component maps) off the device; the pictures pass to the returned images.
     /// When the method refuses the batch, every image becomes a failed row and the pictures are disposed.
     /// </summary>
     private List<ExplainedImage> ExplainBatch(List<Decoded> batch)
     {
         var clock = Stopwatch.StartNew();
-        HostArray[] maps, ossms;
+        HostArray[] maps;
+        (string FileSuffix, HostArray Maps)[][] components;
         long[]? classes;
         float[] scores;
         long[] order;
@@ -275,8 +279,10 @@ public sealed class ImageSetRun
             using var result = _method.Explain(input, _options.Target);
             var cpuMaps = result.Maps.cpu();
             maps = Enumerable.Range(0, batch.Count).Select(row => HostArray.Of(cpuMaps[row])).ToArray();
-            var ossm = _options.WriteComponents && result.Intermediates.ContainsKey($"{result.LayerNames[0]}/ossm") ? result.Intermediate("ossm").cpu() : null;
-            ossms = ossm is null ? [] : Enumerable.Range(0, batch.Count).Select(row => HostArray.Of(ossm[row])).ToArray();
+            var stacks = _options.WriteComponents
+                ? result.IntermediateImages.Where(i => i.Drawing == IntermediateDrawing.ComponentGrid).Select(i => (i.FileSuffix, Maps: result.Intermediate(i.Name).cpu())).ToList()
+                : [];
+            components = Enumerable.Range(0, batch.Count).Select(row => stacks.Select(s => (s.FileSuffix, HostArray.Of(s.Maps[row]))).ToArray()).ToArray();
             classes = result.Classes?.cpu().data<long>().ToArray();
             scores = result.Scores.cpu().data<float>().ToArray();
             order = result.ImageIndex.ToArray();
@@ -292,7 +298,7 @@ public sealed class ImageSetRun
         {
             var image = batch[(int)order[row]];
             var explained = Row(image.Path, image.Sha256, seconds) with { Class = classes?[row], Score = scores[row] };
-            return new ExplainedImage(explained, image.Picture, maps[row], ossms.Length > 0 ? ossms[row] : null);
+            return new ExplainedImage(explained, image.Picture, maps[row], components[row]);
         }).ToList();
     }
 
@@ -322,7 +328,7 @@ public sealed class ImageSetRun
         ["map dtype"] = _options.MapDtype.ToString().ToLowerInvariant(),
         ["outputs"] = string.Join(", ", new[] { "map",
             _options.WriteOverlay ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"overlay (alpha {_options.Alpha})") : null,
-            _options.WriteComponents ? "ossms" : null }.OfType<string>()),
+            _options.WriteComponents ? "components" : null }.OfType<string>()),
     };
 
     private sealed record Decoded(string Path, string Sha256, Image<Rgb24>? Picture, string? Error);

@@ -5,7 +5,7 @@ using DecomCamNet.Imaging;
 namespace DecomCamNet.Batches;
 
 /// <summary>
-/// The output stage of <see cref="ImageSetRun"/>: on a thread of its own, writes each image's map, overlay and OSSMs (each
+/// The output stage of <see cref="ImageSetRun"/>: on a thread of its own, writes each image's map, overlay and component maps (each
 /// under a temporary name, then renamed) and only then appends its manifest row, in the order the images were posted.
 /// The model's thread hands images over through a bounded queue and waits only when the queue is full, so memory stays
 /// bounded and the model does not wait on the disk. A failure to write (disk full, a folder in the way) stops the stage;
@@ -130,10 +130,10 @@ internal sealed class ImageSetWriter : IDisposable
             outputs.Add(stem + ".png");
             AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => CamImageWriter.SaveOverlay(image.Picture!, map.Values, temp, _options.Alpha));
         }
-        if (image.Ossm is { } ossm)
+        foreach (var (suffix, components) in image.Components)
         {
-            outputs.Add(stem + "_ossm.npy");
-            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, ossm.Values, ossm.Shape, _options.MapDtype));
+            outputs.Add($"{stem}_{suffix}.npy");
+            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, components.Values, components.Shape, _options.MapDtype));
         }
         return outputs;
     }

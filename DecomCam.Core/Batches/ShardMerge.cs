@@ -17,9 +17,9 @@ public static class ShardMerge
         var dirs = folders.ToList();
         foreach (var dir in dirs)
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Output folder '{dir}' does not exist.");
-        var planFiles = dirs.SelectMany(d => Directory.EnumerateFiles(d, "plan.shard-*.json")).Select(Path.GetFullPath).Distinct().ToList();
+        var planFiles = dirs.SelectMany(d => Directory.EnumerateFiles(d, ShardPlan.ShardFilePattern)).Select(Path.GetFullPath).Distinct().ToList();
         if (planFiles.Count == 0)
-            throw new InvalidDataException($"No shard plans (plan.shard-*.json) in {string.Join(", ", dirs)}: not the output of decomcam explain --out ... --shard i/n (for evaluate --shard: merge --evaluation).");
+            throw new InvalidDataException($"No shard plans ({ShardPlan.ShardFilePattern}) in {string.Join(", ", dirs)}: these are not the output folders of a sharded image-set run.");
         var plans = planFiles.Select(ShardPlan.Read).ToList();
         CheckShards(plans);
 
@@ -39,7 +39,7 @@ public static class ShardMerge
         if (unplanned.Count > 0) throw new InvalidDataException($"{Described(unplanned)} {Verb(unplanned, "are", "is")} in a manifest but in no plan.");
         var seen = rows.Select(r => r.Input).ToHashSet(StringComparer.Ordinal);
         var missing = planned.Where(i => !seen.Contains(i)).Order(StringComparer.Ordinal).ToList();
-        if (missing.Count > 0) throw new InvalidDataException($"{Described(missing)} {Verb(missing, "are", "is")} missing from the manifests (run the shards again with --resume).");
+        if (missing.Count > 0) throw new InvalidDataException($"{Described(missing)} {Verb(missing, "are", "is")} missing from the manifests (resume their shards' runs to explain them).");
         return rows.OrderBy(r => r.Input, StringComparer.Ordinal).ToList();
     }
 
@@ -50,7 +50,7 @@ public static class ShardMerge
         if (specs.Any(s => s.Count != count) || plans.Any(p => p.Total != plans[0].Total))
             throw new InvalidDataException($"The plans are of different runs: shards {string.Join(", ", specs)} of sets of {string.Join(", ", plans.Select(p => p.Total).Distinct())} images.");
         if (plans.Any(p => p.By != plans[0].By))
-            throw new InvalidDataException($"The plans split the set in different ways ({string.Join(" and ", plans.Select(p => p.By).Distinct())}): run every shard with the same --shard-by.");
+            throw new InvalidDataException($"The plans split the set in different ways ({string.Join(" and ", plans.Select(p => p.By).Distinct())}): every shard of a run must split it the same way.");
         var recorded = plans.Select((p, i) => (p.Settings, Shard: specs[i])).Where(p => p.Settings is not null).OrderBy(p => p.Shard.Index).ToList();
         foreach (var (settings, shard) in recorded.Skip(1))
         {

@@ -27,6 +27,9 @@ public sealed record ShardPlan(
     /// <summary><see cref="By"/> of <see cref="ShardBy.ContentHash"/>.</summary>
     public const string ByHash = "hash";
 
+    /// <summary>The file names of the plans of shards (<see cref="FileName"/> of a shard <c>i/n</c> with n &gt; 1), as a search pattern.</summary>
+    public const string ShardFilePattern = "plan.shard-*.json";
+
     /// <summary>The plan's file name for <paramref name="shard"/>.</summary>
     public static string FileName(ShardSpec shard) => shard.FileSuffix is { } s ? $"plan.{s}.json" : "plan.json";
 

@@ -90,12 +90,12 @@ public readonly record struct ShardSpec(int Index, int Count)
             int min = Variable(environment, "SLURM_ARRAY_TASK_MIN") is { } m ? Number(m, "SLURM_ARRAY_TASK_MIN") : 0;
             return Number(slurm, "SLURM_ARRAY_TASK_ID") - min;
         }
-        throw new FormatException("--shard auto needs JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm job array); neither is set.");
+        throw new FormatException("An 'auto' shard index needs JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm job array); neither is set.");
     }
 
     private static int SlurmCount(IDictionary environment) =>
         Variable(environment, "SLURM_ARRAY_TASK_COUNT") is { } count ? Number(count, "SLURM_ARRAY_TASK_COUNT")
-            : throw new FormatException("A bare --shard auto takes the count from SLURM_ARRAY_TASK_COUNT, which is not set; give auto/n.");
+            : throw new FormatException("A bare 'auto' shard takes its count from SLURM_ARRAY_TASK_COUNT, which is not set; give auto/n.");
 
     private static string? Variable(IDictionary environment, string name) =>
         environment[name] is string value && value.Trim().Length > 0 ? value.Trim() : null;

@@ -52,7 +52,8 @@ public sealed record ActivationReshape(ActivationLayout Layout, int PrefixTokens
     };
 
     /// <summary>The feature map <c>[N,C,h,w]</c> of <paramref name="output"/>, the output of layer <paramref name="layer"/> for a batch of <paramref name="batch"/>.</summary>
-    /// <exception cref="CamException">The output does not have this layout, or its tokens do not fill the grid.</exception>
+    /// <exception cref="CamException">The output does not have this layout, or its tokens do not fill the grid
+    /// (<see cref="NotAFeatureMapException"/> when no reshape was given and the output is not a feature map).</exception>
     public Tensor ToFeatureMap(Tensor output, long batch, string layer)
     {
         string shape = $"[{string.Join(",", output.shape)}]";
@@ -60,8 +61,7 @@ public sealed record ActivationReshape(ActivationLayout Layout, int PrefixTokens
         {
             case ActivationLayout.FeatureMap:
                 if (output.dim() != 4 || output.shape[0] != batch)
-                    throw new CamException($"Layer '{layer}' produced a tensor of shape {shape}; a CAM needs a feature map [N,C,h,w] with N = {batch}. " +
-                        "Choose a convolutional layer, or give the layer a reshape for transformer tokens (ActivationReshape.Vit, --reshape vit).");
+                    throw new NotAFeatureMapException(layer, output.shape, batch);
                 return output;
             case ActivationLayout.ChannelsLastGrid:
                 if (output.dim() != 4 || output.shape[0] != batch)

@@ -89,6 +89,12 @@ public abstract class CamMethod : ICamMethod
     /// </summary>
     protected virtual bool UsesMaskedForwards => false;
 
+    /// <summary>
+    /// The intermediates (named as in <see cref="LayerMap.Intermediates"/>) worth writing as pictures, which every result
+    /// carries as <see cref="CamResult.IntermediateImages"/>. Default: none.
+    /// </summary>
+    protected virtual IReadOnlyList<IntermediateImage> IntermediateImages => [];
+
     /// <summary>Computes the raw map of layer <paramref name="layer"/> for every row of the context.</summary>
     protected abstract LayerMap ComputeLayerMap(CamContext context, int layer);
 
@@ -140,7 +146,7 @@ public abstract class CamMethod : ICamMethod
                     intermediates[$"{LayerNames[l]}/{key}"] = value.detach();
             }
             var maps = Combine(context, raws);
-            var result = new CamResult(Name, maps, raws, LayerNames, context.Scores, context.Classes, rows.ImageIndex, intermediates);
+            var result = new CamResult(Name, maps, raws, LayerNames, context.Scores, context.Classes, rows.ImageIndex, intermediates, IntermediateImages);
             result.MoveToOuterDisposeScope();
             Logger.LogDebug("{Method} explained {Rows} row(s) of {Height}x{Width} for {Target} in {Ms:F1} ms",
                 Name, x.shape[0], x.shape[2], x.shape[3], target.Description, (DateTime.UtcNow - started).TotalMilliseconds);

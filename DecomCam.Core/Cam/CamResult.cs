@@ -10,10 +10,18 @@ public sealed class CamResult : IDisposable
 {
     /// <summary>
     /// A result from its parts, for methods that combine other methods' results (RefineCAM); it owns every tensor given.
+    /// The last argument declares which intermediates are worth writing as pictures (<see cref="IntermediateImages"/>; none when null).
     /// </summary>
+    /// <exception cref="ArgumentException">An intermediate image names no intermediate of the first layer.</exception>
     public CamResult(string method, Tensor maps, IReadOnlyList<Tensor> rawMaps, IReadOnlyList<string> layerNames,
-        Tensor scores, Tensor? classes, long[] imageIndex, IReadOnlyDictionary<string, Tensor> intermediates)
+        Tensor scores, Tensor? classes, long[] imageIndex, IReadOnlyDictionary<string, Tensor> intermediates,
+        IReadOnlyList<IntermediateImage>? intermediateImages = null)
     {
+        intermediateImages ??= [];
+        foreach (var image in intermediateImages)
+            foreach (string name in new[] { image.Name, image.ClassScores }.OfType<string>())
+                if (!intermediates.ContainsKey($"{layerNames[0]}/{name}"))
+                    throw new ArgumentException($"The intermediate image '{image.Name}' needs the intermediate '{name}' of layer '{layerNames[0]}', which the {method} result does not have.", nameof(intermediateImages));
         Method = method;
         Maps = maps;
         RawMaps = rawMaps;
@@ -22,6 +30,7 @@ public sealed class CamResult : IDisposable
         Classes = classes;
         ImageIndex = imageIndex;
         Intermediates = intermediates;
+        IntermediateImages = intermediateImages;
     }
 
     /// <summary>The method that produced the result (for example <c>gradcam</c>).</summary>
@@ -46,10 +55,16 @@ public sealed class CamResult : IDisposable
     public IReadOnlyList<long> ImageIndex { get; }
 
     /// <summary>
-    /// Method-specific intermediate tensors keyed <c>"&lt;layer&gt;/&lt;name&gt;"</c> (for example <c>"layer4/ossm"</c>);
+    /// Method-specific intermediate tensors keyed <c>"&lt;layer&gt;/&lt;name&gt;"</c> (for example <c>"layer4/weights"</c>);
     /// each method documents its keys.
     /// </summary>
     public IReadOnlyDictionary<string, Tensor> Intermediates { get; }
+
+    /// <summary>
+    /// The intermediates (of the first layer) that the method declares worth writing as pictures, and how to draw them;
+    /// empty for most methods.
+    /// </summary>
+    public IReadOnlyList<IntermediateImage> IntermediateImages { get; }
 
     /// <summary>The intermediate <paramref name="name"/> of the first target layer.</summary>
     /// <exception cref="KeyNotFoundException">The method did not produce it; the message lists what it did produce.</exception>
@@ -74,7 +89,7 @@ public sealed class CamResult : IDisposable
     internal CamResult WithMaps(Tensor maps)
     {
         Maps.Dispose();
-        return new CamResult(Method, maps, RawMaps, LayerNames, Scores, Classes, ImageIndex.ToArray(), Intermediates);
+        return new CamResult(Method, maps, RawMaps, LayerNames, Scores, Classes, ImageIndex.ToArray(), Intermediates, IntermediateImages);
     }
 
     internal void MoveToOuterDisposeScope()

@@ -50,8 +50,9 @@ public class ActivationReshapeTests
         Assert.Contains("square", e.Message);
         var seq = Assert.Throws<CamException>(() => ActivationReshape.VitSequenceFirst.ToFeatureMap(zeros(2, 5, 3), 2, "b"));
         Assert.Contains("batch-first: use vit", seq.Message);
-        var none = Assert.Throws<CamException>(() => ActivationReshape.None.ToFeatureMap(tokens, 2, "b"));
-        Assert.Contains("--reshape vit", none.Message);
+        var none = Assert.Throws<NotAFeatureMapException>(() => ActivationReshape.None.ToFeatureMap(tokens, 2, "b"));
+        Assert.Contains("ActivationReshape.Vit", none.Message);
+        Assert.Equal(new long[] { 2, 6, 3 }, none.Shape);
         Assert.Throws<ArgumentException>(() => ActivationReshape.Parse("deit"));
         Assert.Equal(ActivationReshape.VitSequenceFirst, ActivationReshape.Parse("vit-seq-first"));
     }

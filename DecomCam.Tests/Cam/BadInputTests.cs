@@ -117,8 +117,10 @@ public class BadInputTests
     {
         using var scope = NewDisposeScope();
         using var cam = new GradCam(new ConvGapLinear(), "fc");
-        var e = Assert.Throws<CamException>(() => cam.Explain(zeros(1, 3, 8, 8)));
+        var e = Assert.Throws<NotAFeatureMapException>(() => cam.Explain(zeros(1, 3, 8, 8)));
         Assert.Contains("feature map", e.Message);
+        Assert.Equal("fc", e.Layer);
+        Assert.Equal(new long[] { 1, 5 }, e.Shape);
     }
 
     [Fact]

@@ -105,6 +105,8 @@ public sealed class CliTests : CliRun
     [InlineData(2, "CUDA is not available", "explain", "--device", "cuda")]
     [InlineData(1, "out of range", "explain", "--target", "8")]
     [InlineData(1, "Layer 'layer4' is not in the model", "explain", "--layer", "layer4")]
+    [InlineData(1, "Layer 'fc' produced a tensor of shape [1,8]; a CAM needs a feature map [N,C,h,w] with N = 1. Choose a convolutional layer, " +
+        "or give the layer a reshape for transformer tokens (ActivationReshape.Vit). On the command line: --reshape vit", "explain", "--layer", "fc")]
     [InlineData(2, "does-not-exist.png", "explain", "--input", "does-not-exist.png")] // a missing input is a usage error
     [InlineData(1, "Unknown model", "explain", "--model", "resnet7", "--random-weights")]
     public void ErrorsAreOneLineWithANonZeroExitCode(int expectedCode, string expected, params string[] args)

@@ -151,6 +151,16 @@ public sealed class ImageSetCliTests : CliRun
     }
 
     [Fact]
+    public void MergeOfFoldersWithoutShardPlansSaysWhereShardsComeFrom()
+    {
+        Directory.CreateDirectory(P("empty"));
+        var (code, _, err) = Run("merge", P("empty"));
+        Assert.Equal(2, code);
+        Assert.Contains($"No shard plans (plan.shard-*.json) in {P("empty")}: these are not the output folders of a sharded image-set run. " +
+            "Shards are written by decomcam explain --out DIR --shard i/n; those of evaluate --shard merge with merge --evaluation.", err);
+    }
+
+    [Fact]
     public void ShardsByContentHashMergeIntoOneManifest()
     {
         string dir = Images(9);

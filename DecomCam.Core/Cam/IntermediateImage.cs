@@ -1,0 +1,29 @@
+namespace DecomCamNet;
+
+/// <summary>How an <see cref="IntermediateImage"/> is drawn and written.</summary>
+public enum IntermediateDrawing
+{
+    /// <summary>
+    /// One map per component at input size, [M,Q,H,W]: drawn as a grid of overlays on the image, and written by image
+    /// sets as one <c>.npy</c> [Q,H,W] per image.
+    /// </summary>
+    ComponentGrid,
+
+    /// <summary>
+    /// Concept maps at feature resolution, [M,K,h,w]: drawn together in one picture, a colour per concept
+    /// (<see cref="Imaging.ConceptImageWriter"/>).
+    /// </summary>
+    Concepts,
+}
+
+/// <summary>
+/// An intermediate of a <see cref="CamResult"/> worth writing as a picture, as the method that made it declares it
+/// (<see cref="CamResult.IntermediateImages"/>): writers (image sets, the command line) write what a result declares
+/// without knowing the method.
+/// </summary>
+/// <param name="Name">The intermediate, as <see cref="CamResult.Intermediate"/> takes it (that of the first target layer).</param>
+/// <param name="Drawing">How it is drawn and written.</param>
+/// <param name="FileSuffix">What its files add to the name of the map or overlay they go with: <c>NAME_FileSuffix.png</c>.</param>
+/// <param name="ClassScores">For <see cref="IntermediateDrawing.Concepts"/>: the intermediate [K,classes] of each concept's
+/// class logits, reported beside the picture; null when there is none.</param>
+public sealed record IntermediateImage(string Name, IntermediateDrawing Drawing, string FileSuffix, string? ClassScores = null);
