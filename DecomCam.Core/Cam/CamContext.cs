@@ -137,35 +137,21 @@ public sealed class CamContext
 
     /// <summary>
     /// Scores <paramref name="count"/> modified inputs without gradients, <paramref name="batchSize"/> at a time (null:
-    /// <see cref="DefaultBatchSize"/>), laid out as <see cref="MaskedLayout"/> says,
-    /// so that peak memory is bounded by one batch (the scores go into one preallocated [count] tensor, so nothing else grows with
-    /// the number of batches). <paramref name="build"/> returns, for items [start, start+length), the inputs
+    /// <see cref="DefaultBatchSize"/>), laid out as <see cref="MaskedLayout"/> says, through <see cref="BatchedScoring"/>
+    /// so that peak memory is bounded by one batch. <paramref name="build"/> returns, for items [start, start+length), the inputs
     /// [length,C,H,W] and the row (index into <see cref="Input"/>) whose target each is scored for [length] (long).
     /// Reports progress as <paramref name="stage"/> and honours cancellation between batches.
     /// </summary>
     /// <returns>The target score of each item, [count].</returns>
     public Tensor ScoreInBatches(long count, int? batchSize, Func<long, long, (Tensor Inputs, Tensor Rows)> build, ScoreKind kind, string stage)
     {
-        int size = batchSize ?? DefaultBatchSize(count);
-        if (size < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
+        if (count == 0) return empty(0, dtype: Input.dtype, device: Input.device);
         bool channelsLast = MaskedForwards.UsesChannelsLast(MaskedLayout, Input.device);
-        Tensor? result = null;
-        using var noGrad = no_grad();
-        for (long start = 0; start < count; start += size)
+        return BatchedScoring.Run(count, batchSize ?? DefaultBatchSize(count), (start, length) =>
         {
-            CancellationToken.ThrowIfCancellationRequested();
-            long length = Math.Min(size, count - start);
-            using (var scope = NewDisposeScope())
-            {
-                var (inputs, rows) = build(start, length);
-                var output = Model.call(channelsLast ? MaskedForwards.ToChannelsLast(inputs) : inputs);
-                var classes = Classes?.index_select(0, rows);
-                var s = _target.ScoreRows(output, classes, kind).detach();
-                result ??= empty(count, dtype: s.dtype, device: s.device).MoveToOuterDisposeScope();
-                result.narrow(0, start, length).copy_(s);
-            }
-            Progress?.Report(new CamProgress(stage, start + length, count));
-        }
-        return result ?? empty(0, dtype: Input.dtype, device: Input.device);
+            var (inputs, rows) = build(start, length);
+            var output = Model.call(channelsLast ? MaskedForwards.ToChannelsLast(inputs) : inputs);
+            return _target.ScoreRows(output, Classes?.index_select(0, rows), kind);
+        }, CancellationToken, Progress, stage);
     }
 }

@@ -128,7 +128,7 @@ public abstract class CamMethod : ICamMethod
     {
         CamInputValidator.Validate(input, Model);
         var rows = target.Expand(input.shape[0]);
-        var state = ModelState.Capture(Model);
+        using var state = ModelState.Capture(Model);
         var started = DateTime.UtcNow;
         using var scope = NewDisposeScope();
         try
@@ -155,7 +155,6 @@ public abstract class CamMethod : ICamMethod
         finally
         {
             _recorder.Stop();
-            state.Restore();
         }
     }
 

@@ -155,9 +155,7 @@ public sealed partial class CamTarget
         }
         else
         {
-            var bad = rows.ClassIndex.Where(c => c >= k).ToArray();
-            if (bad.Length > 0)
-                throw new ArgumentOutOfRangeException("target", $"Target class {bad[0]} is out of range: the model has {k} outputs (valid 0..{k - 1}).");
+            foreach (var c in rows.ClassIndex) TargetClassRange.Check(c, k, "target");
             classes = tensor(rows.ClassIndex.Select(c => (long)c).ToArray(), device: output.device);
         }
         return (output.gather(1, classes.unsqueeze(1)).squeeze(1), classes);

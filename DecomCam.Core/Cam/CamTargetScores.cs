@@ -38,8 +38,7 @@ public sealed partial class CamTarget
         {
             var o = AsClassScores(output);
             if (o.dim() != 2) throw new CamException($"CamTarget.Sum needs model output [N,K] (or [N,K,1,1]); the model returned [{string.Join(",", o.shape)}].");
-            if (indices.Max() >= o.shape[1])
-                throw new ArgumentOutOfRangeException("target", $"Target class {indices.Max()} is out of range: the model has {o.shape[1]} outputs (valid 0..{o.shape[1] - 1}).");
+            TargetClassRange.Check(indices.Max(), o.shape[1], "target");
             return o.index_select(1, tensor(indices, device: o.device)).sum(new long[] { 1 });
         }, $"sum of classes [{string.Join(",", classIndices)}]");
     }
@@ -82,8 +81,7 @@ public sealed partial class CamTarget
         return Custom(o =>
         {
             if (o.dim() != 4) throw new CamException($"CamTarget.Segmentation needs model output [N,K,H,W]; the model returned [{string.Join(",", o.shape)}].");
-            if (classIndex >= o.shape[1])
-                throw new ArgumentOutOfRangeException("target", $"Target class {classIndex} is out of range: the model has {o.shape[1]} outputs (valid 0..{o.shape[1] - 1}).");
+            TargetClassRange.Check(classIndex, o.shape[1], "target");
             var logits = o.select(1, classIndex);
             Tensor where;
             if (flatMask is null)

@@ -21,7 +21,7 @@ public static class LayerShapes
         var shapes = new Dictionary<string, long[]>();
         var order = new List<string>();
         var removers = new List<nn.Module<Tensor, Tensor>.HookRemover>();
-        var state = ModelState.Capture(model);
+        using var state = ModelState.Capture(model);
         try
         {
             foreach (var (name, module) in model.named_modules())
@@ -43,7 +43,6 @@ public static class LayerShapes
         finally
         {
             foreach (var r in removers) r.remove();
-            state.Restore();
         }
         return order.Where(n => shapes[n].Length == 4).Select(n => (n, shapes[n])).ToArray();
     }

@@ -29,12 +29,12 @@ public static class ConfidenceBins
         int batch = MetricInputs.BatchSize(batchSize, images.device);
         using var scope = NewDisposeScope();
         using var scorer = new ModelScorer(model);
-        var both = ModelScorer.Batched(images.shape[0], batch, (s, c) =>
+        var both = BatchedScoring.Run(images.shape[0], batch, (s, c) =>
         {
             var probabilities = scorer.Logits(images.narrow(0, s, c)).softmax(1);
             var (values, indices) = probabilities.max(1);
             return stack(new[] { values.to(ScalarType.Float64), indices.to(ScalarType.Float64) }, 1);
-        }, "confidence", progress, cancellationToken);
+        }, cancellationToken, progress, "confidence");
         var binning = FromConfidences(both.select(1, 0), bins, both.select(1, 1).to(ScalarType.Int64));
         return binning.MoveOut();
     }

@@ -36,11 +36,11 @@ public static class ConfidenceChange
         using var scorer = new ModelScorer(model);
         var target = scorer.Classes(classes, images, batch, cancellationToken);
         var weights = maps.to(images.dtype, images.device).unsqueeze(1);
-        var original = ModelScorer.Batched(n, batch,
-            (s, c) => scorer.Probabilities(images.narrow(0, s, c), target.narrow(0, s, c)), "confidence: original", progress, cancellationToken);
-        var perturbed = ModelScorer.Batched(n, batch,
+        var original = BatchedScoring.Run(n, batch,
+            (s, c) => scorer.Probabilities(images.narrow(0, s, c), target.narrow(0, s, c)), cancellationToken, progress, "confidence: original");
+        var perturbed = BatchedScoring.Run(n, batch,
             (s, c) => scorer.Probabilities(images.narrow(0, s, c) * weights.narrow(0, s, c), target.narrow(0, s, c)),
-            "confidence: image x map", progress, cancellationToken);
+            cancellationToken, progress, "confidence: image x map");
         return new ConfidenceChangeResult(original, perturbed, target).MoveOut();
     }
 }

@@ -71,14 +71,14 @@ public static class DeletionInsertion
 
         long points = steps + 1;
         using var pointCount = points.ToScalar();
-        var scores = ModelScorer.Batched(n * points, batch, (start, count) =>
+        var scores = BatchedScoring.Run(n * points, batch, (start, count) =>
         {
             var pair = OwnedScalarOps.Arange(start, start + count, device: device);
             var image = pair.div(pointCount, rounding_mode: RoundingMode.floor);
             var taken = rank.index_select(0, image).lt(counts.index_select(0, pair.remainder(pointCount)).unsqueeze(1)).view(count, 1, h, w);
             var inputs = where(taken, first.index_select(0, image), rest.index_select(0, image));
             return scorer.Probabilities(inputs, target.index_select(0, image));
-        }, stage, progress, cancellationToken);
+        }, cancellationToken, progress, stage);
 
         using var pixelCount = pixels.ToScalar();
         var fractions = counts.to(ScalarType.Float64).div(pixelCount);

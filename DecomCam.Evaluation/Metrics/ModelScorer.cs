@@ -4,23 +4,22 @@ using static TorchSharp.torch;
 namespace DecomCamNet.Evaluation;
 
 /// <summary>
-/// Scores inputs with a classifier for metrics: the model in evaluation mode, no gradients, inputs in batches; the
-/// model's training flags are restored and gradient mode is switched back on <see cref="Dispose"/>. A model that oneDNN
-/// computes wrongly on this CPU (<see cref="LibTorchBackends.OneDnnUnsafeFor"/>) is scored with oneDNN off until then.
-/// Create, use and dispose it on one thread.
+/// Scores inputs with a classifier for metrics: the model in evaluation mode, no gradients, inputs in batches
+/// (<see cref="BatchedScoring"/>); the model's flags (<see cref="ModelState"/>) are restored and gradient mode is switched
+/// back on <see cref="Dispose"/>. A model that oneDNN computes wrongly on this CPU (<see cref="LibTorchBackends.OneDnnUnsafeFor"/>)
+/// is scored on a safe route (<see cref="LibTorchBackends.SafeForward"/>) until then. Create, use and dispose it on one thread.
 /// </summary>
 internal sealed class ModelScorer : IDisposable
 {
     private readonly nn.Module<Tensor, Tensor> _model;
-    private readonly List<(nn.Module Module, bool Training)> _training = new();
+    private readonly ModelState _state;
     private readonly IDisposable _noGrad;
     private readonly IDisposable? _oneDnnOff;
 
     public ModelScorer(nn.Module<Tensor, Tensor> model)
     {
         _model = model;
-        _training.Add((model, model.training));
-        foreach (var (_, m) in model.named_modules()) _training.Add((m, m.training));
+        _state = ModelState.Capture(model);
         _noGrad = no_grad();
         _oneDnnOff = LibTorchBackends.SafeForward(model);
         model.eval();
@@ -39,10 +38,7 @@ internal sealed class ModelScorer : IDisposable
     public Tensor Probabilities(Tensor inputs, Tensor classes)
     {
         var logits = Logits(inputs);
-        long k = logits.shape[1];
-        long max = classes.max().item<long>();
-        if (max >= k)
-            throw new ArgumentOutOfRangeException("classes", $"Target class {max} is out of range: the model has {k} outputs (valid 0..{k - 1}).");
+        TargetClassRange.Check(classes.max().item<long>(), logits.shape[1], nameof(classes));
         return logits.softmax(1).gather(1, classes.unsqueeze(1)).squeeze(1);
     }
 
@@ -54,41 +50,13 @@ internal sealed class ModelScorer : IDisposable
     {
         var given = targets.ToTensor(images.device);
         if (given is not null) return given;
-        return Batched(images.shape[0], batchSize, (start, count) => Logits(images.narrow(0, start, count)).argmax(1), null, null, cancellationToken);
-    }
-
-    /// <summary>
-    /// Runs <paramref name="score"/> over <paramref name="total"/> rows in batches of at most <paramref name="batchSize"/>,
-    /// each batch in its own dispose scope, and concatenates the per-row results [total]. Checks for cancellation and
-    /// reports progress after each batch.
-    /// </summary>
-    public static Tensor Batched(long total, int batchSize, Func<long, long, Tensor> score, string? stage,
-        IProgress<CamProgress>? progress, CancellationToken cancellationToken)
-    {
-        var parts = new List<Tensor>();
-        try
-        {
-            for (long start = 0; start < total; start += batchSize)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                long count = Math.Min(batchSize, total - start);
-                using (var scope = NewDisposeScope())
-                    parts.Add(score(start, count).MoveToOuterDisposeScope());
-                if (stage is not null) progress?.Report(new CamProgress(stage, start + count, total));
-            }
-            return parts.Count == 1 ? parts[0].alias() : cat(parts, 0);
-        }
-        finally
-        {
-            foreach (var p in parts) p.Dispose();
-        }
+        return BatchedScoring.Run(images.shape[0], batchSize, (start, count) => Logits(images.narrow(0, start, count)).argmax(1), cancellationToken);
     }
 
     public void Dispose()
     {
         _noGrad.Dispose();
         _oneDnnOff?.Dispose();
-        foreach (var (m, training) in _training)
-            if (m.training != training) m.train(training);
+        _state.Dispose();
     }
 }

@@ -40,8 +40,8 @@ public static class Road
         using var scorer = new ModelScorer(model);
         var device = images.device;
         var target = scorer.Classes(classes, images, batch, cancellationToken);
-        var original = ModelScorer.Batched(n, batch,
-            (s, c) => scorer.Probabilities(images.narrow(0, s, c), target.narrow(0, s, c)), "road: original", progress, cancellationToken);
+        var original = BatchedScoring.Run(n, batch,
+            (s, c) => scorer.Probabilities(images.narrow(0, s, c), target.narrow(0, s, c)), cancellationToken, progress, "road: original");
         var onDevice = maps.to(images.dtype, device);
         // Items are (order, percentile, image), image fastest: keep masks [2·J·N, H, W] are built per batch from thresholds.
         var thresholds = stack(new[] { Thresholds(onDevice, RoadOrder.MostRelevantFirst, percentiles), Thresholds(onDevice, RoadOrder.LeastRelevantFirst, percentiles) }, 0).flatten();
@@ -49,7 +49,7 @@ public static class Road
         long total = 2 * j * n;
         using var imageCount = n.ToScalar();
         using var firstHalf = (j * n).ToScalar();
-        var scores = ModelScorer.Batched(total, batch, (start, count) =>
+        var scores = BatchedScoring.Run(total, batch, (start, count) =>
         {
             var item = OwnedScalarOps.Arange(start, start + count, device: device);
             var image = item.remainder(imageCount);
@@ -66,7 +66,7 @@ public static class Road
                 filled = filled.add(OwnedScalarOps.OneMinus(known).unsqueeze(1).mul(noise).mul(scale), CachedScalars.One);
             }
             return scorer.Probabilities(filled, target.index_select(0, image));
-        }, "road", progress, cancellationToken);
+        }, cancellationToken, progress, "road");
         var perOrder = scores.view(2, j, n).permute(0, 2, 1);
         return new RoadResult(percentiles, original, perOrder[0].contiguous(), perOrder[1].contiguous(), target).MoveOut();
     }

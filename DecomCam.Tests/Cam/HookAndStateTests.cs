@@ -50,6 +50,20 @@ public class HookAndStateTests
     }
 
     [Fact]
+    public void ModelStateRestoresEveryFlagChangedInsideIt()
+    {
+        var model = MixedStateModel();
+        using (ModelState.Capture(model))
+        {
+            model.eval();
+            model.fc.weight!.requires_grad = true;
+            model.fc.bias!.requires_grad = false;
+            Assert.False(model.features.training);
+        }
+        AssertState(model);
+    }
+
+    [Fact]
     public void ExplainLeaksNoTensors()
     {
         var model = new ConvGapLinear();
