@@ -6,8 +6,9 @@ namespace DecomCamNet.Onnx;
 
 /// <summary>
 /// One graph node as a module, so that forward hooks fire on it. The graph passes the node's first input through
-/// <c>call</c> and the whole input list through <see cref="Arguments"/>, set for the duration of the call; the call
-/// returns the first output, and a node with several outputs keeps the others for <see cref="TakeOtherOutputs"/>. A Gemm or
+/// <c>call</c> and the whole input list through the call's <see cref="NodeInvocation"/>; the call returns the first
+/// output, and a node with several outputs hands the others back through the same invocation. The module keeps no state
+/// between or during calls. A Gemm or
 /// MatMul node with a constant weight is an <see cref="ILinearLayer"/> (CAM's classifier), a Conv node with a bias or a
 /// BatchNormalization node an <see cref="IChannelBiasLayer"/> (FullGrad), a Relu node an <see cref="IRectifierLayer"/> (Guided Backpropagation).
 /// </summary>
@@ -30,9 +31,6 @@ internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, 
         _channelBias = channelBias;
     }
 
-    /// <summary>The node's inputs in ONNX order while the graph runs it; null entries are omitted optional inputs.</summary>
-    public IReadOnlyList<Tensor?> Arguments { get; set; } = Array.Empty<Tensor?>();
-
     /// <inheritdoc />
     public bool IsLinear => _linearWeight is not null;
 
@@ -51,20 +49,15 @@ internal sealed class OnnxNodeModule : nn.Module<Tensor, Tensor>, ILinearLayer, 
     /// <inheritdoc />
     public Tensor? ChannelBias => _channelBias?.Invoke(_constants);
 
-    private Tensor[] _otherOutputs = Array.Empty<Tensor>();
+    /// <summary>Runs the node's kernel on <paramref name="arguments"/> (no hooks): all its outputs, in ONNX order.</summary>
+    public Tensor[] Compute(IReadOnlyList<Tensor?> arguments) => _kernel(arguments);
 
-    /// <summary>The outputs after the first of the last call; the caller owns them, and a second take returns none.</summary>
-    public Tensor[] TakeOtherOutputs()
-    {
-        var others = _otherOutputs;
-        _otherOutputs = Array.Empty<Tensor>();
-        return others;
-    }
-
+    /// <summary>Runs the node on the inputs of the current <see cref="NodeInvocation"/>; <paramref name="input"/> is its first.</summary>
     public override Tensor forward(Tensor input)
     {
-        var outputs = _kernel(Arguments);
-        _otherOutputs = outputs[1..];
+        var invocation = NodeInvocation.Of(this);
+        var outputs = Compute(invocation.Arguments);
+        invocation.OtherOutputs = outputs[1..];
         return outputs[0];
     }
 }
