@@ -7,10 +7,10 @@ using static TorchSharp.torch;
 namespace DecomCamNet.Cli;
 
 /// <summary>
-/// <c>decomcam evaluate</c>: explains a set of images (generated scenes with true masks, or a folder) with each method,
-/// scores every map with the faithfulness metrics of DecomCam.Evaluation, and writes the table, the rows and the charts;
-/// with <c>--shard i/n</c>, only the images at positions <c>k % n == i</c> (or, <c>--shard-by hash</c>, those whose file's
-/// SHA-256 falls to shard <c>i</c>), written as an <see cref="EvaluationShard"/> for <c>merge --evaluation</c>.
+/// <c>decomcam evaluate</c>: loads the model, opens the images (generated scenes with true masks, or a folder), runs
+/// <see cref="EvaluationRunner"/> with the options mapped to <see cref="EvaluationOptions"/>, and writes the table, the rows
+/// and the charts; with <c>--shard i/n</c>, only the images at positions <c>k % n == i</c> (or, <c>--shard-by hash</c>, those
+/// whose file's SHA-256 falls to shard <c>i</c>), written as an <see cref="EvaluationShard"/> for <c>merge --evaluation</c>.
 /// </summary>
 internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout, TextWriter stderr)
 {
@@ -20,92 +20,45 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         string modelName = options.Model ?? BundledAssets.DemoModel;
         bool demo = modelName == BundledAssets.DemoModel;
         using var model = ZooModelLoader.Load(modelName, options.Weights, randomWeights: false, numClasses: null, CPU);
-        using var oneDnnOff = LibTorchBackends.SafeForward(model); // metric forwards too
-        var labels = ZooModelLoader.Labels(null, demo);
-        var layers = new CamLayer[] { options.Layer ?? ModelZoo.DefaultLayer(modelName) };
-        var source = EvaluationImages.Open(options, labels, demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet);
-        var shard = options.Shard ?? ShardSpec.All;
-        var indices = shard.Select(Enumerable.Range(0, source.Count).ToList(), source.ShardKey);
-        var methods = options.Methods.Select(m => CamMethods.Create(m, model, layers)).ToList();
+        var settings = new EvaluationOptions
+        {
+            Methods = options.Methods,
+            Layers = [options.Layer ?? ModelZoo.DefaultLayer(modelName)],
+            ModelName = modelName,
+            Steps = options.Steps,
+            Bins = options.Bins,
+            BatchSize = options.BatchSize,
+            Road = options.Road,
+            Shard = options.Shard ?? ShardSpec.All,
+        };
         var progress = new ProgressBar(stderr, enabled: true);
-        var rows = new List<EvaluationRow>();
-        var curves = new EvaluationCurves(options.Methods, options.Steps);
+        EvaluationResults results;
         try
         {
-            for (int start = 0; start < indices.Count; start += options.BatchSize)
-            {
-                using var scope = NewDisposeScope();
-                var batch = source.Batch(indices.Skip(start).Take(options.BatchSize).ToList());
-                var (classes, confidence) = Predict(model, batch.Images);
-                var masks = batch.MasksFor(classes);
-                for (int m = 0; m < methods.Count; m++)
-                {
-                    using var result = methods[m].Explain(batch.Images, classes);
-                    rows.AddRange(Score(model, options.Methods[m], batch, result.Maps, classes, confidence, masks, curves));
-                    progress.Report(new CamProgress("evaluating", start * methods.Count + (m + 1) * batch.Count, indices.Count * methods.Count));
-                }
-            }
+            var images = OpenImages(demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet, ZooModelLoader.Labels(null, demo));
+            results = EvaluationRunner.Run(model, images, settings, progress);
         }
-        finally
-        {
-            progress.Finish();
-            foreach (var method in methods) method.Dispose();
-        }
+        catch (EvaluationInputException e) { throw new CliException(e.Message); }
+        finally { progress.Finish(); }
+        var shard = settings.Shard;
         if (shard.Count > 1)
         {
-            Directory.CreateDirectory(options.Out);
-            var part = new EvaluationShard(shard.ToString(), shard.By, source.Count, source.Description, modelName, options.Methods, options.Steps, options.Bins,
-                options.Road, EvaluationResults.Ordered(rows, options.Methods), options.Methods.ToDictionary(m => m, m => Sums(curves, m)));
-            string path = part.Write(options.Out, shard);
-            stdout.WriteLine($"shard {shard}{(shard.By == ShardBy.ContentHash ? " (by content hash)" : "")}: {indices.Count} of {source.Count} images, wrote {path}; combine the shards with decomcam merge --evaluation {options.Out}");
+            string path = results.WriteShard(options.Out);
+            stdout.WriteLine($"shard {shard}{(shard.By == ShardBy.ContentHash ? " (by content hash)" : "")}: {results.Images} of {results.Total} images, wrote {path}; combine the shards with decomcam merge --evaluation {options.Out}");
             return 0;
         }
-        EvaluationResults.Write(rows, curves, options.Methods, options.Bins, source.Description, modelName, options.Out, stdout);
+        Write(results, options.Out, stdout);
         return 0;
     }
 
-    private static EvaluationCurveSums Sums(EvaluationCurves curves, string method)
+    /// <summary>Writes <paramref name="results"/> into <paramref name="folder"/> and prints the table (also <c>merge --evaluation</c>'s).</summary>
+    public static void Write(EvaluationResults results, string folder, TextWriter stdout)
     {
-        var (deletion, insertion, count) = curves.Sums(method);
-        return new EvaluationCurveSums(deletion, insertion, count);
+        stdout.Write(results.Write(folder));
+        stdout.WriteLine($"wrote {Path.Combine(folder, "results.md")}, rows.csv and the charts (*.png) in {folder}");
     }
 
-    private static (int[] Classes, float[] Confidence) Predict(nn.Module<Tensor, Tensor> model, Tensor images)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var probabilities = model.call(images).softmax(1);
-        var (values, indices) = probabilities.max(1);
-        return (indices.data<long>().Select(c => (int)c).ToArray(), values.data<float>().ToArray());
-    }
-
-    private IEnumerable<EvaluationRow> Score(nn.Module<Tensor, Tensor> model, string method, EvaluationBatch batch, Tensor maps,
-        int[] classes, float[] confidence, Tensor? masks, EvaluationCurves curves)
-    {
-        var targets = TargetClasses.PerImage(classes);
-        var curveOptions = new PerturbationCurveOptions { Steps = options.Steps, BatchSize = options.BatchSize };
-        using var change = ConfidenceChange.Compute(model, batch.Images, maps, targets, options.BatchSize);
-        using var deletion = DeletionInsertion.Deletion(model, batch.Images, maps, targets, curveOptions);
-        using var insertion = DeletionInsertion.Insertion(model, batch.Images, maps, targets, curveOptions);
-        using var road = options.Road ? Road.Evaluate(model, batch.Images, maps, targets) : null;
-        curves.Add(method, deletion.Curves, insertion.Curves);
-        float[] pointing = Enumerable.Repeat(float.NaN, batch.Count).ToArray(), energy = pointing.ToArray();
-        if (masks is not null)
-        {
-            using var game = PointingGame.Evaluate(maps, masks);
-            pointing = game.Hits.cpu().data<float>().ToArray();
-            var hasMask = masks.flatten(1).any(1).cpu().data<bool>().ToArray();
-            var share = EnergyPointingGame.Compute(maps, masks).cpu().data<float>().ToArray();
-            energy = share.Select((v, i) => hasMask[i] ? v : float.NaN).ToArray();
-        }
-        var drop = change.Drop.cpu().data<float>().ToArray();
-        var increase = change.Increase.cpu().data<float>().ToArray();
-        var absolute = change.AbsoluteDrop.cpu().data<float>().ToArray();
-        var del = deletion.Auc.cpu().data<float>().ToArray();
-        var ins = insertion.Auc.cpu().data<float>().ToArray();
-        var roadScore = road?.Combined.cpu().data<float>().ToArray() ?? Enumerable.Repeat(float.NaN, batch.Count).ToArray();
-        for (int i = 0; i < batch.Count; i++)
-            yield return new EvaluationRow(batch.Indices[i], batch.Names[i], method, classes[i], confidence[i], drop[i], increase[i], absolute[i],
-                ins[i], del[i], pointing[i], energy[i], roadScore[i]);
-    }
+    private EvaluationImages OpenImages(ImagePreprocessing preprocessing, string[]? labels) => options.Images is null
+        ? EvaluationImages.Scenes(options.Count, options.Seed, labels, preprocessing)
+        : EvaluationImages.Folder(options.Images, options.Masks, options.Count, preprocessing);
 }

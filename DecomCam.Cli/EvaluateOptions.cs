@@ -1,9 +1,14 @@
 namespace DecomCamNet.Cli;
 
-/// <summary>The options of <c>decomcam evaluate</c>, as <see cref="EvaluateCommandLine"/> parsed them; the defaults are these.</summary>
+/// <summary>
+/// The options of <c>decomcam evaluate</c>, as <see cref="EvaluateCommandLine"/> parsed them; the defaults are these, the
+/// metric settings' those of <see cref="Evaluation.EvaluationOptions"/>.
+/// </summary>
 internal sealed record EvaluateOptions
 {
-    public string[] Methods { get; init; } = { "gradcam", "gradcam++", "scorecam", "unioncam", "decomcam" };
+    private static readonly Evaluation.EvaluationOptions Library = new();
+
+    public string[] Methods { get; init; } = Library.Methods.ToArray();
     public int Count { get; init; } = 100;
     public int Seed { get; init; } = 1;
     public string Out { get; init; } = "decomcam-evaluation";
@@ -12,9 +17,9 @@ internal sealed record EvaluateOptions
     public string? Layer { get; init; }
     public string? Images { get; init; }
     public string? Masks { get; init; }
-    public int Steps { get; init; } = 50;
-    public int Bins { get; init; } = 5;
-    public int BatchSize { get; init; } = 16;
+    public int Steps { get; init; } = Library.Steps;
+    public int Bins { get; init; } = Library.Bins;
+    public int BatchSize { get; init; } = Library.BatchSize;
     public int? Threads { get; init; }
     public bool Road { get; init; }
     public Batches.ShardSpec? Shard { get; init; }

@@ -86,7 +86,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
 
     private static bool[,] SegmentMask(string path)
     {
-        var (flat, width, height) = MaskImage.Read(path);
+        var (flat, width, height) = MaskFile.Read(path);
         var mask = new bool[height, width];
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)

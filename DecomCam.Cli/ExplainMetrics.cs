@@ -55,7 +55,7 @@ internal static class ExplainMetrics
     /// <summary>The mask image at the maps' size [H,W], resized with nearest neighbours when needed.</summary>
     private static Tensor LoadMask(string path, long height, long width)
     {
-        var (values, w, h) = MaskImage.Read(path);
+        var (values, w, h) = MaskFile.Read(path);
         var mask = tensor(values, new long[] { h, w }).to_type(ScalarType.Float32);
         if (h != height || w != width)
             mask = nn.functional.interpolate(mask[TensorIndex.None, TensorIndex.None], new[] { height, width }, mode: InterpolationMode.Nearest)[0, 0];

@@ -6,7 +6,7 @@ namespace DecomCamNet.Cli;
 /// <summary>
 /// <c>decomcam merge DIR...</c>: combines the manifests of the shards of an image set (<c>explain --shard</c>) into one,
 /// after checking that every input of the set appears exactly once; with <c>--evaluation</c>, the shards of
-/// <c>evaluate --shard</c> into one evaluation's results (<see cref="EvaluationMerge"/>).
+/// <c>evaluate --shard</c> into one evaluation's results (<see cref="Evaluation.EvaluationMerge"/>).
 /// </summary>
 internal static class MergeCommandLine
 {
@@ -44,10 +44,18 @@ internal static class MergeCommandLine
             ? " Shards are written by decomcam explain --out DIR --shard i/n; those of evaluate --shard merge with merge --evaluation."
             : "";
 
+    /// <summary>Where evaluation shards come from, when <paramref name="dirs"/> hold none.</summary>
+    private static string EvaluationHint(string[] dirs) =>
+        dirs.All(Directory.Exists) && !dirs.Any(d => Directory.EnumerateFiles(d, "evaluation.shard-*.json").Any())
+            ? " They are written by decomcam evaluate --shard i/n."
+            : "";
+
     private static int MergeEvaluation(string[] dirs, string output, TextWriter stdout)
     {
-        var (settings, rows, curves) = EvaluationMerge.Merge(dirs);
-        EvaluationResults.Write(rows, curves, settings.Methods, settings.Bins, settings.Description, settings.Model, output, stdout);
+        Evaluation.EvaluationResults results;
+        try { results = Evaluation.EvaluationMerge.Merge(dirs); }
+        catch (Evaluation.EvaluationInputException e) { throw new CliException(e.Message + EvaluationHint(dirs)); }
+        EvaluateCommand.Write(results, output, stdout);
         return 0;
     }
 }

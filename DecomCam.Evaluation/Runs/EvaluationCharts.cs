@@ -1,13 +1,14 @@
 using ScottPlot;
 
-namespace DecomCamNet.Cli;
+namespace DecomCamNet.Evaluation;
 
-/// <summary><c>evaluate</c>'s charts (ScottPlot 5, PNG): a bar chart per metric, the mean deletion and insertion curves, and the per-bin report.</summary>
+/// <summary>An evaluation's charts (ScottPlot 5, PNG): a bar chart per metric, the mean deletion and insertion curves, and the per-bin report.</summary>
 internal static class EvaluationCharts
 {
+    /// <summary>Writes the charts of <paramref name="report"/> and <paramref name="curves"/> into <paramref name="folder"/>.</summary>
     public static void Write(EvaluationReport report, EvaluationCurves curves, string folder)
     {
-        for (int k = 0; k < EvaluationRow.Metrics.Length; k++)
+        for (int k = 0; k < EvaluationRow.Metrics.Count; k++)
             if (report.Methods.Any(m => report.Summary(m, k).Count > 0)) Bars(report, k, Path.Combine(folder, $"{EvaluationRow.Metrics[k].Name}.png"));
         Curves(report, curves, deletion: true, Path.Combine(folder, "deletion_curves.png"));
         Curves(report, curves, deletion: false, Path.Combine(folder, "insertion_curves.png"));

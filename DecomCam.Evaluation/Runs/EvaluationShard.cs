@@ -2,14 +2,15 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using DecomCamNet.Batches;
 
-namespace DecomCamNet.Cli;
+namespace DecomCamNet.Evaluation;
 
 /// <summary>
-/// What <c>evaluate --shard i/n</c> writes (<c>evaluation.shard-i-of-n.json</c>): the run's settings, which the shards of one
-/// evaluation share, its per-image rows and its curve sums. <c>merge --evaluation</c> joins the rows and adds the sums, so the
-/// merged means, intervals and confidence bins are computed from every image, as an unsharded run computes them.
+/// What a shard of an evaluation writes (<c>evaluation.shard-i-of-n.json</c>, <see cref="EvaluationResults.WriteShard"/>): the
+/// run's settings, which the shards of one evaluation share, its per-image rows and its curve sums. <see cref="EvaluationMerge"/>
+/// joins the rows and adds the sums, so the merged means, intervals and confidence bins are computed from every image, as an
+/// unsharded run computes them.
 /// </summary>
-internal sealed record EvaluationShard(
+public sealed record EvaluationShard(
     string Shard, ShardBy By, int Total, string Description, string Model, string[] Methods, int Steps, int Bins, bool Road,
     IReadOnlyList<EvaluationRow> Rows, IReadOnlyDictionary<string, EvaluationCurveSums> Curves)
 {
@@ -22,6 +23,7 @@ internal sealed record EvaluationShard(
     public string Settings => $"{Total} images ({Description}) split by {(By == ShardBy.ContentHash ? "content hash" : "position")}, model {Model}, methods {string.Join(",", Methods)}, {Steps} steps, {Bins} bins, road {Road}";
 
     /// <summary>Writes the shard into <paramref name="folder"/> (atomically).</summary>
+    /// <returns>The file's path.</returns>
     public string Write(string folder, ShardSpec shard)
     {
         string path = Path.Combine(folder, FileName(shard));
@@ -45,4 +47,4 @@ internal sealed record EvaluationShard(
 }
 
 /// <summary>A shard's sums of one method's deletion and insertion curves (per step) over its images, and their count.</summary>
-internal sealed record EvaluationCurveSums(double[] Deletion, double[] Insertion, int Count);
+public sealed record EvaluationCurveSums(double[] Deletion, double[] Insertion, int Count);

@@ -1,16 +1,16 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace DecomCamNet.Cli;
+namespace DecomCamNet.Evaluation;
 
 /// <summary>A ground-truth mask image: any pixel with a non-zero channel belongs to the object.</summary>
-internal static class MaskImage
+public static class MaskImage
 {
     /// <summary>The mask in <paramref name="path"/>, row-major, with its size.</summary>
-    /// <exception cref="CliException">The file does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static (bool[] Mask, int Width, int Height) Read(string path)
     {
-        if (!File.Exists(path)) throw new CliException($"Mask file '{path}' does not exist.");
+        if (!File.Exists(path)) throw new FileNotFoundException($"Mask file '{path}' does not exist.", path);
         using var image = Image.Load<Rgb24>(path);
         var mask = new bool[image.Width * image.Height];
         image.ProcessPixelRows(rows =>

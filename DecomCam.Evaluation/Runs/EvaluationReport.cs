@@ -1,18 +1,18 @@
 using System.Globalization;
 using System.Text;
-using DecomCamNet.Evaluation;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Cli;
+namespace DecomCamNet.Evaluation;
 
 /// <summary>
-/// <c>evaluate</c>'s aggregates: per method and metric the mean and a 95% interval (mean ± 1.96 standard errors, over the
+/// An evaluation's aggregates: per method and metric the mean and a 95% interval (mean ± 1.96 standard errors, over the
 /// images where the metric applies), and the same means per confidence bin (seed 002's accuracy-binned report).
 /// </summary>
-internal sealed class EvaluationReport
+public sealed class EvaluationReport
 {
     private readonly IReadOnlyList<EvaluationRow> _rows;
 
+    /// <summary>The report of <paramref name="rows"/> (every method's rows of the same images) in <paramref name="bins"/> equal-count confidence bins.</summary>
     public EvaluationReport(IReadOnlyList<EvaluationRow> rows, IReadOnlyList<string> methods, int bins)
     {
         _rows = rows;
@@ -26,10 +26,13 @@ internal sealed class EvaluationReport
         BinRanges = Enumerable.Range(0, Bins).Select(b => ((float)binning.Lower[b].item<double>(), (float)binning.Upper[b].item<double>())).ToArray();
     }
 
+    /// <summary>The methods, in the report's order.</summary>
     public IReadOnlyList<string> Methods { get; }
 
+    /// <summary>The number of confidence bins (at most one per image).</summary>
     public int Bins { get; }
 
+    /// <summary>Each bin's range of confidences.</summary>
     public IReadOnlyList<(float Lower, float Upper)> BinRanges { get; }
 
     private Dictionary<int, int> BinOf { get; }
@@ -45,6 +48,7 @@ internal sealed class EvaluationReport
         return (mean, 1.96 * sd / Math.Sqrt(values.Length), values.Length);
     }
 
+    /// <summary>The table of <c>results.md</c>: per method the means and intervals, then the per-bin means.</summary>
     public string Markdown(string images, string model)
     {
         var s = new StringBuilder();
@@ -66,6 +70,7 @@ internal sealed class EvaluationReport
         return s.ToString();
     }
 
+    /// <summary>Writes <c>rows.csv</c>: one line per row, with its confidence bin.</summary>
     public void WriteCsv(string path)
     {
         using var writer = new StreamWriter(path);
