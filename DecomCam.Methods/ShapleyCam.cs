@@ -33,8 +33,6 @@ public sealed class ShapleyCam : CamMethod
     private static readonly Scalar Down = (1 - FiniteDifferenceStep).ToScalar();
     private static readonly Scalar OverTwoSteps = (1 / (2 * FiniteDifferenceStep)).ToScalar();
 
-    private readonly IReadOnlyList<CamLayer> _layers;
-    private readonly nn.Module<Tensor, Tensor>[] _modules;
     private bool _toldFiniteDifferences;
 
     /// <summary>ShapleyCAM on one target layer.</summary>
@@ -42,39 +40,26 @@ public sealed class ShapleyCam : CamMethod
 
     /// <summary>ShapleyCAM averaged over several target layers.</summary>
     public ShapleyCam(nn.Module<Tensor, Tensor> model, IReadOnlyList<CamLayer> layers, ILogger? logger = null)
-        : base(model, layers, logger)
-    {
-        _layers = layers.ToArray();
-        _modules = _layers.Select(l => l.Resolve(model).Module).ToArray();
-    }
+        : base(model, layers, logger) { }
 
     /// <inheritdoc />
     public override string Name => "shapleycam";
 
     /// <inheritdoc />
-    protected override bool RequiresGradients => false;
+    protected override bool GradientsInOwnPasses => true;
 
     /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer)
     {
-        using var recorder = new ActivationRecorder(context.Model, new[] { _layers[layer] });
         using var grad = enable_grad();
-        var x = context.Input.detach().requires_grad_(true);
-        recorder.Start();
-        Tensor output;
-        try { output = context.Model.call(x); }
-        finally { recorder.Stop(); }
-        var a = recorder.CollectOutputs()[0];
-        Tensor g, hessianTimesA;
+        var pass = ForwardRecorded(context, context.Input);
+        var a = pass.LayerOutputs[layer];
+        var g = LayerGradient(pass, layer, createGraph: true);
+        Tensor hessianTimesA;
         using (LibTorchBackends.SafeBackward())
-        {
-            g = autograd.grad(new[] { context.TargetScores(output).sum() }, new[] { a }, retain_graph: true, create_graph: true, allow_unused: true)[0];
-            if (g is null || g.IsInvalid)
-                throw new CamException($"The target score does not depend on layer '{context.LayerNames[layer]}' (no gradient): choose a layer that feeds the output.");
             hessianTimesA = CaughtGradient.TryTake(GradientDotA(g, a), a, out var error)
-                ?? FiniteDifferenceHessianTimes(context, layer, x, error!);
-        }
-        var (activations, gradients, hvp) = (context.Activations[layer], Maps(recorder, g, x), Maps(recorder, hessianTimesA, x));
+                ?? FiniteDifferenceHessianTimes(context, layer, error!);
+        var (activations, gradients, hvp) = (context.Activations[layer], AsFeatureMap(layer, g, context.Rows), AsFeatureMap(layer, hessianTimesA, context.Rows));
         var weights = gradients.add(hvp, MinusHalf).mean(new long[] { 2, 3 });
         return new LayerMap(context.WeightedSum(weights, activations), new Dictionary<string, Tensor> { ["weights"] = weights });
     }
@@ -86,7 +71,7 @@ public sealed class ShapleyCam : CamMethod
     private static Tensor GradientDotA(Tensor g, Tensor a) =>
         g.mul(a.detach()).sum().add(a.mul(CachedScalars.Zero).sum(), CachedScalars.One);
 
-    private Tensor FiniteDifferenceHessianTimes(CamContext context, int layer, Tensor x, string error)
+    private Tensor FiniteDifferenceHessianTimes(CamContext context, int layer, string error)
     {
         if (!_toldFiniteDifferences)
         {
@@ -95,30 +80,15 @@ public sealed class ShapleyCam : CamMethod
                 "H·A is taken by central finite differences of first-order gradients (relative step {Step}) instead.",
                 context.LayerNames[layer], error, FiniteDifferenceStep);
         }
-        var up = GradientAtScaledLayer(context, layer, x, Up);
-        var down = GradientAtScaledLayer(context, layer, x, Down);
+        var up = GradientAtScaledLayer(context, layer, Up);
+        var down = GradientAtScaledLayer(context, layer, Down);
         return up.add(down, MinusOne).mul(OverTwoSteps);
     }
 
     /// <summary>G(sA): the gradient of the target score with respect to the layer's output when that output is multiplied by <paramref name="scale"/>.</summary>
-    private Tensor GradientAtScaledLayer(CamContext context, int layer, Tensor x, Scalar scale)
+    private Tensor GradientAtScaledLayer(CamContext context, int layer, Scalar scale)
     {
-        Tensor? scaled = null;
-        // A container may dispose the layer's output once the next layer has run: keep a second handle (contiguous() of a
-        // contiguous tensor is the same tensor) and hand the model the first.
-        var remover = _modules[layer].register_forward_hook((_, _, output) =>
-        {
-            scaled = output.mul(scale).contiguous();
-            return scaled.contiguous();
-        });
-        Tensor output;
-        try { output = context.Model.call(x); }
-        finally { remover.remove(); }
-        if (scaled is null)
-            throw new CamException($"Layer '{context.LayerNames[layer]}' did not run during the forward pass.");
-        return CaughtGradient.TryTake(context.TargetScores(output).sum(), scaled, out var error)
-            ?? throw new CamException($"The model has no gradient between layer '{context.LayerNames[layer]}' and the target score: {error}");
+        var pass = ForwardRecorded(context, context.Input, (l, output) => l == layer ? output.mul(scale) : null);
+        return LayerGradient(pass, layer);
     }
-
-    private static Tensor Maps(ActivationRecorder recorder, Tensor t, Tensor x) => recorder.ToFeatureMaps(new[] { t.detach() }, x.shape[0])[0];
 }

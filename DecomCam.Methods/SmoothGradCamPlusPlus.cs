@@ -26,7 +26,6 @@ public sealed class SmoothGradCamPlusPlus : CamMethod
     private static readonly Scalar[] Exponents = [1.ToScalar(), 2.ToScalar(), 3.ToScalar()];
 
     private readonly SmoothGradCamPlusPlusOptions _options;
-    private readonly IReadOnlyList<CamLayer> _layers;
 
     /// <summary>Smooth Grad-CAM++ on one target layer.</summary>
     public SmoothGradCamPlusPlus(nn.Module<Tensor, Tensor> model, CamLayer layer, SmoothGradCamPlusPlusOptions? options = null, ILogger? logger = null)
@@ -38,27 +37,25 @@ public sealed class SmoothGradCamPlusPlus : CamMethod
         : base(model, Checked(layers, options), logger)
     {
         _options = options ?? new SmoothGradCamPlusPlusOptions();
-        _layers = layers.ToArray();
     }
 
     /// <inheritdoc />
     public override string Name => "smoothgradcam++";
 
     /// <inheritdoc />
-    protected override bool RequiresGradients => false;
+    protected override bool GradientsInOwnPasses => true;
 
     /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer)
     {
         var a = context.Activations[layer];
         var powers = new[] { zeros_like(a), zeros_like(a), zeros_like(a) };
-        using var recorder = new ActivationRecorder(context.Model, new[] { _layers[layer] });
         for (int i = 0; i < _options.Samples; i++)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
             using (var scope = NewDisposeScope())
             {
-                var g = NoisyGradient(context, recorder, i);
+                var g = NoisyGradient(context, layer, i);
                 for (int p = 0; p < 3; p++) powers[p].add_(g.pow(Exponents[p]), CachedScalars.One);
             }
             context.Progress?.Report(new CamProgress("noisy gradients", i + 1, _options.Samples));
@@ -71,26 +68,15 @@ public sealed class SmoothGradCamPlusPlus : CamMethod
         return new LayerMap(context.WeightedSum(weights, a));
     }
 
-    private Tensor NoisyGradient(CamContext context, ActivationRecorder recorder, int sample)
+    private Tensor NoisyGradient(CamContext context, int layer, int sample)
     {
         var input = context.Input;
         Tensor noise;
         using (var generator = new Generator((ulong)(_options.Seed + sample)))
             noise = randn(input.shape, generator: generator).to(input.dtype, input.device);
-        using var grad = enable_grad();
         using var std = _options.NoiseStd.ToScalar();
-        var x = input.add(noise.mul(std), CachedScalars.One).requires_grad_(true);
-        recorder.Start();
-        Tensor output;
-        try { output = context.Model.call(x); }
-        finally { recorder.Stop(); }
-        var outputs = recorder.CollectOutputs();
-        IList<Tensor> grads;
-        using (LibTorchBackends.SafeBackward())
-            grads = autograd.grad(new[] { context.TargetScores(output).sum() }, outputs.ToList(), allow_unused: true);
-        if (grads[0] is null || grads[0].IsInvalid)
-            throw new CamException($"The target score does not depend on layer '{recorder.LayerNames[0]}' (no gradient): choose a layer that feeds the output.");
-        return recorder.ToFeatureMaps(new[] { grads[0].detach() }, input.shape[0])[0];
+        var pass = ForwardRecorded(context, input.add(noise.mul(std), CachedScalars.One));
+        return AsFeatureMap(layer, LayerGradient(pass, layer), context.Rows);
     }
 
     private static IReadOnlyList<CamLayer> Checked(IReadOnlyList<CamLayer> layers, SmoothGradCamPlusPlusOptions? options)

@@ -5,7 +5,7 @@ namespace DecomCamNet;
 
 /// <summary>
 /// Records the outputs of one or more target layers through forward hooks. Hooks are registered once and record only
-/// between <see cref="Start"/> and <see cref="Stop"/>, so masked forwards made while scoring do not overwrite what was
+/// between <see cref="Start()"/> and <see cref="Stop"/>, so masked forwards made while scoring do not overwrite what was
 /// captured. <see cref="Dispose"/> removes every hook.
 /// </summary>
 /// <remarks>TorchSharp runs forward hooks only when a module is invoked through <c>call()</c>; a model whose
@@ -15,6 +15,7 @@ public sealed class ActivationRecorder : IDisposable
     private readonly List<nn.Module<Tensor, Tensor>.HookRemover> _removers = new();
     private readonly Tensor?[] _captured;
     private readonly ActivationReshape[] _reshapes;
+    private Func<int, Tensor, Tensor?>? _replace;
     private bool _recording;
     private bool _disposed;
 
@@ -35,6 +36,14 @@ public sealed class ActivationRecorder : IDisposable
             _removers.Add(resolved[i].Module.register_forward_hook((_, _, output) =>
             {
                 if (!_recording) return null!;
+                var replaced = _replace?.Invoke(slot, output);
+                if (replaced is not null)
+                {
+                    // The replacement is what the model goes on with and what is recorded (a second handle, as below).
+                    var mine = replaced.contiguous();
+                    _captured[slot] = mine;
+                    return mine.contiguous();
+                }
                 // Containers such as Sequential dispose intermediate outputs. contiguous() of a contiguous tensor is a second
                 // handle to the same tensor (same autograd identity), which survives that; a non-contiguous output is replaced
                 // by its contiguous copy so that the captured tensor is the one the rest of the model uses.
@@ -49,15 +58,27 @@ public sealed class ActivationRecorder : IDisposable
     public IReadOnlyList<string> LayerNames { get; }
 
     /// <summary>Clears earlier captures and starts recording.</summary>
-    public void Start()
+    public void Start() => Start(null);
+
+    /// <summary>
+    /// Clears earlier captures and starts recording; while recording, <paramref name="replace"/> (when given) receives each
+    /// layer's index and output and may return a tensor that the model goes on with instead, which is then what is recorded
+    /// (null keeps the output).
+    /// </summary>
+    public void Start(Func<int, Tensor, Tensor?>? replace)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Array.Clear(_captured);
+        _replace = replace;
         _recording = true;
     }
 
-    /// <summary>Stops recording; later forwards leave the captures untouched.</summary>
-    public void Stop() => _recording = false;
+    /// <summary>Stops recording (and replacing); later forwards leave the captures untouched.</summary>
+    public void Stop()
+    {
+        _recording = false;
+        _replace = null;
+    }
 
     /// <summary>
     /// The captured outputs as feature maps <c>[N,C,h,w]</c>, one per layer, with batch size <paramref name="batch"/>
@@ -84,7 +105,11 @@ public sealed class ActivationRecorder : IDisposable
     /// </summary>
     /// <exception cref="CamException">A tensor does not have the layout its layer's reshape expects.</exception>
     public IReadOnlyList<Tensor> ToFeatureMaps(IReadOnlyList<Tensor> tensors, long batch) =>
-        tensors.Select((t, i) => _reshapes[i].ToFeatureMap(t, batch, LayerNames[i])).ToArray();
+        tensors.Select((t, i) => ToFeatureMap(i, t, batch)).ToArray();
+
+    /// <summary>Layer <paramref name="layer"/>'s <paramref name="tensor"/> as a feature map <c>[N,C,h,w]</c> (see <see cref="ToFeatureMaps"/>).</summary>
+    /// <exception cref="CamException">The tensor does not have the layout the layer's reshape expects.</exception>
+    public Tensor ToFeatureMap(int layer, Tensor tensor, long batch) => _reshapes[layer].ToFeatureMap(tensor, batch, LayerNames[layer]);
 
     /// <summary>Removes every hook. Safe to call more than once.</summary>
     public void Dispose()
@@ -92,6 +117,7 @@ public sealed class ActivationRecorder : IDisposable
         if (_disposed) return;
         _disposed = true;
         _recording = false;
+        _replace = null;
         foreach (var r in _removers) r.remove();
         _removers.Clear();
         Array.Clear(_captured);

@@ -61,7 +61,10 @@ public sealed class CamContext
     /// <summary>Per layer, the activations A [M,C,h,w], detached.</summary>
     public IReadOnlyList<Tensor> Activations { get; }
 
-    /// <summary>Per layer, the gradients G = d score / d A [M,C,h,w]; null for gradient-free methods.</summary>
+    /// <summary>
+    /// Per layer, the gradients G = d score / d A [M,C,h,w]; null for gradient-free methods and for methods that take their
+    /// gradients in passes of their own (<c>GradientsInOwnPasses</c>).
+    /// </summary>
     public IReadOnlyList<Tensor>? Gradients { get; }
 
     /// <summary>d score / d input [M,C,H,W] for methods that ask for it (<c>RequiresInputGradient</c>); otherwise null.</summary>
@@ -131,9 +134,9 @@ public sealed class CamContext
     public Tensor GuidedInputGradient() =>
         _guidedInputGradient ??= GuidedBackpropagation.InputGradient(Model, Input, TargetScores);
 
-    /// <summary>The gradients of layer <paramref name="layer"/>; throws if the method did not ask for gradients.</summary>
+    /// <summary>The gradients of layer <paramref name="layer"/>; throws where <see cref="Gradients"/> is null.</summary>
     public Tensor GradientsOf(int layer) =>
-        Gradients?[layer] ?? throw new InvalidOperationException("This method was declared gradient-free; override RequiresGradients to get gradients.");
+        Gradients?[layer] ?? throw new InvalidOperationException("The pipeline's pass took no gradients for this method: it declares RequiresGradients false or GradientsInOwnPasses true.");
 
     /// <summary>
     /// Scores <paramref name="count"/> modified inputs without gradients, <paramref name="batchSize"/> at a time (null:

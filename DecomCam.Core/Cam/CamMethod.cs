@@ -9,9 +9,11 @@ namespace DecomCamNet;
 /// hooks on the target layers, take the target scores and, if needed, their gradients with respect to the activations,
 /// let the method compute one raw map per layer, then post-process (ReLU, per-image min-max, bilinear resize to the input,
 /// mean over layers). A method overrides only <see cref="ComputeLayerMap"/> (and <see cref="RequiresGradients"/> when it
-/// needs none). The model's training flags and <c>requires_grad</c> states are restored after every call, also on errors.
+/// needs none); one that needs more forward and backward passes runs them through <see cref="ForwardRecorded"/> and
+/// <see cref="LayerGradient"/> (<see cref="GradientsInOwnPasses"/>). The model's training flags and <c>requires_grad</c>
+/// states are restored after every call, also on errors.
 /// </summary>
-public abstract class CamMethod : ICamMethod
+public abstract partial class CamMethod : ICamMethod
 {
     private readonly ActivationRecorder _recorder;
     private readonly IDisposable? _route;
@@ -79,6 +81,14 @@ public abstract class CamMethod : ICamMethod
 
     /// <summary>Whether the method needs the gradients of the target scores with respect to the activations.</summary>
     protected virtual bool RequiresGradients => true;
+
+    /// <summary>
+    /// Whether the method takes its gradients in forward and backward passes of its own (<see cref="ForwardRecorded"/>,
+    /// <see cref="LayerGradient"/>): several noisy copies of the input, or a gradient built to be differentiated again.
+    /// The pipeline's first pass then records the activations without a backward pass, and
+    /// <see cref="CamContext.Gradients"/> is null. Default false.
+    /// </summary>
+    protected virtual bool GradientsInOwnPasses => false;
 
     /// <summary>Whether the method also needs the gradient of the target scores with respect to the input (implies gradients).</summary>
     protected virtual bool RequiresInputGradient => false;
@@ -179,7 +189,7 @@ public abstract class CamMethod : ICamMethod
     private CamContext Forward(Tensor x, CamTarget target, TargetRows rows, IProgress<CamProgress>? progress, CancellationToken ct)
     {
         bool needInputGrad = RequiresInputGradient;
-        bool needGrad = RequiresGradients || needInputGrad;
+        bool needGrad = (RequiresGradients && !GradientsInOwnPasses) || needInputGrad;
         Tensor output;
         IReadOnlyList<Tensor> outputs, activations;
         long largest = 0;
@@ -203,30 +213,11 @@ public abstract class CamMethod : ICamMethod
         Tensor? inputGradient = null;
         if (needGrad)
         {
-            for (int l = 0; l < outputs.Count; l++)
-                if (!outputs[l].requires_grad)
-                    throw new CamException($"No gradient reaches layer '{LayerNames[l]}': its output does not depend on the input through differentiable operations (is the model run under no_grad or does it detach?).");
-            if (!objective.requires_grad)
-                throw new CamException("The target score does not require a gradient; a gradient-based method cannot use it.");
-            IList<Tensor> grads;
-            var wrt = outputs.ToList();
-            if (needInputGrad) wrt.Add(x);
-            using (LibTorchBackends.SafeBackward())
-                grads = autograd.grad(new[] { objective.sum() }, wrt, allow_unused: true);
+            var grads = TakeGradients(objective, outputs, Enumerable.Range(0, outputs.Count).ToArray(), needInputGrad ? x : null, createGraph: false);
             if (needInputGrad)
             {
-                inputGradient = grads[^1];
-                if (inputGradient is null || inputGradient.IsInvalid)
-                    throw new CamException("The target score does not depend on the input (no input gradient).");
-                inputGradient = inputGradient.detach();
+                inputGradient = grads[^1].detach();
                 grads = grads.Take(outputs.Count).ToList();
-            }
-            for (int l = 0; l < grads.Count; l++)
-            {
-                if (grads[l] is null || grads[l].IsInvalid)
-                    throw new CamException($"The target score does not depend on layer '{LayerNames[l]}' (no gradient): choose a layer that feeds the output.");
-                if (!isfinite(grads[l]).all().item<bool>())
-                    throw new CamException($"The gradient at layer '{LayerNames[l]}' contains NaN or infinity.");
             }
             gradients = _recorder.ToFeatureMaps(grads.Select(g => g.detach()).ToList(), x.shape[0]);
             for (int l = 0; l < gradients.Count; l++)
