@@ -50,7 +50,10 @@ public static class CamMethods
         CamMethodSettings? settings = null, ILogger? logger = null)
     {
         var s = settings ?? new CamMethodSettings();
-        ICamMethod method = name.ToLowerInvariant() switch
+        // RefineCAM is a meta-method: it creates one base method per layer with these settings.
+        if (string.Equals(name, "refinecam", StringComparison.OrdinalIgnoreCase))
+            return new RefineCam(model, layers, new RefineCamOptions(s.RefineBase, s), logger);
+        CamMethod method = name.ToLowerInvariant() switch
         {
             "gradcam" => new GradCam(model, layers, logger),
             "gradcam++" or "gradcampp" => new GradCamPlusPlus(model, layers, logger),
@@ -75,17 +78,13 @@ public static class CamMethods
             "shapleycam" => new ShapleyCam(model, layers, logger),
             "fem" => new Fem(model, layers, new FemOptions(s.FemK), logger),
             "segeigencam" => new SegEigenCam(model, layers, logger),
-            "refinecam" => new RefineCam(model, layers, new RefineCamOptions(s.RefineBase, s), logger),
             "dff" => new DeepFeatureFactorization(model, layers, new DffOptions(s.Concepts, Classifier: s.Classifier is null ? null : (CamLayer?)s.Classifier), logger),
             "guidedbackprop" => new GuidedBackprop(model, layers, logger),
             "guidedgradcam" => new GuidedGradCam(model, layers, logger),
             _ => throw new ArgumentException($"Unknown method '{name}'. Valid methods: {string.Join(", ", Names)}.", nameof(name)),
         };
-        if (method is not CamMethod single) return method;   // RefineCAM passes the settings to its base methods
-        single.MaskedLayout = s.MaskedLayout;
-        single.AugSmooth = s.AugSmooth;
-        try { single.EigenSmooth = s.EigenSmooth; }
-        catch { single.Dispose(); throw; }
+        try { method.Configure(s.MaskedLayout, s.AugSmooth, s.EigenSmooth); }
+        catch { method.Dispose(); throw; }
         return method;
     }
 

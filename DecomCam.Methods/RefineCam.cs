@@ -42,10 +42,14 @@ public sealed class RefineCam : ICamMethod
             throw;
         }
         _bases = bases.ToArray();
+        LayerNames = _bases.Select(b => b.LayerNames[0]).ToArray();
     }
 
     /// <inheritdoc />
     public string Name => "refinecam";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> LayerNames { get; }
 
     /// <inheritdoc />
     public CamResult Explain(Tensor input, CamTarget? target = null, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)

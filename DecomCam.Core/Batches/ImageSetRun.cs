@@ -316,7 +316,7 @@ public sealed class ImageSetRun
     private ManifestRow Row(string path, string sha256, double seconds) => new(path, sha256, _options.Model, _method.Name,
         LayerName, _options.Target?.Description, null, null, seconds, [], null);
 
-    private string LayerName => _method is CamMethod cam ? string.Join("+", cam.LayerNames) : "";
+    private string LayerName => string.Join("+", _method.LayerNames);
 
     private Dictionary<string, string> OwnSettings() => new(StringComparer.Ordinal)
     {

@@ -18,6 +18,8 @@ public abstract partial class CamMethod : ICamMethod
     private readonly ActivationRecorder _recorder;
     private readonly IDisposable? _route;
     private bool _toldOneDnnOff;
+    private MaskedInputLayout _maskedLayout = MaskedInputLayout.Auto;
+    private bool _augSmooth;
     private bool _eigenSmooth;
 
     /// <summary>Binds the method to <paramref name="model"/> and its target <paramref name="layers"/>, registering hooks.</summary>
@@ -36,35 +38,41 @@ public abstract partial class CamMethod : ICamMethod
     /// <summary>The explained model.</summary>
     public nn.Module<Tensor, Tensor> Model { get; }
 
-    /// <summary>The dotted names of the target layers.</summary>
+    /// <inheritdoc />
     public IReadOnlyList<string> LayerNames => _recorder.LayerNames;
 
     /// <summary>
     /// The memory layout of the gradient-free masked forwards (Score-CAM, UnionCAM, DecomCAM); default
-    /// <see cref="MaskedInputLayout.Auto"/>. Maps do not depend on it beyond float32 rounding.
+    /// <see cref="MaskedInputLayout.Auto"/>. Maps do not depend on it beyond float32 rounding. Set at construction
+    /// (<c>new ScoreCam(model, layer) { MaskedLayout = ... }</c>, or <c>CamMethodSettings.MaskedLayout</c>).
     /// </summary>
-    public MaskedInputLayout MaskedLayout { get; set; } = MaskedInputLayout.Auto;
+    public MaskedInputLayout MaskedLayout { get => _maskedLayout; init => _maskedLayout = value; }
 
     /// <summary>
     /// Augmentation smoothing (pytorch-grad-cam's <c>aug_smooth</c>): explain the input under six test-time augmentations
     /// (no flip and a horizontal flip, each with the input multiplied by 0.9, 1 and 1.1), flip each map back and average
-    /// them (see <see cref="AugmentationSmoothing"/>). Six times the cost. Default false.
+    /// them (see <see cref="AugmentationSmoothing"/>). Six times the cost. Default false. Set at construction.
     /// </summary>
-    public bool AugSmooth { get; set; }
+    public bool AugSmooth { get => _augSmooth; init => _augSmooth = value; }
 
     /// <summary>
     /// Eigen smoothing (pytorch-grad-cam's <c>eigen_smooth</c>): the first principal component of the weighted activations
     /// w_k ⊙ A_k instead of their sum (see <see cref="CamContext.SumChannels"/>). Default false. Methods whose map is
     /// already a principal component (Eigen-CAM, Eigen-Grad-CAM, KPCA-CAM) are unchanged by it, as in pytorch-grad-cam.
+    /// Set at construction.
     /// </summary>
-    /// <exception cref="NotSupportedException">Set to true on a method whose map is not a weighted channel sum (<see cref="SupportsEigenSmooth"/>).</exception>
+    /// <exception cref="NotSupportedException">Set to true on a method whose map is not a weighted channel sum
+    /// (<see cref="SupportsEigenSmooth"/>); the method removes its hooks before it throws, since the caller never gets it.</exception>
     public bool EigenSmooth
     {
         get => _eigenSmooth;
-        set
+        init
         {
             if (value && !SupportsEigenSmooth)
-                throw new NotSupportedException($"Eigen smoothing does not apply to {Name}: its map is not a weighted sum of a layer's channels.");
+            {
+                Dispose();
+                throw EigenSmoothNotSupported();
+            }
             _eigenSmooth = value;
         }
     }
@@ -75,6 +83,22 @@ public abstract partial class CamMethod : ICamMethod
     /// component); a method whose map is built otherwise returns false.
     /// </summary>
     protected virtual bool SupportsEigenSmooth => true;
+
+    /// <summary>
+    /// Applies the settings that <see cref="MaskedLayout"/>, <see cref="AugSmooth"/> and <see cref="EigenSmooth"/> take at
+    /// construction, for a factory that creates methods by name (<c>CamMethods.Create</c>) before handing them out.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><paramref name="eigenSmooth"/> on a method it does not apply to; nothing is changed.</exception>
+    internal void Configure(MaskedInputLayout maskedLayout, bool augSmooth, bool eigenSmooth)
+    {
+        if (eigenSmooth && !SupportsEigenSmooth) throw EigenSmoothNotSupported();
+        _maskedLayout = maskedLayout;
+        _augSmooth = augSmooth;
+        _eigenSmooth = eigenSmooth;
+    }
+
+    private NotSupportedException EigenSmoothNotSupported() =>
+        new($"Eigen smoothing does not apply to {Name}: its map is not a weighted sum of a layer's channels.");
 
     /// <summary>Where the method logs (never the console).</summary>
     protected ILogger Logger { get; }

@@ -12,6 +12,12 @@ public interface ICamMethod : IDisposable
     string Name { get; }
 
     /// <summary>
+    /// The dotted names of the target layers, resolved and in order: the names every result of the method carries in
+    /// <see cref="CamResult.LayerNames"/>.
+    /// </summary>
+    IReadOnlyList<string> LayerNames { get; }
+
+    /// <summary>
     /// Explains <paramref name="input"/> [N,C,H,W] for <paramref name="target"/> (default: each image's top class).
     /// </summary>
     /// <param name="input">A batch of images, on the model's device and of its dtype.</param>

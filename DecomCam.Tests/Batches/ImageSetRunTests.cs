@@ -116,6 +116,27 @@ public sealed class ImageSetRunTests
         Assert.All(rows, r => Assert.Null(r.Error));
     }
 
+    [Fact]
+    public void RefineCamRowsCarryTheLayersOfItsBaseMethods()
+    {
+        using var dir = new TempDir();
+        var inputs = ImageSetInput.Resolve(TestImages.RandomPngs(dir.File("images"), 2, size: 48));
+        using var model = ModelZoo.Create("scenenet");
+        model.eval();
+        using var cam = CamMethods.Create("refinecam", model, new CamLayer[] { "block3", "block4" });
+        Assert.Equal(new[] { "block3", "block4" }, cam.LayerNames);
+        var options = new ImageSetOptions { ImagesPerBatch = 2, Decoders = 1, WriteOverlay = false, Target = 1, Model = "scenenet" };
+        var run = new ImageSetRun(cam, ImagePreprocessing.None, TorchSharp.torch.CPU, dir.File("out"), options);
+        Assert.Equal("block3+block4", run.Settings["layers"]);
+
+        var summary = run.Run(inputs, ShardSpec.All, resume: false);
+
+        Assert.Equal((2, 0, 0), (summary.Explained, summary.Failed, summary.Skipped));
+        var rows = Manifest.Read(dir.File("out/manifest.jsonl"));
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.Equal(("refinecam", "block3+block4"), (r.Method, r.Layer)));
+    }
+
     /// <summary>Told on the output thread after each row: sleeps there (a slow disk) and notes that thread's live tensors.</summary>
     private sealed class SlowWriterProgress(TimeSpan delay) : IProgress<CamProgress>
     {

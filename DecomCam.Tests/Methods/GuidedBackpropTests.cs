@@ -117,9 +117,10 @@ public class GuidedBackpropTests
     public void GuidedBackpropTakesNoEigenSmoothing()
     {
         var model = new ConvGapLinear();
-        using var cam = new GuidedBackprop(model, "features");
-        Assert.Contains("guidedbackprop", Assert.Throws<NotSupportedException>(() => cam.EigenSmooth = true).Message);
-        cam.EigenSmooth = false;
+        Assert.Contains("guidedbackprop", Assert.Throws<NotSupportedException>(() => new GuidedBackprop(model, "features") { EigenSmooth = true }).Message);
+        Assert.Equal(0, TestTensors.ForwardHookCountInModel(model));   // the rejected method removed its hooks
+        using var cam = new GuidedBackprop(model, "features") { EigenSmooth = false };
+        Assert.False(cam.EigenSmooth);
         using var ggc = new GuidedGradCam(model, "features") { EigenSmooth = true };
         Assert.True(ggc.EigenSmooth);
     }
