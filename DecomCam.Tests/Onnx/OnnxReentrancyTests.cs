@@ -71,7 +71,9 @@ public class OnnxReentrancyTests(ITestOutputHelper output)
             double worst = differences.Max();
 
             output.WriteLine($"{graph}{(probe ? " with probe" : "")}: {Rounds} rounds, worst |difference| {worst:g3}, probe mismatches {shapeMismatches}");
-            Assert.True(worst <= 1e-6, $"worst |difference| {worst:g3}");
+            // Float32 rounding only: a thread of its own may run other kernels or thread counts than the test's thread (seen:
+            // 1.9e-6 in the whole suite, 0 alone); a node fed another call's arguments is off by the outputs' own scale.
+            Assert.True(worst <= 1e-4, $"worst |difference| {worst:g3}");
             Assert.Equal(0, shapeMismatches);
         }
         finally
