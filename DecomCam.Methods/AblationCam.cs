@@ -90,7 +90,7 @@ public sealed class AblationCam : CamMethod
         var ablated = context.Scores.repeat_interleave(c).index_put_(scores, items).reshape(m, c);
         var drop = s - ablated;
         var weights = where(s.eq(CachedScalars.Zero), drop, drop / s);
-        return new LayerMap(context.WeightedSum(weights, a), new Dictionary<string, Tensor>
+        return LayerMap.Weighted(weights, a, new Dictionary<string, Tensor>
         {
             ["ablation_scores"] = ablated,
             ["weights"] = weights,

@@ -57,6 +57,6 @@ public sealed class ClassicCam : CamMethod
         long bad = classes.ge(classCount).sum().item<long>();
         if (bad > 0)
             throw new CamException($"The classifier '{ClassifierName}' has {weight.shape[0]} outputs; a target class is beyond them.");
-        return new LayerMap(context.WeightedSum(weight.index_select(0, classes).to(a.dtype), a));
+        return LayerMap.Weighted(weight.index_select(0, classes).to(a.dtype), a);
     }
 }

@@ -67,7 +67,7 @@ public sealed class DecomCam : CamMethod
 
     /// <inheritdoc />
     /// <remarks>DecomCAM's map is a weighted sum of principal components already: eigen smoothing does not apply.</remarks>
-    protected override bool SupportsEigenSmooth => false;
+    protected override LayerMapKind MapKind => LayerMapKind.Other;
 
     /// <inheritdoc />
     protected override bool UsesMaskedForwards => _options.BatchSize is null;

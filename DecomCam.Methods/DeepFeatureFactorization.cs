@@ -61,7 +61,7 @@ public sealed class DeepFeatureFactorization : CamMethod
 
     /// <inheritdoc />
     /// <remarks>Its maps are the NMF's concept maps, not a weighted channel sum: eigen smoothing does not apply.</remarks>
-    protected override bool SupportsEigenSmooth => false;
+    protected override LayerMapKind MapKind => LayerMapKind.Other;
 
     /// <inheritdoc />
     /// <remarks>The concept maps, drawn together (<c>NAME_concepts.png</c>), with each concept's class logits.</remarks>

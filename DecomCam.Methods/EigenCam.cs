@@ -24,6 +24,10 @@ public sealed class EigenCam : CamMethod
     protected override bool RequiresGradients => false;
 
     /// <inheritdoc />
+    /// <remarks>Eigen-CAM's map is the first principal component of the activations: eigen smoothing leaves it unchanged.</remarks>
+    protected override LayerMapKind MapKind => LayerMapKind.PrincipalComponent;
+
+    /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer) =>
         new(Pca.FirstComponentMaps(context.Activations[layer]));
 }

@@ -20,6 +20,10 @@ public sealed class EigenGradCam : CamMethod
     public override string Name => "eigengradcam";
 
     /// <inheritdoc />
+    /// <remarks>Eigen-Grad-CAM's map is the first principal component of gradients × activations: eigen smoothing leaves it unchanged.</remarks>
+    protected override LayerMapKind MapKind => LayerMapKind.PrincipalComponent;
+
+    /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer) =>
         new(Pca.FirstComponentMaps(context.GradientsOf(layer) * context.Activations[layer]));
 }

@@ -41,7 +41,7 @@ public sealed class Fem : CamMethod
         using var k = _options.K.ToScalar();
         var threshold = a.mean(dims, keepdim: true).add(a.std(dims, unbiased: false, keepdim: true).mul(k), CachedScalars.One);
         var weights = a.gt(threshold).to_type(a.dtype).mean(dims);
-        return new LayerMap(context.WeightedSum(weights, a), new Dictionary<string, Tensor> { ["weights"] = weights });
+        return LayerMap.Weighted(weights, a, new Dictionary<string, Tensor> { ["weights"] = weights });
     }
 
     /// <summary>Validates before the base class registers hooks, so that a bad option leaves none behind.</summary>

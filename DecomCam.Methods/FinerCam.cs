@@ -54,7 +54,7 @@ public sealed class FinerCam : CamMethod
         var a = context.Activations[layer];
         var weights = context.GradientsOf(layer).mean(new long[] { 2, 3 });
         var similar = SimilarClasses(context.Output, context.Classes!);
-        return new LayerMap(context.WeightedSum(weights, a), new Dictionary<string, Tensor> { ["comparison_classes"] = similar });
+        return LayerMap.Weighted(weights, a, new Dictionary<string, Tensor> { ["comparison_classes"] = similar });
     }
 
     /// <summary>The n classes [M,n] whose logits are nearest each row's target logit, nearest first, the target excluded.</summary>

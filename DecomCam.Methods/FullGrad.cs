@@ -41,7 +41,7 @@ public sealed class FullGrad : CamMethod
 
     /// <inheritdoc />
     /// <remarks>FullGrad sums gradient terms of every bias layer (pytorch-grad-cam's eigen smoothing of them, over resized per-layer terms, is not reproduced): eigen smoothing does not apply.</remarks>
-    protected override bool SupportsEigenSmooth => false;
+    protected override LayerMapKind MapKind => LayerMapKind.Other;
 
     /// <inheritdoc />
     protected override bool RequiresInputGradient => true;

@@ -20,5 +20,5 @@ public sealed class GradCamElementWise : CamMethod
 
     /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer) =>
-        new(context.SumChannels(nn.functional.relu(context.GradientsOf(layer) * context.Activations[layer])));
+        LayerMap.OfChannels(nn.functional.relu(context.GradientsOf(layer) * context.Activations[layer]));
 }

@@ -21,6 +21,6 @@ public abstract class GradientWeightedCam : CamMethod
     protected sealed override LayerMap ComputeLayerMap(CamContext context, int layer)
     {
         var a = context.Activations[layer];
-        return new LayerMap(context.WeightedSum(Weights(a, context.GradientsOf(layer)), a));
+        return LayerMap.Weighted(Weights(a, context.GradientsOf(layer)), a);
     }
 }

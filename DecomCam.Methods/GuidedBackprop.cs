@@ -32,7 +32,7 @@ public sealed class GuidedBackprop : CamMethod
     protected override bool RequiresGradients => false;
 
     /// <inheritdoc />
-    protected override bool SupportsEigenSmooth => false;
+    protected override LayerMapKind MapKind => LayerMapKind.Other;
 
     /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer)

@@ -28,17 +28,20 @@ public sealed class GuidedGradCam : CamMethod
     public override string Name => "guidedgradcam";
 
     /// <inheritdoc />
-    protected override LayerMap ComputeLayerMap(CamContext context, int layer)
+    protected override LayerMap ComputeLayerMap(CamContext context, int layer) =>
+        LayerMap.Weighted(context.GradientsOf(layer).mean(new long[] { 2, 3 }), context.Activations[layer]);
+
+    /// <inheritdoc />
+    protected override IReadOnlyDictionary<string, Tensor> RawMapIntermediates(CamContext context, int layer, Tensor raw)
     {
-        var raw = context.WeightedSum(context.GradientsOf(layer).mean(new long[] { 2, 3 }), context.Activations[layer]);
         var gradcam = CamKernels.Resize(CamKernels.ReluNormalize(raw), context.Height, context.Width);
         var guided = context.GuidedInputGradient();
-        return new LayerMap(raw, new Dictionary<string, Tensor>
+        return new Dictionary<string, Tensor>
         {
             ["gradcam"] = gradcam,
             ["guided_gradient"] = guided,
             ["guided_gradcam"] = gradcam.unsqueeze(1) * guided,
-        });
+        };
     }
 
     /// <inheritdoc />

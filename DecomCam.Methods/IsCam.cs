@@ -45,7 +45,7 @@ public sealed class IsCam : CamMethod
         var coefficients = tensor(Enumerable.Range(1, n).Select(i => (float)(i * (i + 1) / 2.0 / n)).ToArray(), device: a.device).to_type(a.dtype);
         var gains = SampledChannelScoring.MeanGains(context, a, n, _options.BatchSize, (masks, inputs, samples, _) =>
             coefficients.index_select(0, samples).reshape(-1, 1, 1, 1) * (masks * inputs), "scaled masked forwards");
-        return new LayerMap(context.WeightedSum(gains.softmax(1), a), new Dictionary<string, Tensor> { ["gains"] = gains });
+        return LayerMap.Weighted(gains.softmax(1), a, new Dictionary<string, Tensor> { ["gains"] = gains });
     }
 
     private static IReadOnlyList<CamLayer> Checked(IReadOnlyList<CamLayer> layers, IsCamOptions? options)

@@ -59,6 +59,10 @@ public sealed class KpcaCam : CamMethod
     protected override bool RequiresGradients => false;
 
     /// <inheritdoc />
+    /// <remarks>KPCA-CAM's map is the first kernel principal component of the activations: eigen smoothing leaves it unchanged.</remarks>
+    protected override LayerMapKind MapKind => LayerMapKind.PrincipalComponent;
+
+    /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer)
     {
         var a = context.Activations[layer];

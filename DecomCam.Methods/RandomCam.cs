@@ -38,6 +38,6 @@ public sealed class RandomCam : CamMethod
         var a = context.Activations[layer];
         using var generator = new Generator((ulong)(_options.Seed + layer));
         var weights = rand(new[] { a.shape[0], a.shape[1] }, generator: generator, dtype: a.dtype).mul(CachedScalars.Two).sub(CachedScalars.One).to(a.device);
-        return new LayerMap(context.WeightedSum(weights, a), new Dictionary<string, Tensor> { ["weights"] = weights });
+        return LayerMap.Weighted(weights, a, new Dictionary<string, Tensor> { ["weights"] = weights });
     }
 }

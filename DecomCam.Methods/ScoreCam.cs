@@ -45,6 +45,6 @@ public sealed class ScoreCam : CamMethod
         var a = context.Activations[layer];
         var scores = ChannelMaskScoring.Scores(context, a, _options.BatchSize);
         var weights = scores.softmax(1);
-        return new LayerMap(context.WeightedSum(weights, a), new Dictionary<string, Tensor> { ["channel_scores"] = scores });
+        return LayerMap.Weighted(weights, a, new Dictionary<string, Tensor> { ["channel_scores"] = scores });
     }
 }

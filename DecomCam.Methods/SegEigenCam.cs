@@ -23,6 +23,10 @@ public sealed class SegEigenCam : CamMethod
     public override string Name => "segeigencam";
 
     /// <inheritdoc />
+    /// <remarks>Seg-Eigen-CAM's map is the first principal component of |gradients| × activations: eigen smoothing leaves it unchanged.</remarks>
+    protected override LayerMapKind MapKind => LayerMapKind.PrincipalComponent;
+
+    /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer) =>
         new(Pca.FirstComponentMaps(context.GradientsOf(layer).abs() * context.Activations[layer]));
 }

@@ -61,7 +61,7 @@ public sealed class ShapleyCam : CamMethod
                 ?? FiniteDifferenceHessianTimes(context, layer, error!);
         var (activations, gradients, hvp) = (context.Activations[layer], AsFeatureMap(layer, g, context.Rows), AsFeatureMap(layer, hessianTimesA, context.Rows));
         var weights = gradients.add(hvp, MinusHalf).mean(new long[] { 2, 3 });
-        return new LayerMap(context.WeightedSum(weights, activations), new Dictionary<string, Tensor> { ["weights"] = weights });
+        return LayerMap.Weighted(weights, activations, new Dictionary<string, Tensor> { ["weights"] = weights });
     }
 
     /// <summary>

@@ -65,7 +65,7 @@ public sealed class SmoothGradCamPlusPlus : CamMethod
         var alpha = d2 / d2.mul(CachedScalars.Two).add(a.sum(new long[] { 2, 3 }, keepdim: true) * d3, CachedScalars.One).add(Epsilon, CachedScalars.One);
         alpha = where(d2.ne(CachedScalars.Zero), alpha, zeros_like(alpha));
         var weights = (alpha * nn.functional.relu(d1)).sum(new long[] { 2, 3 });
-        return new LayerMap(context.WeightedSum(weights, a));
+        return LayerMap.Weighted(weights, a);
     }
 
     private Tensor NoisyGradient(CamContext context, int layer, int sample)

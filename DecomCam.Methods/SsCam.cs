@@ -46,7 +46,7 @@ public sealed class SsCam : CamMethod
         var a = context.Activations[layer];
         var gains = SampledChannelScoring.MeanGains(context, a, _options.Samples, _options.BatchSize, (masks, inputs, _, items) =>
             inputs * masks.add(Noise(items, masks), CachedScalars.One), "noisy masked forwards");
-        return new LayerMap(context.WeightedSum(gains.softmax(1), a), new Dictionary<string, Tensor> { ["gains"] = gains });
+        return LayerMap.Weighted(gains.softmax(1), a, new Dictionary<string, Tensor> { ["gains"] = gains });
     }
 
     /// <summary>σ·N(0,1) noise shaped like one mask per item, each item's from its own seeded CPU generator.</summary>

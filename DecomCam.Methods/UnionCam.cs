@@ -50,7 +50,7 @@ public sealed class UnionCam : CamMethod
 
     /// <inheritdoc />
     /// <remarks>UnionCAM's map is an AMS selection between two maps: eigen smoothing does not apply.</remarks>
-    protected override bool SupportsEigenSmooth => false;
+    protected override LayerMapKind MapKind => LayerMapKind.Other;
 
     /// <inheritdoc />
     protected override bool UsesMaskedForwards => _options.BatchSize is null;

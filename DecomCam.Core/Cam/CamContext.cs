@@ -14,10 +14,8 @@ public sealed class CamContext
 
     internal CamContext(nn.Module<Tensor, Tensor> model, Tensor input, Tensor output, CamTarget target, Tensor scores, Tensor? classes,
         IReadOnlyList<Tensor> activations, IReadOnlyList<Tensor>? gradients, Tensor? inputGradient, IReadOnlyList<string> layerNames,
-        MaskedInputLayout maskedLayout, long largestActivationBytes, IProgress<CamProgress>? progress, CancellationToken cancellationToken,
-        bool eigenSmooth)
+        MaskedInputLayout maskedLayout, long largestActivationBytes, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
-        EigenSmooth = eigenSmooth;
         MaskedLayout = maskedLayout;
         LargestActivationBytes = largestActivationBytes;
         Model = model;
@@ -105,27 +103,6 @@ public sealed class CamContext
     /// <see cref="Input"/>'s rows; differentiable, for methods that run their own forward and backward passes.
     /// </summary>
     public Tensor TargetScores(Tensor output) => _target.ScoreRows(output, Classes, ScoreKind.Logit);
-
-    /// <summary>
-    /// Whether the call asked for eigen smoothing (<see cref="CamMethod.EigenSmooth"/>): <see cref="SumChannels"/> then takes
-    /// the first principal component of the weighted activations instead of their sum.
-    /// </summary>
-    public bool EigenSmooth { get; }
-
-    /// <summary>
-    /// The channel reduction of a weighted activation stack [M,C,h,w] → [M,h,w]: the sum over channels, or with
-    /// <see cref="EigenSmooth"/> its first principal component (pytorch-grad-cam's eigen smoothing: positions as
-    /// observations, channels as variables, columns centred), with the sign rule of <see cref="Pca.Project"/> (the
-    /// largest-magnitude entry made positive; pytorch-grad-cam keeps the sign its SVD returns).
-    /// </summary>
-    public Tensor SumChannels(Tensor weighted) => EigenSmooth ? Pca.FirstComponentMaps(weighted) : weighted.sum(1);
-
-    /// <summary>
-    /// Σ_k w_k ⊙ A_k through <see cref="SumChannels"/>: weights [M,C] (or [M,C,h,w]) times activations [M,C,h,w]
-    /// (<see cref="CamKernels.WeightedSum"/> unless <see cref="EigenSmooth"/>).
-    /// </summary>
-    public Tensor WeightedSum(Tensor weights, Tensor activations) =>
-        SumChannels((weights.dim() == 2 ? weights.unsqueeze(-1).unsqueeze(-1) : weights) * activations);
 
     /// <summary>
     /// d score / d input [M,C,H,W] with guided ReLUs (<see cref="GuidedBackpropagation"/>): one extra forward and

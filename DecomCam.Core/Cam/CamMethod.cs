@@ -7,7 +7,8 @@ namespace DecomCamNet;
 /// <summary>
 /// The pipeline every CAM method shares (template method): validate the input, expand the targets, run the model with
 /// hooks on the target layers, take the target scores and, if needed, their gradients with respect to the activations,
-/// let the method compute one raw map per layer, then post-process (ReLU, per-image min-max, bilinear resize to the input,
+/// let the method compute one map per layer (weighted channels, which the template sums or eigen-smooths, or a raw map:
+/// <see cref="MapKind"/>), then post-process (ReLU, per-image min-max, bilinear resize to the input,
 /// mean over layers). A method overrides only <see cref="ComputeLayerMap"/> (and <see cref="RequiresGradients"/> when it
 /// needs none); one that needs more forward and backward passes runs them through <see cref="ForwardRecorded"/> and
 /// <see cref="LayerGradient"/> (<see cref="GradientsInOwnPasses"/>). The model's training flags and <c>requires_grad</c>
@@ -21,6 +22,7 @@ public abstract partial class CamMethod : ICamMethod
     private MaskedInputLayout _maskedLayout = MaskedInputLayout.Auto;
     private bool _augSmooth;
     private bool _eigenSmooth;
+    private static readonly IReadOnlyDictionary<string, Tensor> Empty = new Dictionary<string, Tensor>();
 
     /// <summary>Binds the method to <paramref name="model"/> and its target <paramref name="layers"/>, registering hooks.</summary>
     /// <exception cref="ArgumentException">A layer is not in the model (the message lists valid names) or none is given.</exception>
@@ -57,12 +59,12 @@ public abstract partial class CamMethod : ICamMethod
 
     /// <summary>
     /// Eigen smoothing (pytorch-grad-cam's <c>eigen_smooth</c>): the first principal component of the weighted activations
-    /// w_k ⊙ A_k instead of their sum (see <see cref="CamContext.SumChannels"/>). Default false. Methods whose map is
-    /// already a principal component (Eigen-CAM, Eigen-Grad-CAM, KPCA-CAM) are unchanged by it, as in pytorch-grad-cam.
-    /// Set at construction.
+    /// w_k ⊙ A_k instead of their sum, taken by the template from the weighted channels a method returns
+    /// (<see cref="MapKind"/>). Default false. Methods whose map is already a principal component (Eigen-CAM,
+    /// Eigen-Grad-CAM, KPCA-CAM) are unchanged by it, as in pytorch-grad-cam. Set at construction.
     /// </summary>
     /// <exception cref="NotSupportedException">Set to true on a method whose map is not a weighted channel sum
-    /// (<see cref="SupportsEigenSmooth"/>); the method removes its hooks before it throws, since the caller never gets it.</exception>
+    /// (<see cref="LayerMapKind.Other"/>); the method removes its hooks before it throws, since the caller never gets it.</exception>
     public bool EigenSmooth
     {
         get => _eigenSmooth;
@@ -78,13 +80,6 @@ public abstract partial class CamMethod : ICamMethod
     }
 
     /// <summary>
-    /// Whether <see cref="EigenSmooth"/> applies: true (the default) for methods that reduce their weighted activations with
-    /// <see cref="CamContext.SumChannels"/> or <see cref="CamContext.WeightedSum"/> (or whose map is already a principal
-    /// component); a method whose map is built otherwise returns false.
-    /// </summary>
-    protected virtual bool SupportsEigenSmooth => true;
-
-    /// <summary>
     /// Applies the settings that <see cref="MaskedLayout"/>, <see cref="AugSmooth"/> and <see cref="EigenSmooth"/> take at
     /// construction, for a factory that creates methods by name (<c>CamMethods.Create</c>) before handing them out.
     /// </summary>
@@ -96,9 +91,6 @@ public abstract partial class CamMethod : ICamMethod
         _augSmooth = augSmooth;
         _eigenSmooth = eigenSmooth;
     }
-
-    private NotSupportedException EigenSmoothNotSupported() =>
-        new($"Eigen smoothing does not apply to {Name}: its map is not a weighted sum of a layer's channels.");
 
     /// <summary>Where the method logs (never the console).</summary>
     protected ILogger Logger { get; }
@@ -129,7 +121,10 @@ public abstract partial class CamMethod : ICamMethod
     /// </summary>
     protected virtual IReadOnlyList<IntermediateImage> IntermediateImages => [];
 
-    /// <summary>Computes the raw map of layer <paramref name="layer"/> for every row of the context.</summary>
+    /// <summary>
+    /// Computes layer <paramref name="layer"/>'s map for every row of the context: its weighted channels
+    /// (<see cref="LayerMap.Weighted"/>, <see cref="LayerMap.OfChannels"/>) or, where <see cref="MapKind"/> says so, its raw map.
+    /// </summary>
     protected abstract LayerMap ComputeLayerMap(CamContext context, int layer);
 
     /// <summary>
@@ -175,8 +170,10 @@ public abstract partial class CamMethod : ICamMethod
             for (int l = 0; l < LayerNames.Count; l++)
             {
                 var map = ComputeLayerMap(context, l);
-                raws.Add(map.Raw.detach());
-                foreach (var (key, value) in map.Intermediates ?? new Dictionary<string, Tensor>())
+                var raw = RawMap(map, l);
+                raws.Add(raw.detach());
+                var own = (map.Intermediates ?? Empty).Concat(RawMapIntermediates(context, l, raw) ?? Empty);
+                foreach (var (key, value) in own)
                     intermediates[$"{LayerNames[l]}/{key}"] = value.detach();
             }
             var maps = Combine(context, raws);
@@ -252,7 +249,7 @@ public abstract partial class CamMethod : ICamMethod
             x.requires_grad_(false);
         }
         return new CamContext(Model, x.detach(), output.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),
-            gradients, inputGradient, LayerNames, MaskedLayout, largest, progress, ct, EigenSmooth);
+            gradients, inputGradient, LayerNames, MaskedLayout, largest, progress, ct);
     }
 
     private static T WithGrad<T>(Func<T> f)

@@ -83,7 +83,7 @@ public sealed class DeclaredIntermediatesTests
             var a = context.Activations[layer];
             var weights = context.GradientsOf(layer).mean([2, 3], keepdim: true);
             var small = nn.functional.relu(a.narrow(1, 0, Parts));
-            return new LayerMap((weights * a).sum(1), new Dictionary<string, Tensor>
+            return LayerMap.OfChannels(weights * a, new Dictionary<string, Tensor>
             {
                 ["parts"] = CamKernels.Resize(small, context.Height, context.Width),
                 ["small_parts"] = small,

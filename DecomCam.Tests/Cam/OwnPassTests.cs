@@ -32,7 +32,7 @@ public class OwnPassTests
                 ["activations"] = context.Activations[layer],
             };
             if (context.Gradients is not null) intermediates["pipeline"] = context.GradientsOf(layer);
-            return new LayerMap(context.Activations[layer].sum(1), intermediates);
+            return LayerMap.OfChannels(context.Activations[layer], intermediates);
         }
     }
 
