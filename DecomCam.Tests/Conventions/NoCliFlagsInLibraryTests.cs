@@ -12,7 +12,7 @@ namespace DecomCamNet.Tests.Conventions;
 public partial class NoCliFlagsInLibraryTests
 {
     private static readonly string[] LibraryProjects =
-        ["DecomCam.Core", "DecomCam.Methods", "DecomCam.Clip", "DecomCam.Onnx", "DecomCam.Evaluation"];
+        ["DecomCam.Core", "DecomCam.Methods", "DecomCam.Clip", "DecomCam.Onnx", "DecomCam.Evaluation", "DecomCam.Batches"];
 
     [Fact]
     public void NoLibraryStringNamesACommandLineFlag()

@@ -11,7 +11,7 @@ namespace DecomCamNet.Tests.Conventions;
 public class NoImplicitScalarTests(ITestOutputHelper output)
 {
     private static readonly string[] LibraryProjects =
-        ["DecomCam.Core", "DecomCam.Methods", "DecomCam.Clip", "DecomCam.Onnx", "DecomCam.Evaluation"];
+        ["DecomCam.Core", "DecomCam.Methods", "DecomCam.Clip", "DecomCam.Onnx", "DecomCam.Evaluation", "DecomCam.Batches"];
 
     [Fact]
     public void LibraryCodeHandsTorchSharpNoUnownedScalar()
