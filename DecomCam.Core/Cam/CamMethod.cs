@@ -139,12 +139,15 @@ public abstract partial class CamMethod : ICamMethod
     public CamResult Explain(Tensor input, CamTarget? target = null, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         target ??= CamTarget.TopClass;
-        using var oneDnnOff = LibTorchBackends.SafeForward(Model);
-        if (oneDnnOff is not null && !_toldOneDnnOff)
+        // The constructor installed the per-operation route; only weights no route reaches turn oneDNN off (checked per
+        // call: the model may have moved to another device since).
+        bool off = LibTorchBackends.NeedsOneDnnOff(Model);
+        using var oneDnnOff = off ? LibTorchBackends.WithoutOneDnn() : null;
+        if ((_route is not null || off) && !_toldOneDnnOff)
         {
             _toldOneDnnOff = true;
             Logger.LogInformation("This CPU reports no cache sizes and the model has convolutions whose input channels oneDNN " +
-                "computes wrongly there (more than 16, not a multiple of 16): {Route}.", LibTorchBackends.NeedsOneDnnOff(Model)
+                "computes wrongly there (more than 16, not a multiple of 16): {Route}.", off
                     ? "some are not Conv2d modules, so its calls run with oneDNN off, correct at about half the speed"
                     : "they run with their channels zero-padded to a multiple of 16, which oneDNN computes right");
         }

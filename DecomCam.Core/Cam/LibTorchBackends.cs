@@ -89,10 +89,12 @@ public static class LibTorchBackends
     /// </summary>
     public static bool NeedsOneDnnOff(nn.Module model)
     {
+        var flagged = UnsafeWeights(model).ToList();
+        if (flagged.Count == 0) return false;
         var routed = OneDnnConvolutionRoute.Routable(model).Select(c => c.weight)
             .Concat(model.modules().Prepend(model).OfType<IRoutedConvolutions>().SelectMany(m => ((nn.Module)m).parameters().Concat(((nn.Module)m).buffers())))
             .Select(w => w.Handle).ToHashSet();
-        return UnsafeWeights(model).Any(w => !routed.Contains(w.Handle));
+        return flagged.Any(w => !routed.Contains(w.Handle));
     }
 
     /// <summary>

@@ -65,7 +65,8 @@ public sealed class ModelCatalog
             model.eval();
             return model;
         }
-        var (layers, outputs) = Probe(Load, [1, 3, probeSide, probeSide], m => LayerShapes.FeatureMaps(m, [1, 3, probeSide, probeSide]).Select(l => l.Name));
+        using var probe = Load();
+        var (layers, outputs) = Probe(probe, [1, 3, probeSide, probeSide], m => LayerShapes.FeatureMaps(m, [1, 3, probeSide, probeSide]).Select(l => l.Name));
         return new ServedModel(name, Load, preprocessing, ModelZoo.DefaultLayer(name), layers, outputs, ActivationReshape.None, IsClip: false);
     }
 
@@ -77,7 +78,7 @@ public sealed class ModelCatalog
             model.eval();
             return model;
         }
-        using var probe = OnnxModel.Load(path);
+        using var probe = (OnnxModel)Load();
         var preprocessing = probe.FixedImageSize switch
         {
             null => ImagePreprocessing.ImageNet,
@@ -86,7 +87,7 @@ public sealed class ModelCatalog
         };
         int side = preprocessing.CenterCrop ?? 224;
         long[] shape = [1, 3, side, side];
-        var (layers, outputs) = Probe(Load, shape, m => ((OnnxModel)m).ExplainableLayers(shape).Select(l => l.NodeName));
+        var (layers, outputs) = Probe(probe, shape, m => ((OnnxModel)m).ExplainableLayers(shape).Select(l => l.NodeName));
         return new ServedModel(name, Load, preprocessing with { MaxPixels = maxPixels }, probe.DefaultLayer(shape).NodeName, layers, outputs,
             ActivationReshape.None, IsClip: false);
     }
@@ -109,11 +110,10 @@ public sealed class ModelCatalog
             ClipZoo.DefaultLayer(config), layers, config.EmbedDim, ClipZoo.Reshape(config), IsClip: true);
     }
 
-    /// <summary>The feature-map layers of a freshly loaded instance, and its number of outputs for one image.</summary>
-    private static (IReadOnlySet<string> Layers, long Outputs) Probe(Func<nn.Module<Tensor, Tensor>> load, long[] shape,
+    /// <summary>The feature-map layers of a loaded instance (kept for start-up only), and its number of outputs for one image.</summary>
+    private static (IReadOnlySet<string> Layers, long Outputs) Probe(nn.Module<Tensor, Tensor> model, long[] shape,
         Func<nn.Module<Tensor, Tensor>, IEnumerable<string>> layers)
     {
-        using var model = load();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var output = model.call(zeros(shape));
