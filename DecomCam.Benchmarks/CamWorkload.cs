@@ -1,5 +1,8 @@
+using DecomCamNet.Cam;
 using DecomCamNet.Clip;
+using DecomCamNet.Clip.Models;
 using DecomCamNet.Models;
+using DecomCamNet.Native;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Benchmarks;
@@ -75,9 +78,9 @@ internal sealed class CamWorkload : IDisposable
         _method = method switch
         {
             GradCamPlusForwards or GradCamPlusBatchOf10 => new GradCam(_model, target),
-            DecomCamOfficial => CamMethods.Create("decomcam", _model, new[] { target }, new CamMethodSettings(DecomIntegration: DecomIntegration.Official)),
-            ScoreCamBatch32 => CamMethods.Create("scorecam", _model, new[] { target }, new CamMethodSettings(BatchSize: 32)),
-            SsCamOneSample or IsCamOneSample => CamMethods.Create(method[..5], _model, new[] { target }, new CamMethodSettings(Samples: 1)),
+            DecomCamOfficial => CamMethods.Create("decomcam", _model, new[] { target }, new CamMethodSettings { DecomCam = new DecomCamOptions(Integration: DecomIntegration.Official) }),
+            ScoreCamBatch32 => CamMethods.Create("scorecam", _model, new[] { target }, new CamMethodSettings { BatchSize = 32 }),
+            SsCamOneSample or IsCamOneSample => CamMethods.Create(method[..5], _model, new[] { target }, new CamMethodSettings { Samples = 1 }),
             _ when Baselines.Contains(method) => null,
             _ => CamMethods.Create(method, _model, new[] { target }, new CamMethodSettings()),
         };

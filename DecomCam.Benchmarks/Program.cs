@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Running;
-using DecomCamNet;
 using DecomCamNet.Benchmarks;
+using DecomCamNet.Native;
 
 NativeHeap.KeepFreedMemory(); // as the command line does; BenchmarkDotNet runs cases on a worker thread, where it pays most
 OpenMpThreads.UsePassiveWaits(); // as the command line does, before the first TorchSharp call

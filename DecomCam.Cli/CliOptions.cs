@@ -1,6 +1,7 @@
 namespace DecomCamNet.Cli;
 
-/// <summary>The options of <c>decomcam explain</c>, as <see cref="ExplainCommandLine"/> parsed them; the defaults are these.</summary>
+/// <summary>The options of <c>decomcam explain</c>, as <see cref="ExplainCommandLine"/> bound them; the defaults are these
+/// (and, for the method's settings, those of <see cref="CamMethodSettings"/> and the methods' options).</summary>
 internal sealed record CliOptions
 {
     public string? Input { get; init; }
@@ -10,6 +11,9 @@ internal sealed record CliOptions
     public int? NumClasses { get; init; }
     public string? Layer { get; init; }
     public string Method { get; init; } = "gradcam";
+
+    /// <summary>What the method-specific options set; their defaults are the methods' own.</summary>
+    public CamMethodSettings Settings { get; init; } = new();
     public int[]? Targets { get; init; }
     public TargetScore Score { get; init; } = TargetScore.Logit;
     public bool SumTargets { get; init; }
@@ -24,24 +28,6 @@ internal sealed record CliOptions
     public string Device { get; init; } = "cpu";
     public int? Threads { get; init; }
     public int Repeat { get; init; }
-    public int? BatchSize { get; init; }
-    public int DecomP { get; init; } = 500;
-    public int DecomQ { get; init; } = 10;
-    public DecomIntegration DecomMode { get; init; } = DecomIntegration.Paper;
-    public double UnionTheta { get; init; } = 10;
-    public string? Classifier { get; init; }
-    public long Seed { get; init; }
-    public KpcaKernel KpcaKernel { get; init; } = KpcaKernel.Sigmoid;
-    public double FemK { get; init; } = 2;
-    public int FinerComparisons { get; init; } = 3;
-    public double FinerAlpha { get; init; } = 1;
-    public string RefineBase { get; init; } = "gradcam++";
-    public int Concepts { get; init; } = 5;
-    public int? Samples { get; init; }
-    public double? NoiseStd { get; init; }
-    public bool AugSmooth { get; init; }
-    public bool EigenSmooth { get; init; }
-    public MaskedInputLayout Layout { get; init; } = MaskedInputLayout.Auto;
     public int? Resize { get; init; }
     public int? Crop { get; init; }
     public bool NoResize { get; init; }

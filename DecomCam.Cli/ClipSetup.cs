@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using DecomCamNet.Clip;
+using DecomCamNet.Clip.Models;
+using DecomCamNet.Clip.Tokenizer;
 using DecomCamNet.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -47,12 +49,8 @@ internal sealed class ClipSetup : IDisposable
         return new ClipSetup(name, model, new ClipPrompts(model, prompts, options.ClipScore));
     }
 
-    public ImagePreprocessing Preprocessing(CliOptions options)
-    {
-        if (options.NoResize) return ClipPreprocessing.For(Model.ImageResolution) with { Resize = null, CenterCrop = null };
-        var preset = ClipPreprocessing.For(Model.ImageResolution);
-        return preset with { Resize = options.Resize ?? preset.Resize, CenterCrop = options.Crop ?? preset.CenterCrop };
-    }
+    /// <summary>CLIP's own preprocessing at the model's resolution (the command line's resize and crop overrides apply to it).</summary>
+    public ImagePreprocessing Preprocessing => ClipPreprocessing.For(Model.ImageResolution);
 
     /// <summary>visual.layer4 for a ResNet; the last block's ln_1 for a ViT (its output reaches only the class token).</summary>
     public string DefaultLayer => ClipZoo.DefaultLayer(Model.Config);

@@ -1,5 +1,5 @@
 using DecomCamNet.Batches;
-using DecomCamNet.Evaluation;
+using DecomCamNet.Evaluation.Runs;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
 using static TorchSharp.torch;

@@ -1,12 +1,14 @@
+using DecomCamNet.Evaluation.Runs;
+
 namespace DecomCamNet.Cli;
 
 /// <summary>
 /// The options of <c>decomcam evaluate</c>, as <see cref="EvaluateCommandLine"/> parsed them; the defaults are these, the
-/// metric settings' those of <see cref="Evaluation.EvaluationOptions"/>.
+/// metric settings' those of <see cref="Evaluation.Runs.EvaluationOptions"/>.
 /// </summary>
 internal sealed record EvaluateOptions
 {
-    private static readonly Evaluation.EvaluationOptions Library = new();
+    private static readonly Evaluation.Runs.EvaluationOptions Library = new();
 
     public string[] Methods { get; init; } = Library.Methods.ToArray();
     public int Count { get; init; } = 100;

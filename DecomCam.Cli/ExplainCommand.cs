@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using DecomCamNet.Batches;
+using DecomCamNet.Cam;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
+using DecomCamNet.Native;
 using Microsoft.Extensions.Logging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -32,17 +34,15 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         var model = OnnxSetup.WithPreprocessing(options,
             clip?.Model ?? onnx ?? ZooModelLoader.Load(modelName, options.Weights, options.RandomWeights, options.NumClasses, device), device);
         using var oneDnnOff = LibTorchBackends.SafeForward(model); // predictions too
-        var preprocessing = WithNormalisation(clip?.Preprocessing(options) ?? Preprocessing(onnx is null
+        var preprocessing = WithNormalisation(Preprocessing(clip?.Preprocessing ?? (onnx is null
             ? demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet
-            : OnnxSetup.Preprocessing(onnx)));
+            : OnnxSetup.Preprocessing(onnx))));
         bool set = options.Input is not null && ImageSetInput.IsSet(options.Input);
         if (set != options.Out is not null)
             throw new CliException(set ? $"'{options.Input}' is an image set (folder, glob or .txt list): give --out DIR for its maps and manifest."
                 : "--out goes with an image set: --input DIR, GLOB (dir/*.png) or LIST.txt.");
         ILogger? logger = options.Verbose ? new StderrLogger(stderr) : null;
-        var settings = new CamMethodSettings(options.BatchSize, options.DecomP, options.DecomQ, options.DecomMode, options.UnionTheta, options.Layout,
-            options.Classifier, options.Seed, options.KpcaKernel, options.FemK, options.FinerComparisons, options.FinerAlpha,
-            options.RefineBase, options.Concepts, options.AugSmooth, options.EigenSmooth, options.Samples, options.NoiseStd);
+        var settings = options.Settings;
         if (set)
         {
             if (isClip) throw new CliException("Image sets take classifiers; CLIP models explain one image at a time.");

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using DecomCamNet.Evaluation;
+using DecomCamNet.Evaluation.Metrics;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Cli;

@@ -65,10 +65,26 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
             ["weights sha256"] = weights is null ? "none (random weights)" : ContentHash.OfFile(weights),
             ["reshape"] = options.Reshape?.ToString() ?? "default",
         };
-        foreach (var property in typeof(CamMethodSettings).GetProperties())
+        Record(settings, "method ", methodSettings);
+        return settings;
+    }
+
+    /// <summary>
+    /// Each setting of <paramref name="record"/> under <paramref name="prefix"/> and its name, a method's options record
+    /// by its own settings (<c>method DecomCam.Q</c>); batch sizes and the layout are left out.
+    /// </summary>
+    private static void Record(Dictionary<string, string> settings, string prefix, object record)
+    {
+        foreach (var property in record.GetType().GetProperties().Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract"))
         {
             if (property.Name is nameof(CamMethodSettings.BatchSize) or nameof(CamMethodSettings.MaskedLayout)) continue;
-            settings[$"method {property.Name}"] = property.GetValue(methodSettings) switch
+            var value = property.GetValue(record);
+            if (value is not null && value.GetType().Name.EndsWith("Options", StringComparison.Ordinal))
+            {
+                Record(settings, $"{prefix}{property.Name}.", value);
+                continue;
+            }
+            settings[prefix + property.Name] = value switch
             {
                 null => "default",
                 bool b => b ? "true" : "false",
@@ -76,6 +92,5 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
                 var v => v.ToString() ?? "",
             };
         }
-        return settings;
     }
 }

@@ -1,3 +1,4 @@
+using DecomCamNet.Cam;
 using DecomCamNet.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;

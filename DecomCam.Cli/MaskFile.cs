@@ -1,4 +1,4 @@
-using DecomCamNet.Evaluation;
+using DecomCamNet.Evaluation.Runs;
 
 namespace DecomCamNet.Cli;
 

@@ -6,7 +6,7 @@ namespace DecomCamNet.Cli;
 /// <summary>
 /// <c>decomcam merge DIR...</c>: combines the manifests of the shards of an image set (<c>explain --shard</c>) into one,
 /// after checking that every input of the set appears exactly once; with <c>--evaluation</c>, the shards of
-/// <c>evaluate --shard</c> into one evaluation's results (<see cref="Evaluation.EvaluationMerge"/>).
+/// <c>evaluate --shard</c> into one evaluation's results (<see cref="Evaluation.Runs.EvaluationMerge"/>).
 /// </summary>
 internal static class MergeCommandLine
 {
@@ -52,9 +52,9 @@ internal static class MergeCommandLine
 
     private static int MergeEvaluation(string[] dirs, string output, TextWriter stdout)
     {
-        Evaluation.EvaluationResults results;
-        try { results = Evaluation.EvaluationMerge.Merge(dirs); }
-        catch (Evaluation.EvaluationInputException e) { throw new CliException(e.Message + EvaluationHint(dirs)); }
+        Evaluation.Runs.EvaluationResults results;
+        try { results = Evaluation.Runs.EvaluationMerge.Merge(dirs); }
+        catch (Evaluation.Runs.EvaluationInputException e) { throw new CliException(e.Message + EvaluationHint(dirs)); }
         EvaluateCommand.Write(results, output, stdout);
         return 0;
     }

@@ -1,7 +1,8 @@
-using TorchSharp;
 using System.Globalization;
 using System.Text.Json;
-using DecomCamNet.Evaluation;
+using DecomCamNet.Evaluation.Scenes;
+using DecomCamNet.Evaluation.Training;
+using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 

@@ -3,7 +3,7 @@ namespace DecomCamNet.Cli;
 /// <summary>The options of <c>decomcam train-demo</c>.</summary>
 internal sealed record TrainDemoOptions
 {
-    private static readonly Evaluation.DemoTrainingOptions Library = new();
+    private static readonly Evaluation.Training.DemoTrainingOptions Library = new();
 
     public int Seed { get; init; } = Library.Seed;
     public int Steps { get; init; } = Library.Steps;

@@ -1,3 +1,5 @@
+using DecomCamNet.Clip.Models;
+using DecomCamNet.Clip.Tokenizer;
 using TorchSharp;
 using static TorchSharp.torch;
 

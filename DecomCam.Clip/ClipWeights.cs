@@ -1,3 +1,4 @@
+using DecomCamNet.Clip.Models;
 using DecomCamNet.Models;
 using static TorchSharp.torch;
 

@@ -1,5 +1,7 @@
-using TorchSharp;
+using DecomCamNet.Cam;
+using DecomCamNet.Native;
 using Microsoft.Extensions.Logging;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet;

@@ -1,7 +1,9 @@
 using TorchSharp;
 using Microsoft.Extensions.Logging;
 using TorchSharp.Modules;
+using DecomCamNet.Cam;
 using static TorchSharp.torch;
+using DecomCamNet.Models;
 
 namespace DecomCamNet;
 

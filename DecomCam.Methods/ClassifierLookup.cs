@@ -1,3 +1,4 @@
+using DecomCamNet.Models;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,3 +1,5 @@
+using DecomCamNet.Cam;
+using DecomCamNet.Native;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,13 +17,13 @@ public enum DecomIntegration
 }
 
 /// <summary>Options of <see cref="DecomCam"/>; defaults are the paper's (<see cref="BatchSize"/> aside, which is ours).</summary>
-/// <param name="Channels">P: the channels with the largest Grad-CAM weights kept for the decomposition (default 500; all when fewer).</param>
-/// <param name="Components">Q: the number of OSSMs (default 10; at most the rank of the data).</param>
+/// <param name="P">The channels with the largest Grad-CAM weights kept for the decomposition (default 500; all when fewer).</param>
+/// <param name="Q">The number of orthogonal sub-saliency maps, OSSMs (default 10; at most the rank of the data).</param>
 /// <param name="Integration">How OSSMs are weighted (default <see cref="DecomIntegration.Paper"/>).</param>
 /// <param name="BlurSigma">σ in pixels of the Gaussian-blurred reference (default 10; truncated at 4σ).</param>
 /// <param name="BatchSize">Blends per forward; null (default) picks by device: on a GPU the Q(+1) blends of an image go in one
 /// pass; on a CPU, equal chunks sized from the model's largest activation (see <see cref="MaskedForwards"/>).</param>
-public sealed record DecomCamOptions(int Channels = 500, int Components = 10, DecomIntegration Integration = DecomIntegration.Paper,
+public sealed record DecomCamOptions(int P = 500, int Q = 10, DecomIntegration Integration = DecomIntegration.Paper,
     double BlurSigma = 10, int? BatchSize = null);
 
 /// <summary>
@@ -57,8 +59,8 @@ public sealed class DecomCam : CamMethod
         : base(model, layers, logger)
     {
         _options = options ?? new DecomCamOptions();
-        if (_options.Channels < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.Channels, "Channels (P) must be at least 1.");
-        if (_options.Components < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.Components, "Components (Q) must be at least 1.");
+        if (_options.P < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.P, "P (channels kept) must be at least 1.");
+        if (_options.Q < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.Q, "Q (OSSMs) must be at least 1.");
         if (_options.BatchSize is < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchSize, "BatchSize must be at least 1.");
     }
 
@@ -84,9 +86,9 @@ public sealed class DecomCam : CamMethod
         long m = a.shape[0], c = a.shape[1], h = a.shape[2], w = a.shape[3];
 
         var alpha = g.mean(new long[] { 2, 3 });
-        var (top, index) = alpha.topk((int)Math.Min(_options.Channels, c), dim: 1, largest: true, sorted: true);
+        var (top, index) = alpha.topk((int)Math.Min(_options.P, c), dim: 1, largest: true, sorted: true);
         var selected = a.flatten(2).gather(1, index.unsqueeze(-1).expand(-1, -1, h * w)) * top.unsqueeze(-1); // [M,P,hw]
-        var (projections, singular, _) = Pca.Project(selected.transpose(1, 2), _options.Components);
+        var (projections, singular, _) = Pca.Project(selected.transpose(1, 2), _options.Q);
         long q = projections.shape[1];
         var components = projections.reshape(m, q, h, w);
         var ossm = nn.functional.relu(components);

@@ -1,5 +1,8 @@
-using TorchSharp;
+using DecomCamNet.Cam;
+using DecomCamNet.Models;
+using DecomCamNet.Native;
 using Microsoft.Extensions.Logging;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

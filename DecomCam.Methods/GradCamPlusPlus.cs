@@ -1,5 +1,6 @@
-using TorchSharp;
+using DecomCamNet.Native;
 using Microsoft.Extensions.Logging;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet;

@@ -1,4 +1,5 @@
-using TorchSharp;
+using DecomCamNet.Cam;
+using DecomCamNet.Native;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 

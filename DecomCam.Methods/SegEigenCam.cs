@@ -1,3 +1,4 @@
+using DecomCamNet.Cam;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 

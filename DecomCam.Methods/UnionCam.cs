@@ -1,6 +1,8 @@
-using TorchSharp;
+using DecomCamNet.Cam;
 using DecomCamNet.Imaging;
+using DecomCamNet.Native;
 using Microsoft.Extensions.Logging;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet;

@@ -1,6 +1,6 @@
+using DecomCamNet.Models;
 using DecomCamNet.Onnx.Operators;
 using Google.Protobuf;
-using TorchSharp;
 using static TorchSharp.torch;
 using OnnxProto = global::Onnx;
 

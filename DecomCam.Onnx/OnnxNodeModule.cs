@@ -1,5 +1,5 @@
+using DecomCamNet.Models;
 using DecomCamNet.Onnx.Operators;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Onnx;

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using TorchSharp;
 using static TorchSharp.torch;
 using OnnxProto = global::Onnx;
 using DataType = global::Onnx.TensorProto.Types.DataType;

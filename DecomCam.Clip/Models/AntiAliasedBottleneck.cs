@@ -1,8 +1,8 @@
-using TorchSharp;
+using DecomCamNet.Native;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>
 /// The residual block of CLIP's <see cref="ModifiedResNet"/>: conv1 (1x1), bn1, relu1, conv2 (3x3), bn2, relu2,

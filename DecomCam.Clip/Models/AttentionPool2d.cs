@@ -1,8 +1,8 @@
+using DecomCamNet.Native;
 using TorchSharp.Modules;
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>
 /// CLIP's attention pooling (<c>attnpool</c> of a <see cref="ModifiedResNet"/>): the feature map [N, C, h, w] becomes

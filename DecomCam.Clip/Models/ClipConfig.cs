@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>
 /// The hyperparameters of a CLIP model, as OpenAI's <c>build_model</c> infers them from a state dict.

@@ -1,8 +1,7 @@
 using TorchSharp.Modules;
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>
 /// Layer normalisation over the last dimension with parameters <c>weight</c> and <c>bias</c> (eps 1e-5), computed in

@@ -1,7 +1,6 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>
 /// The feed-forward half of a <see cref="ResidualAttentionBlock"/>: <c>c_fc</c> (width to 4x width), <c>gelu</c>

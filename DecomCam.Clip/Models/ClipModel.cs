@@ -1,8 +1,10 @@
+using DecomCamNet.Clip.Tokenizer;
+using DecomCamNet.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>
 /// OpenAI's CLIP (<c>clip/model.py</c> in openai/CLIP) in TorchSharp, with module and parameter names equal to OpenAI's

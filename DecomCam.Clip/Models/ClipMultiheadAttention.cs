@@ -1,8 +1,7 @@
 using TorchSharp.Modules;
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>
 /// Multi-head self-attention laid out as PyTorch's <c>nn.MultiheadAttention</c> stores it, so its state-dict keys are

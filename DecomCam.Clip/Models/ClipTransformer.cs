@@ -1,8 +1,7 @@
 using DecomCamNet.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>
 /// A stack of <see cref="ResidualAttentionBlock"/>s registered as <c>resblocks.0</c>, <c>resblocks.1</c>, ... (CLIP's

@@ -1,4 +1,4 @@
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>
 /// OpenAI's released CLIP architectures by name, with the hyperparameters that OpenAI's <c>build_model</c> infers from

@@ -1,8 +1,7 @@
 using DecomCamNet.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>
 /// CLIP's ResNet image encoder (RN50, RN101, RN50x4, ...) with OpenAI's module names: a three-convolution stem

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>CLIP's GELU approximation <c>x * sigmoid(1.702 x)</c>, used inside every transformer MLP.</summary>
 public sealed class QuickGelu : nn.Module<Tensor, Tensor>

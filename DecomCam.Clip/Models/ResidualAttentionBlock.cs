@@ -1,7 +1,7 @@
-using TorchSharp;
+using DecomCamNet.Native;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>
 /// A pre-norm transformer block with CLIP's module names: <c>x + attn(ln_1(x))</c>, then <c>x + mlp(ln_2(x))</c>

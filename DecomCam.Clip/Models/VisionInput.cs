@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>The input check shared by the image encoders, run before any native work.</summary>
 internal static class VisionInput

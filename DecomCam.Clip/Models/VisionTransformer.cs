@@ -1,8 +1,8 @@
+using DecomCamNet.Native;
 using TorchSharp.Modules;
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Models;
 
 /// <summary>
 /// CLIP's ViT image encoder with OpenAI's names: <c>conv1</c> (patch embedding, no bias), <c>class_embedding</c>

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Tokenizer;
 
 /// <summary>
 /// CLIP's byte-pair encoding: the vocabulary and merge ranks read from <c>bpe_simple_vocab_16e6.txt.gz</c>, and the

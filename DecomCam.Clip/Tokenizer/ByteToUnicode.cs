@@ -1,4 +1,4 @@
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Tokenizer;
 
 /// <summary>
 /// The reversible map from UTF-8 bytes to printable characters that byte-level BPE works on (GPT-2 and CLIP use the

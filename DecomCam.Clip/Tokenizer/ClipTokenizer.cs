@@ -1,7 +1,7 @@
 using System.Text;
 using TorchSharp;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Tokenizer;
 
 /// <summary>
 /// OpenAI CLIP's text tokenizer (<c>clip/simple_tokenizer.py</c> and <c>clip.tokenize</c> in openai/CLIP): byte-level

@@ -1,8 +1,7 @@
 using System.Net;
-using System.Text;
 using System.Text.RegularExpressions;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Tokenizer;
 
 /// <summary>
 /// Replaces HTML character references the way Python's <c>html.unescape</c> does, which is what CLIP's tokenizer runs

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Tokenizer;
 
 /// <summary>
 /// Splits cleaned text into the pieces BPE encodes, as CLIP's pattern

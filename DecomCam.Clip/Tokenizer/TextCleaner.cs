@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace DecomCamNet.Clip;
+namespace DecomCamNet.Clip.Tokenizer;
 
 /// <summary>
 /// The normalisation CLIP's tokenizer applies before splitting, in its order: HTML references replaced twice (so

@@ -1,7 +1,6 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// Records the outputs of one or more target layers through forward hooks. Hooks are registered once and record only

@@ -1,7 +1,8 @@
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// Test-time augmentation smoothing, as pytorch-grad-cam's <c>aug_smooth</c> does it with ttach: the input is explained

@@ -1,7 +1,6 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// Scores many items in batches without gradients, so that peak memory is bounded by one batch: each batch runs in its

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>Checks an input batch before any native work, with messages that name the problem.</summary>
 internal static class CamInputValidator

@@ -1,7 +1,8 @@
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// Score-CAM's masking step, shared by Score-CAM and UnionCAM: each activation channel, upsampled to the input

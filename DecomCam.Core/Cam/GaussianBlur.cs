@@ -1,7 +1,8 @@
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// Gaussian blur of image batches, matching <c>scipy.ndimage.gaussian_filter</c> (radius = int(truncate·σ + 0.5),

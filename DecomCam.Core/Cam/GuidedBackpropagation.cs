@@ -1,7 +1,8 @@
-using TorchSharp;
+using DecomCamNet.Models;
+using DecomCamNet.Native;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// Guided Backpropagation (Springenberg et al., 2015): the gradient of a score with respect to the input, taken with every

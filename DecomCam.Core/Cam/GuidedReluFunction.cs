@@ -1,6 +1,8 @@
+using DecomCamNet.Native;
+
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// The rectifier of Guided Backpropagation as an autograd function: forward y = max(x, 0); backward passes a gradient

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// Measures, during one forward pass, the largest output of any submodule per input row, in bytes. Masked-forward

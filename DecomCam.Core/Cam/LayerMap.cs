@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// What a method computes for one layer, and optional named intermediates that the result exposes. A method whose map

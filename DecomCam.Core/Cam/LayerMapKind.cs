@@ -1,4 +1,4 @@
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// What a method's layer map is (<c>CamMethod.MapKind</c>), which decides what the template does with the

@@ -1,7 +1,6 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// Replaces a layer's output during forwards, through a forward hook: while <see cref="Replacement"/> is set, the layer

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// The layers a CAM can explain in any model: every named submodule that maps a tensor to a feature map

@@ -1,20 +1,8 @@
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
-
-/// <summary>Memory layout of the masked inputs that Score-CAM, UnionCAM and DecomCAM forward without gradients.</summary>
-public enum MaskedInputLayout
-{
-    /// <summary>Channels-last on CPUs that report their cache sizes, contiguous (NCHW) elsewhere (see <see cref="MaskedForwards.UsesChannelsLast"/>).</summary>
-    Auto,
-
-    /// <summary>The usual contiguous NCHW layout.</summary>
-    Contiguous,
-
-    /// <summary>NHWC strides behind the NCHW shape (PyTorch's <c>torch.channels_last</c>): oneDNN's fastest CPU convolutions.</summary>
-    ChannelsLast,
-}
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// How the gradient-free masked forwards are batched and laid out by default, per device.

@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// A guard over a model's mutable flags: <see cref="Capture"/> records each module's training flag and each parameter's

@@ -1,7 +1,8 @@
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// Non-negative matrix factorization X ≈ W H (Frobenius loss) on the tensors' device, deterministic: no random

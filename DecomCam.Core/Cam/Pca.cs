@@ -1,6 +1,8 @@
+using DecomCamNet.Native;
+
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// Principal component analysis of a batch of data matrices, on their device with <c>torch.linalg.svd</c>.

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// A forward pass that a method runs itself (<see cref="CamMethod.ForwardRecorded"/>), still attached to its graph: the

@@ -1,7 +1,8 @@
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// The masking step of torch-cam's sampled Score-CAM variants (SS-CAM, IS-CAM): each activation channel, min-max

@@ -1,4 +1,4 @@
-namespace DecomCamNet;
+namespace DecomCamNet.Cam;
 
 /// <summary>
 /// The one check of a target class against a classifier's output width, shared by the targets (<see cref="CamTarget"/>)

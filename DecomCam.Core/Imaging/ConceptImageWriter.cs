@@ -1,3 +1,5 @@
+using DecomCamNet.Cam;
+using DecomCamNet.Native;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using static TorchSharp.torch;

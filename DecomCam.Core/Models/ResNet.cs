@@ -1,4 +1,4 @@
-using TorchSharp;
+using DecomCamNet.Native;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Models;

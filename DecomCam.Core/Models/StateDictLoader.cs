@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Text.Json;
-using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 

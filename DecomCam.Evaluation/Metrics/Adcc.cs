@@ -1,7 +1,8 @@
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// ADCC (Poppi et al. 2021, "Revisiting The Evaluation of Class Activation Mapping for Explainability"): the harmonic mean

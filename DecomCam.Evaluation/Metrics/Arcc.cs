@@ -1,7 +1,7 @@
-using TorchSharp;
+using DecomCamNet.Native;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// ARCC, as pytorch-grad-cam's <c>arcc.py</c> defines it: the harmonic mean of <see cref="MapCoherency"/>, 1 −

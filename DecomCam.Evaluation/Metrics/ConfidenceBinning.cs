@@ -1,7 +1,8 @@
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// Images grouped by confidence (<see cref="ConfidenceBins"/>): the bin of each image and each bin's range, plus

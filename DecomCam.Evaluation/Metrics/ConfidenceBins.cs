@@ -1,7 +1,9 @@
+using DecomCamNet.Cam;
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// The accuracy-binned protocol of Decom-CAM (Yang et al. 2023, arXiv 2306.04644; seed 002): split the images by how sure

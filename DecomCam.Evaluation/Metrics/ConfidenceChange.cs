@@ -1,7 +1,7 @@
-using TorchSharp;
+using DecomCamNet.Cam;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// Average Drop and Increase in Confidence (Chattopadhay et al. 2018, Grad-CAM++): each image is scored twice for its

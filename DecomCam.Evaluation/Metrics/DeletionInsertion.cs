@@ -1,7 +1,9 @@
+using DecomCamNet.Cam;
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// Deletion and insertion curves (Petsiuk et al. 2018, RISE). Pixels are ranked by decreasing map value, ties broken by

@@ -1,7 +1,8 @@
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// Coherency (Poppi et al. 2021, ADCC; pytorch-grad-cam's <c>Coherency</c>): explain the image multiplied by its own map

@@ -1,7 +1,6 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// Complexity (Poppi et al. 2021, ADCC; pytorch-grad-cam's <c>Complexity</c>): the L1 norm of a map divided by its number

@@ -1,7 +1,9 @@
+using DecomCamNet.Cam;
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>Checks metric inputs before any native work, with messages that name the bad shape or range.</summary>
 internal static class MetricInputs

@@ -1,7 +1,8 @@
-using TorchSharp;
+using DecomCamNet.Cam;
+using DecomCamNet.Native;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// Scores inputs with a classifier for metrics: the model in evaluation mode, no gradients, inputs in batches

@@ -1,5 +1,5 @@
-using TorchSharp;
-namespace DecomCamNet.Evaluation;
+using DecomCamNet.Cam;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>What removed pixels become (deletion) or what the image starts from (insertion).</summary>
 public enum PerturbationCanvas

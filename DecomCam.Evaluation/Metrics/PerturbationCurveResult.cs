@@ -1,7 +1,7 @@
-using TorchSharp;
+using DecomCamNet.Native;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// The curves of <see cref="DeletionInsertion"/>: the target's softmax probability at each pixel fraction, per image, and

@@ -1,7 +1,7 @@
-using TorchSharp;
+using DecomCamNet.Native;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>The outcome of <see cref="PointingGame"/>. Tensors on the maps' device; dispose the result.</summary>
 public sealed class PointingGameResult : IDisposable

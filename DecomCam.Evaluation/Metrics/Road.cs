@@ -1,7 +1,9 @@
+using DecomCamNet.Cam;
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// ROAD, Remove And Debias (Rong et al. 2022), as pytorch-grad-cam's <c>road.py</c> computes it: for each percentile p

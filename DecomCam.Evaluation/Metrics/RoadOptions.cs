@@ -1,5 +1,4 @@
-using TorchSharp;
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>Which pixels ROAD removes first.</summary>
 public enum RoadOrder

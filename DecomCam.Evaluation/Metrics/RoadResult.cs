@@ -1,7 +1,7 @@
-using TorchSharp;
+using DecomCamNet.Native;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// The scores of <see cref="Road.Evaluate"/>. Tensors on the images' device; dispose the result (or move out what you keep).

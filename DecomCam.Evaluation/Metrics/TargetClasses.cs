@@ -1,7 +1,6 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Metrics;
 
 /// <summary>
 /// The class each image is scored for by a metric: one class per image, given as an <c>int[]</c> or a long tensor [N]

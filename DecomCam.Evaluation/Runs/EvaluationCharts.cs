@@ -1,6 +1,6 @@
 using ScottPlot;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>An evaluation's charts (ScottPlot 5, PNG): a bar chart per metric, the mean deletion and insertion curves, and the per-bin report.</summary>
 internal static class EvaluationCharts

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>Running sums of the deletion and insertion curves per method, for the mean curves of the chart.</summary>
 public sealed class EvaluationCurves

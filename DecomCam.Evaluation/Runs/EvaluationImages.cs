@@ -1,8 +1,9 @@
 using DecomCamNet.Batches;
+using DecomCamNet.Evaluation.Scenes;
 using DecomCamNet.Imaging;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>
 /// The images an evaluation explains: generated scenes (with true masks per class) or a folder of PNG/JPEG images (with an

@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>
 /// Raised when an evaluation's inputs cannot be used: an image folder that is missing or holds no images, images or masks

@@ -1,6 +1,6 @@
 using DecomCamNet.Batches;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>
 /// Joins the <see cref="EvaluationShard"/>s of one evaluation (<c>evaluation.shard-*.json</c> in one or more folders) after

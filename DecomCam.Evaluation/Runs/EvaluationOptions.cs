@@ -1,6 +1,6 @@
 using DecomCamNet.Batches;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>What <see cref="EvaluationRunner.Run"/> evaluates and how; the defaults are those of the command line's <c>evaluate</c>.</summary>
 public sealed record EvaluationOptions

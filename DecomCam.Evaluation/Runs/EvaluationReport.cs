@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
+using DecomCamNet.Evaluation.Metrics;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>
 /// An evaluation's aggregates: per method and metric the mean and a 95% interval (mean ± 1.96 standard errors, over the

@@ -1,6 +1,6 @@
 using DecomCamNet.Batches;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>
 /// What an evaluation found (<see cref="EvaluationRunner.Run"/>, or the merged shards of <see cref="EvaluationMerge"/>): the

@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>
 /// One (image, method) of an evaluation: the image's position in the set and its name, the explained class, the model's confidence, and every metric (NaN where a

@@ -1,7 +1,8 @@
 using DecomCamNet.Batches;
+using DecomCamNet.Native;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>
 /// Evaluates CAM methods on a set of images: explains every image of the set (or of one shard of it) for the model's

@@ -1,6 +1,8 @@
+using DecomCamNet.Evaluation.Metrics;
+
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>The metrics of one batch's maps of one method, as <see cref="EvaluationRow"/>s (NaN where a metric does not apply).</summary>
 internal static class EvaluationScoring

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using DecomCamNet.Batches;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>
 /// What a shard of an evaluation writes (<c>evaluation.shard-i-of-n.json</c>, <see cref="EvaluationResults.WriteShard"/>): the

@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>
 /// Sine and cosine from fixed Taylor polynomials, using only IEEE-754 additions and multiplications (and one floor),

@@ -3,7 +3,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>A generated scene: its pixels and the ground truth of its objects.</summary>
 /// <param name="Index">The scene's index within its generator's seed.</param>

@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>
 /// A scene's background before distractors, objects and noise: a random base colour (each channel 0.1-0.9), a linear

@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>
 /// A distractor painted under the objects: a small rotated ellipse (blob) or a thin line segment with round caps. It

@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>
 /// Generates seeded scenes of 1-3 (by default) shapes on textured, noisy, cluttered backgrounds, with each object's

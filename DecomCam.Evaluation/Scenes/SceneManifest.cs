@@ -1,11 +1,11 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>The JSON shape of <c>scenes.json</c> (camel-case names when serialised).</summary>
 internal sealed class SceneManifest
 {
     public int Version { get; set; } = 1;
 
-    public string Generator { get; set; } = "DecomCamNet.Evaluation.SceneGenerator";
+    public string Generator { get; set; } = "DecomCamNet.Evaluation.Scenes.SceneGenerator";
 
     public int Seed { get; set; }
 

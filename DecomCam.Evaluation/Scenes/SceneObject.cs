@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>One object of a <see cref="Scene"/>, with its ground truth.</summary>
 /// <param name="ClassIndex">Index into <see cref="SceneShapes.Classes"/>.</param>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>
 /// What a <see cref="SceneGenerator"/> draws, and how hard the scenes are. Intensities are in [0, 1] units of the RGB

@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>
 /// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014): a 64-bit counter

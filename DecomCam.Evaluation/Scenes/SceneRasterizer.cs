@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>
 /// Paints layers over a background with the painter's algorithm on a grid of sub-pixel samples, then adds noise and

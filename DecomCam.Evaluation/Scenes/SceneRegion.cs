@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>
 /// One painted layer of a scene (an object or a distractor): which points it covers and its colour there. Pixel (x, y)

@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>Scenes read back by <see cref="SceneExporter.Load"/>, with the seed and options that made them.</summary>
 /// <param name="Seed">The generator's seed.</param>

@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>
 /// A rotated object of one of the <see cref="SceneShapes.Classes"/>: its geometry in a local frame (u along the rotated

@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Scenes;
 
 /// <summary>The object classes of generated scenes; a class's index is its position in <see cref="Classes"/>.</summary>
 /// <remarks>

@@ -1,10 +1,12 @@
+using DecomCamNet.Evaluation.Scenes;
 using DecomCamNet.Models;
+using DecomCamNet.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Training;
 
 /// <summary>
 /// Trains the bundled demo model: a <see cref="SceneNet"/> on the <see cref="SceneGenerator"/>'s default scenes (with a

@@ -1,6 +1,7 @@
 using System.Globalization;
+using DecomCamNet.Evaluation.Scenes;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Training;
 
 /// <summary>How <see cref="DemoTrainer"/> trains the bundled <see cref="Models.SceneNet"/> demo model.</summary>
 /// <param name="Seed">Seeds the weight initialisation and picks the scene stream (training scenes are indices from

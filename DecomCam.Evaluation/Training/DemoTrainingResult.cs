@@ -1,4 +1,4 @@
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Training;
 
 /// <summary>What <see cref="DemoTrainer"/> measured on held-out scenes.</summary>
 /// <param name="Scenes">Held-out scenes.</param>

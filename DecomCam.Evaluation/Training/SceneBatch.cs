@@ -1,7 +1,8 @@
+using DecomCamNet.Evaluation.Scenes;
 using DecomCamNet.Imaging;
 using static TorchSharp.torch;
 
-namespace DecomCamNet.Evaluation;
+namespace DecomCamNet.Evaluation.Training;
 
 /// <summary>Consecutive generated scenes as one training batch: inputs normalised as <see cref="Scene.ToTensor"/> does,
 /// and multi-hot labels.</summary>

@@ -1,3 +1,4 @@
+using DecomCamNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 

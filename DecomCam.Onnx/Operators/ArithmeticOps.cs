@@ -1,3 +1,5 @@
+using DecomCamNet.Native;
+
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Onnx.Operators;

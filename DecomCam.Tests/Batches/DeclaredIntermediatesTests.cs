@@ -1,4 +1,5 @@
 using DecomCamNet.Batches;
+using DecomCamNet.Cam;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
 using DecomCamNet.Tests.Imaging;

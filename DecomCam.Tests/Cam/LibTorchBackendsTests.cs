@@ -1,4 +1,5 @@
 using DecomCamNet.Models;
+using DecomCamNet.Native;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using DecomCamNet.Native;
 
 namespace DecomCamNet.Tests.Cam;
 
@@ -169,9 +170,9 @@ public sealed class OneDnnGuardTests
         model.eval();
         var x = TestTensors.Batch(3, 20, 20, seed: 9);
         var maps = TestTensors.Batch(3, 20, 20, seed: 10)[.., 0].sigmoid();
-        using var result = DecomCamNet.Evaluation.ConfidenceChange.Compute(model, x, maps);
+        using var result = DecomCamNet.Evaluation.Metrics.ConfidenceChange.Compute(model, x, maps);
         bool before = LibTorchBackends.OneDnnEnabled;
-        using (var expected = WithOneDnnOff(() => DecomCamNet.Evaluation.ConfidenceChange.Compute(model, x, maps)))
+        using (var expected = WithOneDnnOff(() => DecomCamNet.Evaluation.Metrics.ConfidenceChange.Compute(model, x, maps)))
         {
             // Probabilities in [0,1]: float32 rounding where oneDNN is right; tenths of logits apart where it is wrong.
             Assert.True(TestTensors.MaxAbsDiff(expected.Original, result.Original) < 1e-5f);

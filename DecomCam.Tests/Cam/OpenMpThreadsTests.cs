@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using DecomCamNet.Native;
 
 namespace DecomCamNet.Tests.Cam;
 

@@ -1,3 +1,5 @@
+using DecomCamNet.Cam;
+using DecomCamNet.Native;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
-using DecomCamNet.Evaluation;
+using DecomCamNet.Cam;
+using DecomCamNet.Evaluation.Metrics;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;
 

@@ -1,4 +1,3 @@
-using DecomCamNet.Cli;
 using DecomCamNet.Imaging;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;

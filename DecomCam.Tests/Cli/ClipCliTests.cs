@@ -1,9 +1,7 @@
-using DecomCamNet.Cli;
-using DecomCamNet.Clip;
+using DecomCamNet.Clip.Models;
 using DecomCamNet.Imaging;
 using DecomCamNet.Tests.Support;
 using TorchSharp.PyBridge;
-using static TorchSharp.torch;
 
 namespace DecomCamNet.Tests.Cli;
 

@@ -1,4 +1,4 @@
-using DecomCamNet.Clip;
+using DecomCamNet.Clip.Models;
 using DecomCamNet.Tests.Support;
 
 namespace DecomCamNet.Tests.Cli;

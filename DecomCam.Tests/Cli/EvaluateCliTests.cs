@@ -1,8 +1,7 @@
-using DecomCamNet.Tests.Support;
 using System.Globalization;
 using System.Text.Json;
 using DecomCamNet.Batches;
-using DecomCamNet.Cli;
+using DecomCamNet.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using DecomCamNet.Batches;
 using DecomCamNet.Imaging;
@@ -81,13 +82,35 @@ public sealed class ImageSetCliTests : CliRun
     }
 
     [Fact]
+    public void EachMethodOptionLandsInItsSettingAndAbsentOnesKeepTheMethodsDefaults()
+    {
+        string dir = Images(1);
+        var run = Run("explain", "--input", dir, "--out", P("out"), "--no-overlay", "--method", "GradCAMpp", "--decom-p", "7",
+            "--decom-mode", "official", "--seed", "5", "--fem-k", "1.5", "--finer-alpha", "0.25", "--concepts", "3", "--classifier", "fc");
+        Assert.True(run.Code == 0, run.Err);
+        var settings = ShardPlan.Read(P("out/plan.json")).Settings!;
+        var expected = new Dictionary<string, string>
+        {
+            ["method"] = "gradcam++", // the alias, resolved once by the library
+            ["method DecomCam.P"] = "7", ["method DecomCam.Q"] = new DecomCamOptions().Q.ToString(CultureInfo.InvariantCulture),
+            ["method DecomCam.Integration"] = "Official", ["method Seed"] = "5", ["method Fem.K"] = "1.5",
+            ["method FinerCam.Alpha"] = "0.25", ["method FinerCam.Comparisons"] = "3", ["method Dff.Concepts"] = "3",
+            ["method Classifier"] = "fc", ["method Samples"] = "default", ["method NoiseStd"] = "default",
+            ["method UnionCam.Theta"] = "10", ["method KpcaCam.Kernel"] = "Sigmoid", ["method RefineBase"] = "gradcam++",
+            ["method AugSmooth"] = "false", ["method EigenSmooth"] = "false",
+        };
+        foreach (var (key, value) in expected) Assert.True(settings.TryGetValue(key, out var got) && got == value, $"{key}: {got ?? "missing"}, expected {value}");
+        Assert.DoesNotContain(settings.Keys, k => k.EndsWith("BatchSize", StringComparison.Ordinal) || k.EndsWith("MaskedLayout", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AResumeWithOtherSettingsIsRefusedNamingEachDifference()
     {
         string dir = Images(2);
         string[] first = ["explain", "--input", dir, "--out", P("out"), "--no-overlay", "--method", "decomcam", "--decom-q", "2"];
         Assert.Equal(0, Run(first).Code);
         var settings = ShardPlan.Read(P("out/plan.json")).Settings!;
-        Assert.Equal(("decomcam", "2", "float32", "scenenet"), (settings["method"], settings["method DecomComponents"], settings["map dtype"], settings["model"]));
+        Assert.Equal(("decomcam", "2", "float32", "scenenet"), (settings["method"], settings["method DecomCam.Q"], settings["map dtype"], settings["model"]));
         Assert.Equal(ContentHash.OfFile(Path.Combine(AppContext.BaseDirectory, "assets", "scenenet.safetensors")), settings["weights sha256"]);
 
         var same = Run([.. first, "--resume", "--images-per-batch", "1"]); // batching is speed alone: not a setting
@@ -99,7 +122,7 @@ public sealed class ImageSetCliTests : CliRun
         Assert.Contains("method: decomcam (recorded) vs gradcam (now)", gradcam.Err);
         var several = Run("explain", "--input", dir, "--out", P("out"), "--method", "decomcam", "--decom-q", "3", "--map-dtype", "float16", "--resume");
         Assert.Equal(2, several.Code);
-        foreach (var difference in new[] { "method DecomComponents: 2 (recorded) vs 3 (now)", "map dtype: float32 (recorded) vs float16 (now)",
+        foreach (var difference in new[] { "method DecomCam.Q: 2 (recorded) vs 3 (now)", "map dtype: float32 (recorded) vs float16 (now)",
             "outputs: map (recorded) vs map, overlay (alpha 0.5) (now)" })
             Assert.Contains(difference, several.Err);
         Assert.Equal(2, Manifest.Read(P("out/manifest.jsonl")).Count); // nothing appended

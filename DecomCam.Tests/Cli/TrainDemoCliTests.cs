@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DecomCamNet.Evaluation;
+using DecomCamNet.Evaluation.Scenes;
 using DecomCamNet.Models;
 using DecomCamNet.Tests.Support;
 

@@ -1,4 +1,5 @@
 using DecomCamNet.Clip;
+using DecomCamNet.Clip.Models;
 using DecomCamNet.Imaging;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;
@@ -37,7 +38,7 @@ public class ClipCamGoldenTests
         using var prompts = new ClipPrompts(clip, Prompts);
         var x = DeterministicInit.Input(new long[] { 2, 3, config.ImageResolution, config.ImageResolution });
         CamLayer layer = vit ? ((CamLayer)"visual.transformer.resblocks.1.ln_1").WithReshape(ActivationReshape.VitSequenceFirst) : "visual.layer4";
-        var settings = new CamMethodSettings(DecomIntegration: method == "decomcam_official" ? DecomIntegration.Official : DecomIntegration.Paper);
+        var settings = new CamMethodSettings { DecomCam = new DecomCamOptions(Integration: method == "decomcam_official" ? DecomIntegration.Official : DecomIntegration.Paper) };
         using var cam = CamMethods.Create(method.Split('_')[0], clip, new[] { layer }, settings);
         using var result = cam.Explain(x, prompts.ZeroShot);
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using DecomCamNet.Clip;
+using DecomCamNet.Clip.Models;
+using DecomCamNet.Clip.Tokenizer;
 using DecomCamNet.Imaging;
 using DecomCamNet.Tests.Support;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Tests.Clip;

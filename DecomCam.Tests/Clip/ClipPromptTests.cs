@@ -1,4 +1,6 @@
 using DecomCamNet.Clip;
+using DecomCamNet.Clip.Models;
+using DecomCamNet.Clip.Tokenizer;
 using DecomCamNet.Imaging;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DecomCamNet.Clip;
+using DecomCamNet.Clip.Tokenizer;
 using DecomCamNet.Tests.Support;
 
 namespace DecomCamNet.Tests.Clip;

@@ -1,4 +1,5 @@
-using DecomCamNet.Evaluation;
+using DecomCamNet.Evaluation.Scenes;
+using DecomCamNet.Evaluation.Training;
 using DecomCamNet.Models;
 using DecomCamNet.Tests.Support;
 

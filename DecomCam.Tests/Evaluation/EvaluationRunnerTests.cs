@@ -1,5 +1,5 @@
 using System.Globalization;
-using DecomCamNet.Evaluation;
+using DecomCamNet.Evaluation.Runs;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
 using DecomCamNet.Tests.Support;

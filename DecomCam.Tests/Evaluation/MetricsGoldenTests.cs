@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DecomCamNet.Evaluation;
+using DecomCamNet.Evaluation.Metrics;
 using DecomCamNet.Imaging;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using DecomCamNet.Tests.Support;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

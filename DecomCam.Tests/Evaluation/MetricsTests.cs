@@ -1,4 +1,4 @@
-using DecomCamNet.Evaluation;
+using DecomCamNet.Evaluation.Metrics;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using DecomCamNet.Evaluation;
+using DecomCamNet.Evaluation.Scenes;
 using Xunit.Abstractions;
 
 namespace DecomCamNet.Tests.Evaluation;

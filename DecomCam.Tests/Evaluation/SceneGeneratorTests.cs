@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using DecomCamNet.Evaluation;
+using DecomCamNet.Evaluation.Scenes;
 using DecomCamNet.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;

@@ -1,7 +1,7 @@
+using DecomCamNet.Cam;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
 using DecomCamNet.Tests.Support;
-using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Tests.Methods;
@@ -223,9 +223,9 @@ public class FamilyTests
         CamLayer[] layer = { "features.conv" };
         foreach (var name in new[] { "smoothgradcam++", "sscam" })
         {
-            using var a = CamMethods.Create(name, model, layer, new CamMethodSettings(BatchSize: 5, Seed: 3));
-            using var b = CamMethods.Create(name, model, layer, new CamMethodSettings(BatchSize: 7, Seed: 3));
-            using var c = CamMethods.Create(name, model, layer, new CamMethodSettings(BatchSize: 5, Seed: 4));
+            using var a = CamMethods.Create(name, model, layer, new CamMethodSettings { BatchSize = 5, Seed = 3 });
+            using var b = CamMethods.Create(name, model, layer, new CamMethodSettings { BatchSize = 7, Seed = 3 });
+            using var c = CamMethods.Create(name, model, layer, new CamMethodSettings { BatchSize = 5, Seed = 4 });
             using var ra = a.Explain(x, new[] { 0, 1 });
             using var rb = b.Explain(x, new[] { 0, 1 });
             using var rc = c.Explain(x, new[] { 0, 1 });

@@ -1,3 +1,4 @@
+using DecomCamNet.Cam;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
 using DecomCamNet.Tests.Support;

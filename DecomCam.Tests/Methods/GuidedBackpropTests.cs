@@ -1,4 +1,6 @@
+using DecomCamNet.Cam;
 using DecomCamNet.Imaging;
+using DecomCamNet.Native;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;
 

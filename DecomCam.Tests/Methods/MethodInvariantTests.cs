@@ -1,3 +1,4 @@
+using DecomCamNet.Cam;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;
 
@@ -55,7 +56,7 @@ public class MethodInvariantTests
         {
             using var model = new ConvGapLinear(channels: channels);
             using var x = TestTensors.Batch(1, 40, 40);
-            using var cam = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings(BatchSize: 4));
+            using var cam = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings { BatchSize = 4 });
             var seen = new List<long>();
             long before = TestTensors.LiveTensors;
             cam.Explain(x, 1, new SyncProgress(p => { if (p.Stage == stage) seen.Add(TestTensors.LiveTensors); })).Dispose();
@@ -79,9 +80,9 @@ public class MethodInvariantTests
         using var scope = NewDisposeScope();
         var model = new ConvGapLinear(channels: 12);
         var x = TestTensors.Batch(2, 44, 44);
-        using var one = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings(BatchSize: 1));
+        using var one = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings { BatchSize = 1 });
         using var byDefault = CamMethods.Create(method, model, new CamLayer[] { "features" });
-        using var all = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings(BatchSize: 64));
+        using var all = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings { BatchSize = 64 });
         using var r1 = one.Explain(x, new[] { 0, 2 });
         using var rd = byDefault.Explain(x, new[] { 0, 2 });
         using var r64 = all.Explain(x, new[] { 0, 2 });
@@ -101,8 +102,8 @@ public class MethodInvariantTests
         using var scope = NewDisposeScope();
         var model = new ConvGapLinear(channels: 12);
         var x = TestTensors.Batch(2, 44, 44);
-        var contiguous = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings(MaskedLayout: MaskedInputLayout.Contiguous));
-        var channelsLast = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings(MaskedLayout: MaskedInputLayout.ChannelsLast));
+        var contiguous = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings { MaskedLayout = MaskedInputLayout.Contiguous });
+        var channelsLast = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings { MaskedLayout = MaskedInputLayout.ChannelsLast });
         using var rc = contiguous.Explain(x, new[] { 0, 2 });
         using var rl = channelsLast.Explain(x, new[] { 0, 2 });
         contiguous.Dispose();
@@ -155,7 +156,7 @@ public class MethodInvariantTests
         using var scope = NewDisposeScope();
         var model = new ConvGapLinear(channels: 16);
         var x = TestTensors.Batch(2, 48, 48);
-        using var cam = new DecomCam(model, "features", new DecomCamOptions(Components: 4));
+        using var cam = new DecomCam(model, "features", new DecomCamOptions(Q: 4));
         using var r = cam.Explain(x, new[] { 0, 1 });
         Assert.Equal(new long[] { 2, 4, 48, 48 }, r.Intermediate("ossm").shape);
         Assert.Equal(new long[] { 2, 4 }, r.Intermediate("singular_values").shape);

@@ -1,3 +1,4 @@
+using DecomCamNet.Cam;
 using DecomCamNet.Imaging;
 using DecomCamNet.Tests.Support;
 using Xunit.Abstractions;
@@ -87,7 +88,7 @@ public class PytorchGradCamParityTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         var (net, layer, input, targets) = GoldenMapTests.Load("resnet18");
         string method = file.Split('_')[0].Replace("gradcampp", "gradcam++");
-        var settings = new CamMethodSettings(AugSmooth: file.EndsWith("_augsmooth"), EigenSmooth: file.EndsWith("_eigensmooth"));
+        var settings = new CamMethodSettings { AugSmooth = file.EndsWith("_augsmooth"), EigenSmooth = file.EndsWith("_eigensmooth") };
         using var cam = CamMethods.Create(method, net, new CamLayer[] { layer }, settings);
         using var result = cam.Explain(input, targets);
         var theirs = Golden($"pgc_resnet18_{file}.npy");

@@ -1,3 +1,4 @@
+using DecomCamNet.Cam;
 using DecomCamNet.Imaging;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;
@@ -38,7 +39,7 @@ public class RefineCamTests
         using var scope = NewDisposeScope();
         var model = new ConvGapLinear(channels: 12);
         var x = TestTensors.Batch(1, 16, 16);
-        using var refine = CamMethods.Create("refinecam", model, new CamLayer[] { "features" }, new CamMethodSettings(RefineBase: "gradcam"));
+        using var refine = CamMethods.Create("refinecam", model, new CamLayer[] { "features" }, new CamMethodSettings { RefineBase = "gradcam" });
         using var grad = new GradCam(model, "features");
         using var rr = refine.Explain(x, 2);
         using var rg = grad.Explain(x, 2);

@@ -1,5 +1,5 @@
+using DecomCamNet.Native;
 using DecomCamNet.Tests.Support;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using DecomCamNet.Cam;
 using DecomCamNet.Imaging;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;
@@ -25,7 +26,7 @@ public class SmoothingTests
     {
         using var scope = NewDisposeScope();
         var (net, layer, input, targets) = GoldenMapTests.Load(model);
-        using var cam = CamMethods.Create(method, net, new CamLayer[] { layer }, new CamMethodSettings(EigenSmooth: true));
+        using var cam = CamMethods.Create(method, net, new CamLayer[] { layer }, new CamMethodSettings { EigenSmooth = true });
         using var r = cam.Explain(input, targets);
         string file = method.Replace("++", "pp") + "_eigensmooth";
         // A float32 SVD of weighted activations, as Eigen-CAM's goldens: 1e-3 of the raw map's scale, 1e-3 on [0,1] maps;
@@ -50,7 +51,7 @@ public class SmoothingTests
                      ("guidedbackprop", false, "guidedbackprop_augsmooth"),
                  })
         {
-            using var cam = CamMethods.Create(method, net, new CamLayer[] { layer }, new CamMethodSettings(AugSmooth: true, EigenSmooth: eigen));
+            using var cam = CamMethods.Create(method, net, new CamLayer[] { layer }, new CamMethodSettings { AugSmooth = true, EigenSmooth = eigen });
             using var r = cam.Explain(input, targets);
             // Means of six [0,1] maps, each within the tolerance of its single-pass golden (1e-3: SVDs and resized maps).
             float diff = TestTensors.MaxAbsDiff(Golden(model, file), r.Maps);
@@ -93,7 +94,7 @@ public class SmoothingTests
         var model = new ConvGapLinear(channels: 12);
         var x = TestTensors.Batch(2, 18, 18);
         using var plain = CamMethods.Create(method, model, new CamLayer[] { "features" });
-        using var smooth = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings(EigenSmooth: true));
+        using var smooth = CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings { EigenSmooth = true });
         using var a = plain.Explain(x, new[] { 0, 1 });
         using var b = smooth.Explain(x, new[] { 0, 1 });
         Assert.Equal(0f, TestTensors.MaxAbsDiff(a.RawMaps[0], b.RawMaps[0]));
@@ -124,7 +125,7 @@ public class SmoothingTests
     {
         var model = new ConvGapLinear();
         var e = Assert.Throws<NotSupportedException>(() =>
-            CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings(EigenSmooth: true)));
+            CamMethods.Create(method, model, new CamLayer[] { "features" }, new CamMethodSettings { EigenSmooth = true }));
         Assert.Contains(method, e.Message);
         Assert.Equal(0, TestTensors.ForwardHookCountInModel(model));
     }
@@ -136,7 +137,7 @@ public class SmoothingTests
         var model = new ConvGapLinear(channels: 6);
         var x = TestTensors.Batch(1, 16, 16);
         CamLayer[] layer = { "features.conv" };
-        var settings = new CamMethodSettings(BatchSize: 8, Samples: 2, NoiseStd: 0.7);
+        var settings = new CamMethodSettings { BatchSize = 8, Samples = 2, NoiseStd = 0.7 };
         var pairs = new (ICamMethod Created, ICamMethod Direct)[]
         {
             (CamMethods.Create("smoothgradcam++", model, layer, settings), new SmoothGradCamPlusPlus(model, layer, new SmoothGradCamPlusPlusOptions(2, 0.7))),
@@ -151,8 +152,8 @@ public class SmoothingTests
             using (var b = direct.Explain(x, 1))
                 Assert.Equal(0f, TestTensors.MaxAbsDiff(a.RawMaps[0], b.RawMaps[0])); // the same seeded draws and kernels
         }
-        Assert.Throws<ArgumentOutOfRangeException>(() => CamMethods.Create("sscam", model, layer, new CamMethodSettings(Samples: 0)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => CamMethods.Create("smoothgradcam++", model, layer, new CamMethodSettings(NoiseStd: -1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CamMethods.Create("sscam", model, layer, new CamMethodSettings { Samples = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CamMethods.Create("smoothgradcam++", model, layer, new CamMethodSettings { NoiseStd = -1 }));
         Assert.Equal(0, TestTensors.ForwardHookCountInModel(model));
     }
 

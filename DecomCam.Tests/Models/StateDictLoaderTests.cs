@@ -1,6 +1,5 @@
 using DecomCamNet.Models;
 using DecomCamNet.Tests.Support;
-using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 

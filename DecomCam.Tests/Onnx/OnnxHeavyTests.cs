@@ -66,7 +66,7 @@ public class OnnxHeavyTests(ITestOutputHelper output)
         var x = DeterministicInit.Input(new long[] { 1, 3, 224, 224 });
         // SS-CAM and IS-CAM with 2 samples, as the goldens take them on ResNet-18: their defaults are 35 and 10 passes
         // over 512 channels, hours on two cores.
-        var settings = new CamMethodSettings(BatchSize: 32, Samples: method is "sscam" or "iscam" ? 2 : null);
+        var settings = new CamMethodSettings { BatchSize = 32, Samples = method is "sscam" or "iscam" ? 2 : null };
         double diff = OnnxParity.CompareMaps(method, zoo, "layer4", onnx, onnx.DefaultLayer().NodeName, x, 5, settings);
         output.WriteLine($"{method}: default layer {onnx.DefaultLayer().NodeName}, max |map difference| {diff:g3}");
         Assert.True(diff < 1e-3, $"{method}: max |map difference| {diff:g3}");

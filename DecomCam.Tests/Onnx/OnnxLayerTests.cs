@@ -1,3 +1,4 @@
+using DecomCamNet.Cam;
 using DecomCamNet.Onnx;
 using DecomCamNet.Tests.Support;
 using static TorchSharp.torch;

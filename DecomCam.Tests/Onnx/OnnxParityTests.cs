@@ -1,3 +1,4 @@
+using DecomCamNet.Cam;
 using DecomCamNet.Onnx;
 using DecomCamNet.Tests.Support;
 using Xunit.Abstractions;
@@ -75,7 +76,7 @@ internal static class OnnxParity
         CamMethodSettings? settings = null)
     {
         using var scope = NewDisposeScope();
-        settings ??= new CamMethodSettings(BatchSize: 32);
+        settings ??= new CamMethodSettings { BatchSize = 32 };
         using var zooCam = CamMethods.Create(method, zoo, new CamLayer[] { zooLayer }, settings);
         using var onnxCam = CamMethods.Create(method, onnx, new CamLayer[] { onnxLayer }, settings);
         using var expected = zooCam.Explain(x, target);

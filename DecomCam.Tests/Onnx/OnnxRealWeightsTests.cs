@@ -1,5 +1,4 @@
 using System.Reflection;
-using DecomCamNet.Onnx;
 using DecomCamNet.Tests.Support;
 using Xunit.Abstractions;
 

@@ -24,5 +24,5 @@ internal static class MethodFactory
     public static readonly string[] SeededByPosition = { "randomcam", "smoothgradcam++", "sscam" };
 
     public static ICamMethod Create(string name, nn.Module<Tensor, Tensor> model, CamLayer layer, int batchSize = 32) =>
-        CamMethods.Create(name, model, new[] { layer }, new CamMethodSettings(BatchSize: batchSize));
+        CamMethods.Create(name, model, new[] { layer }, new CamMethodSettings { BatchSize = batchSize });
 }

@@ -1,3 +1,5 @@
+using DecomCamNet.Native;
+
 namespace DecomCamNet.Tests.Support;
 
 /// <summary>

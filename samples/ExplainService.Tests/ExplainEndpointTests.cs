@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using DecomCamNet.ExplainService;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
 using SixLabors.ImageSharp;

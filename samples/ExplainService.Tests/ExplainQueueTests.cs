@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using DecomCamNet.ExplainService;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.ExplainService.Tests;

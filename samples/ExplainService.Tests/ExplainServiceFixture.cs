@@ -1,4 +1,3 @@
-using DecomCamNet.ExplainService;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.ExplainService.Tests;

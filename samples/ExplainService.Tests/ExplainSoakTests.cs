@@ -1,6 +1,5 @@
-using DecomCamNet.ExplainService;
-using DecomCamNet.ExplainService.Soak;
 using System.Reflection;
+using DecomCamNet.ExplainService.Soak;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.ExplainService.Tests;

@@ -1,6 +1,5 @@
 using System.Globalization;
-using DecomCamNet.Clip;
-using Microsoft.AspNetCore.Http;
+using DecomCamNet.Clip.Tokenizer;
 
 namespace DecomCamNet.ExplainService;
 

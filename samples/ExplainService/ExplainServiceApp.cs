@@ -1,5 +1,4 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
+using DecomCamNet.Native;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DecomCamNet.ExplainService;

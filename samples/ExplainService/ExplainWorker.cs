@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using DecomCamNet.Clip;
+using DecomCamNet.Clip.Models;
 using DecomCamNet.Imaging;
-using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 

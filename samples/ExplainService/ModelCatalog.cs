@@ -1,8 +1,9 @@
+using DecomCamNet.Cam;
 using DecomCamNet.Clip;
+using DecomCamNet.Clip.Models;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
 using DecomCamNet.Onnx;
-using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.ExplainService;

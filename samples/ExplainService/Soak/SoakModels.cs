@@ -1,4 +1,4 @@
-using DecomCamNet.Clip;
+using DecomCamNet.Clip.Models;
 using DecomCamNet.Models;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

@@ -1,4 +1,4 @@
-namespace DecomCamNet;
+namespace DecomCamNet.Models;
 
 /// <summary>
 /// A model whose layers also go by names other than their module paths, such as an imported graph's node names and the

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Models;
 
 /// <summary>
 /// A layer that is not a TorchSharp <c>Linear</c> module but maps its input linearly, <c>y = x Wᵀ + b</c>, such as an

@@ -1,4 +1,4 @@
-using TorchSharp;
+using DecomCamNet.Models;
 using static TorchSharp.torch;
 
 namespace DecomCamNet;

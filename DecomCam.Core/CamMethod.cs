@@ -1,3 +1,5 @@
+using DecomCamNet.Cam;
+using DecomCamNet.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;

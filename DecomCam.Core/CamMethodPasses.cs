@@ -1,3 +1,6 @@
+using DecomCamNet.Cam;
+using DecomCamNet.Native;
+
 using static TorchSharp.torch;
 
 namespace DecomCamNet;

@@ -1,3 +1,4 @@
+using DecomCamNet.Cam;
 using TorchSharp;
 using static TorchSharp.torch;
 

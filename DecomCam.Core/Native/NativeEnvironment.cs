@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Native;
 
 /// <summary>
 /// The native (C library) environment, which libtorch and OpenMP read; .NET's own environment is a separate copy on Unix.

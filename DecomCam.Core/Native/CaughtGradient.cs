@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Native;
 
 /// <summary>
 /// A gradient whose libtorch error comes back as a result instead of ending the process. TorchSharp 0.107's

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Native;
 
 /// <summary>
 /// The C heap that libtorch's CPU tensors live on (Linux with glibc). By default glibc gives large freed blocks back to

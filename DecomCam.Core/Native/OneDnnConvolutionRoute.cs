@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Native;
 
 /// <summary>
 /// Sends the forward pass of a model's <see cref="Conv2d"/> modules whose input channels oneDNN computes wrongly on this

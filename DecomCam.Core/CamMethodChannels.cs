@@ -1,3 +1,5 @@
+using DecomCamNet.Cam;
+
 using static TorchSharp.torch;
 
 namespace DecomCamNet;

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
+using DecomCamNet.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Native;
 
 /// <summary>
 /// libtorch back-end switches that TorchSharp does not expose, and a guard against a native crash on some virtual

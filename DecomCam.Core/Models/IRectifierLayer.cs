@@ -1,4 +1,4 @@
-namespace DecomCamNet;
+namespace DecomCamNet.Models;
 
 /// <summary>
 /// A layer that is not a TorchSharp <c>ReLU</c> module but applies max(0, x) to its input, such as an imported graph's

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Models;
 
 /// <summary>
 /// A layer that is not a TorchSharp <c>Conv2d</c> or <c>BatchNorm2d</c> module but adds a constant bias per channel to

@@ -1,4 +1,4 @@
-namespace DecomCamNet;
+namespace DecomCamNet.Native;
 
 /// <summary>
 /// How libtorch's OpenMP worker threads wait between parallel regions. By default they spin, which is a little faster

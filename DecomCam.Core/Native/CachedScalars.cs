@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Native;
 
 /// <summary>
 /// Native scalars that live as long as the process. TorchSharp turns every number handed to a tensor operation, and the

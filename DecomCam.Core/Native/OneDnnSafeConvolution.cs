@@ -2,7 +2,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace DecomCamNet;
+namespace DecomCamNet.Native;
 
 /// <summary>
 /// A 2-D convolution that gives the right answer where libtorch 2.10's oneDNN does not: on CPUs that report no cache

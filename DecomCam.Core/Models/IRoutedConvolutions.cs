@@ -1,4 +1,6 @@
-namespace DecomCamNet;
+using DecomCamNet.Native;
+
+namespace DecomCamNet.Models;
 
 /// <summary>
 /// A model that computes its 2-D convolutions through <see cref="OneDnnSafeConvolution"/> itself (the ONNX interpreter),

@@ -1,0 +1,14 @@
+namespace DecomCamNet;
+
+/// <summary>Memory layout of the masked inputs that Score-CAM, UnionCAM and DecomCAM forward without gradients.</summary>
+public enum MaskedInputLayout
+{
+    /// <summary>Channels-last on CPUs that report their cache sizes, contiguous (NCHW) elsewhere (see <see cref="Cam.MaskedForwards.UsesChannelsLast"/>).</summary>
+    Auto,
+
+    /// <summary>The usual contiguous NCHW layout.</summary>
+    Contiguous,
+
+    /// <summary>NHWC strides behind the NCHW shape (PyTorch's <c>torch.channels_last</c>): oneDNN's fastest CPU convolutions.</summary>
+    ChannelsLast,
+}
