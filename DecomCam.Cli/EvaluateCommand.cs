@@ -35,7 +35,7 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         EvaluationResults results;
         try
         {
-            var images = OpenImages(demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet, ZooModelLoader.Labels(null, demo));
+            var images = OpenImages(ModelZoo.Preprocessing(modelName), ZooModelLoader.Labels(null, demo));
             results = EvaluationRunner.Run(model, images, settings, progress);
         }
         catch (EvaluationInputException e) { throw new CliException(e.Message); }

@@ -35,7 +35,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             clip?.Model ?? onnx ?? ZooModelLoader.Load(modelName, options.Weights, options.RandomWeights, options.NumClasses, device), device);
         using var oneDnnOff = LibTorchBackends.SafeForward(model); // predictions too
         var preprocessing = WithNormalisation(Preprocessing(clip?.Preprocessing ?? (onnx is null
-            ? demo ? ImagePreprocessing.None : ImagePreprocessing.ImageNet
+            ? ModelZoo.Preprocessing(modelName)
             : OnnxSetup.Preprocessing(onnx))));
         bool set = options.Input is not null && ImageSetInput.IsSet(options.Input);
         if (set != options.Out is not null)
@@ -61,6 +61,8 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         var progress = new ProgressBar(stderr, enabled: true);
         var result = method.Explain(input, target, progress);
         progress.Finish();
+        if (clip is null && onnx is null && options.Targets is null && options.SimilarTo is null && options.SegmentClass is null)
+            ConfidenceWarning.Write(model, input, modelName, stderr);
         if (options.Repeat > 0) Time(method, input, target, progress);
 
         Report(result, labels, clip is null ? "class" : "prompt", target?.Description);

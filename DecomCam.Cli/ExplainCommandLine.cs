@@ -67,7 +67,7 @@ internal sealed class ExplainCommandLine
             Description = "class names, one per line (default: bundled names for scenenet)" },
             (o, v) => o with { Labels = v });
         var resize = _bound.Add(CheckedOptions.OptionalInt("--resize",
-            "resize the shorter image side to N (default 256 for zoo models, none for scenenet; CLIP models: the model's resolution, bicubic)", 1),
+            "resize the shorter image side to N (default: the model's training preprocessing, 256 for zoo models, 128 for scenenet; CLIP models: the model's resolution, bicubic)", 1),
             (o, v) => o with { Resize = v });
         var crop = _bound.Add(CheckedOptions.OptionalInt("--crop",
             "centre crop N x N (default 224 for zoo models, none for scenenet; CLIP models: the model's resolution)", 1),

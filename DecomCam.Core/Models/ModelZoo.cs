@@ -75,6 +75,30 @@ public static class ModelZoo
         return "features." + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// The preprocessing an architecture was trained with, for images loaded with <see cref="Imaging.ImageLoader"/>: the
+    /// ImageNet pipeline (<c>Resize(256)</c>, <c>CenterCrop(224)</c>, ImageNet normalisation) for the ResNets and VGGs;
+    /// for the bundled SceneNet, the shorter side resized to its <see cref="SceneNet.TrainingSize"/> (an image of another
+    /// size meets features of other scales and is often misclassified), ImageNet normalisation as in its training; for the
+    /// untrained ShapesNet, the image as it is.
+    /// </summary>
+    /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
+    /// <exception cref="ArgumentException">The name is unknown (the message lists the valid names).</exception>
+    public static Imaging.ImagePreprocessing Preprocessing(string name) => Normalize(name) switch
+    {
+        "scenenet" => new Imaging.ImagePreprocessing { Resize = SceneNet.TrainingSize },
+        "shapesnet" => Imaging.ImagePreprocessing.None,
+        _ => Imaging.ImagePreprocessing.ImageNet,
+    };
+
+    /// <summary>
+    /// Whether an architecture's outputs are independent per class (multi-label: a sigmoid reads each logit, as for the
+    /// bundled SceneNet) rather than one choice among the classes (a softmax reads them together).
+    /// </summary>
+    /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
+    /// <exception cref="ArgumentException">The name is unknown (the message lists the valid names).</exception>
+    public static bool IsMultiLabel(string name) => Normalize(name) == "scenenet";
+
     private static int VggDepth(string key) =>
         int.Parse(key.AsSpan(3, 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);
 

@@ -15,6 +15,10 @@ public sealed class SceneNet : nn.Module<Tensor, Tensor>
     /// <summary>The number of classes of the bundled demo model (the scene generator's shape classes).</summary>
     public const int DefaultNumClasses = 8;
 
+    /// <summary>The side in pixels of the square scenes it was trained on; <see cref="ModelZoo.Preprocessing"/> resizes the
+    /// shorter side of an image to it.</summary>
+    public const int TrainingSize = 128;
+
     private readonly HookSafeSequential block1;
     private readonly HookSafeSequential block2;
     private readonly nn.Module<Tensor, Tensor> pool2;
