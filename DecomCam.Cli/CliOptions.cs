@@ -28,13 +28,8 @@ internal sealed record CliOptions
     public string Device { get; init; } = "cpu";
     public int? Threads { get; init; }
     public int Repeat { get; init; }
-    public int? Resize { get; init; }
-    public int? Crop { get; init; }
-    public bool NoResize { get; init; }
     public string? Labels { get; init; }
-    public float[]? Mean { get; init; }
-    public float[]? Std { get; init; }
-    public float PixelScale { get; init; } = 1;
+    public ImageOptions Image { get; init; } = new();
     public string? PreprocessOnnx { get; init; }
     public bool ListLayers { get; init; }
     public bool Verbose { get; init; }

@@ -19,7 +19,8 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         if (options.Threads is int threads) set_num_threads(threads);
         string modelName = options.Model ?? BundledAssets.DemoModel;
         bool demo = modelName == BundledAssets.DemoModel;
-        using var model = ZooModelLoader.Load(modelName, options.Weights, randomWeights: false, numClasses: null, CPU);
+        var device = ExplainCommand.ParseDevice(options.Device);
+        using var model = ZooModelLoader.Load(modelName, options.Weights, randomWeights: false, numClasses: null, device);
         var settings = new EvaluationOptions
         {
             Methods = options.Methods,
@@ -35,7 +36,9 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         EvaluationResults results;
         try
         {
-            var images = OpenImages(ModelZoo.Preprocessing(modelName), ZooModelLoader.Labels(null, demo));
+            var images = OpenImages(options.Image.Apply(ModelZoo.Preprocessing(modelName)), ZooModelLoader.Labels(null, demo));
+            if (images.LeftOut > 0)
+                stderr.WriteLine($"note: --count {options.Count} takes the first {images.Count} images of {options.Images}; {images.LeftOut} more are left out (give --count {images.Count + images.LeftOut} for all).");
             results = EvaluationRunner.Run(model, images, settings, progress);
         }
         catch (EvaluationInputException e) { throw new CliException(e.Message); }

@@ -49,7 +49,10 @@ internal sealed class EvaluateCommandLine
         _bound.Add(CheckedOptions.Int("--batch-size",
             "images per batch of explanations and metric forwards", 1, Defaults.BatchSize),
             (o, v) => o with { BatchSize = v });
-        var threads = _bound.Add(CheckedOptions.OptionalInt("--threads", "CPU threads for torch", 1),
+        ImageOptions.Declare(_bound, o => o.Image, (o, v) => o with { Image = v });
+        _bound.Add(new Option<string>("--device") { HelpName = "D", DefaultValueFactory = _ => Defaults.Device, Description = "cpu, cuda, cuda:1, ..." },
+            (o, v) => o with { Device = v });
+        _bound.Add(CheckedOptions.OptionalInt("--threads", "CPU threads for torch", 1),
             (o, v) => o with { Threads = v });
         var road = _bound.Add(new Option<bool>("--road") { Description = "also ROAD (most/least relevant first, noisy linear imputation " +
             "at 20/40/60/80%): about 1.7 s per image and method on 2 cores, so off by default" },

@@ -34,9 +34,9 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         var model = OnnxSetup.WithPreprocessing(options,
             clip?.Model ?? onnx ?? ZooModelLoader.Load(modelName, options.Weights, options.RandomWeights, options.NumClasses, device), device);
         using var oneDnnOff = LibTorchBackends.SafeForward(model); // predictions too
-        var preprocessing = WithNormalisation(Preprocessing(clip?.Preprocessing ?? (onnx is null
+        var preprocessing = options.Image.Apply(clip?.Preprocessing ?? (onnx is null
             ? ModelZoo.Preprocessing(modelName)
-            : OnnxSetup.Preprocessing(onnx))));
+            : OnnxSetup.Preprocessing(onnx)));
         bool set = options.Input is not null && ImageSetInput.IsSet(options.Input);
         if (set != options.Out is not null)
             throw new CliException(set ? $"'{options.Input}' is an image set (folder, glob or .txt list): give --out DIR for its maps and manifest."
@@ -121,31 +121,6 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         if (device.type == TorchSharp.DeviceType.CUDA && !cuda.is_available())
             throw new CliException($"Device '{text}' was asked for but CUDA is not available (this build uses the CPU libtorch package).");
         return device;
-    }
-
-    private ImagePreprocessing Preprocessing(ImagePreprocessing baseline)
-    {
-        if (options.NoResize) return baseline with { Resize = null, CenterCrop = null };
-        return baseline with { Resize = options.Resize ?? baseline.Resize, CenterCrop = options.Crop ?? baseline.CenterCrop };
-    }
-
-    private ImagePreprocessing WithNormalisation(ImagePreprocessing preprocessing)
-    {
-        try
-        {
-            // Other pixel units than [0,1] (e.g. Caffe's 0..255) leave the ImageNet/CLIP statistics behind: none unless given.
-            bool unit = options.PixelScale == 1;
-            return preprocessing with
-            {
-                Mean = options.Mean ?? (unit ? preprocessing.Mean : [0f, 0f, 0f]),
-                Std = options.Std ?? (unit ? preprocessing.Std : [1f, 1f, 1f]),
-                PixelScale = options.PixelScale,
-            };
-        }
-        catch (ArgumentException e)
-        {
-            throw new CliException(e.Message.Split(Environment.NewLine)[0]);
-        }
     }
 
     /// <summary><c>--list-layers</c>: every feature-map layer with its output shape for this input, the default marked.</summary>

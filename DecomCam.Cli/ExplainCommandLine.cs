@@ -43,15 +43,7 @@ internal sealed class ExplainCommandLine
         _bound.Add(new Option<bool>("--list-layers") {
             Description = "print the explainable layers (feature maps) of the model with their output shapes for the input, then stop" },
             (o, v) => o with { ListLayers = v });
-        var mean = _bound.Add(CheckedOptions.Channels("--mean", "per-channel (R,G,B) means for normalisation (default: ImageNet's; CLIP: CLIP's)"),
-            (o, v) => o with { Mean = v });
-        var std = _bound.Add(CheckedOptions.Channels("--std", "per-channel (R,G,B) standard deviations (default: ImageNet's; CLIP: CLIP's)"),
-            (o, v) => o with { Std = v });
-        _bound.Add(CheckedOptions.Number("--pixel-scale", "the value of a full-intensity pixel before " +
-            "--mean/--std: 1 (pixels in [0,1], torchvision) or 255 (raw 0..255 values, Caffe-style and ML.NET models; --mean and --std then default to 0 and 1)",
-            1e-3, 1e6, 1),
-            (o, v) => o with { PixelScale = (float)v });
-        _bound.Add(new Option<string?>("--preprocess-onnx") { HelpName = "PATH",
+                                _bound.Add(new Option<string?>("--preprocess-onnx") { HelpName = "PATH",
             Description = "an ONNX graph run on each normalised image before the model, whose output is the model's input " +
             "(e.g. ML.NET's ResNetPreprocess.onnx: RGB to BGR minus a mean image); the maps explain the model on that input" },
             (o, v) => o with { PreprocessOnnx = v });
@@ -66,14 +58,7 @@ internal sealed class ExplainCommandLine
         var labels = _bound.Add(new Option<string?>("--labels") { HelpName = "PATH",
             Description = "class names, one per line (default: bundled names for scenenet)" },
             (o, v) => o with { Labels = v });
-        var resize = _bound.Add(CheckedOptions.OptionalInt("--resize",
-            "resize the shorter image side to N (default: the model's training preprocessing, 256 for zoo models, 128 for scenenet; CLIP models: the model's resolution, bicubic)", 1),
-            (o, v) => o with { Resize = v });
-        var crop = _bound.Add(CheckedOptions.OptionalInt("--crop",
-            "centre crop N x N (default 224 for zoo models, none for scenenet; CLIP models: the model's resolution)", 1),
-            (o, v) => o with { Crop = v });
-        _bound.Add(new Option<bool>("--no-resize") { Description = "use the image at its own size (overrides the defaults)" },
-            (o, v) => o with { NoResize = v });
+                                ImageOptions.Declare(_bound, o => o.Image, (o, v) => o with { Image = v });
         var device = _bound.Add(new Option<string>("--device") { HelpName = "D", DefaultValueFactory = _ => Defaults.Device,
             Description = "cpu, cuda, cuda:1, ..." },
             (o, v) => o with { Device = v });

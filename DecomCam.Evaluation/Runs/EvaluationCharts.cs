@@ -17,13 +17,13 @@ internal static class EvaluationCharts
 
     private static void Bars(EvaluationReport report, int metric, string path)
     {
-        var (name, higherIsBetter, _) = EvaluationRow.Metrics[metric];
+        var (name, higherIsBetter) = (EvaluationRow.Metrics[metric].Name, EvaluationRow.Metrics[metric].HigherIsBetter);
         var plot = new Plot();
         for (int m = 0; m < report.Methods.Count; m++)
         {
-            var (mean, half, _) = report.Summary(report.Methods[m], metric);
-            if (double.IsNaN(mean)) continue;
-            plot.Add.Bar(new Bar { Position = m, Value = mean, Error = half, FillColor = plot.Add.Palette.GetColor(m) });
+            var summary = report.Summary(report.Methods[m], metric);
+            if (double.IsNaN(summary.Mean)) continue;
+            plot.Add.Bar(new Bar { Position = m, Value = summary.Mean, Error = summary.HalfWidth, FillColor = plot.Add.Palette.GetColor(m) });
         }
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             Enumerable.Range(0, report.Methods.Count).Select(i => (double)i).ToArray(), report.Methods.ToArray());

@@ -25,6 +25,9 @@ public sealed class EvaluationImages
     /// <summary>How many images the set holds.</summary>
     public int Count { get; }
 
+    /// <summary>The images of the folder that the count left out (0 for generated scenes and for a folder taken whole).</summary>
+    public int LeftOut { get; private init; }
+
     /// <summary>The set in words, for the report (e.g. "20 generated scenes (seed 1, ...)").</summary>
     public string Description { get; }
 
@@ -53,12 +56,14 @@ public sealed class EvaluationImages
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         if (!Directory.Exists(folder)) throw new EvaluationInputException($"Images folder '{folder}' does not exist.");
-        var files = Directory.GetFiles(folder)
+        var all = Directory.GetFiles(folder)
             .Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal).Take(count).ToArray();
+            .Order(StringComparer.Ordinal).ToArray();
+        var files = all.Take(count).ToArray();
         if (files.Length == 0) throw new EvaluationInputException($"Images folder '{folder}' has no PNG or JPEG files.");
         if (masks is not null && !Directory.Exists(masks)) throw new EvaluationInputException($"Masks folder '{masks}' does not exist.");
-        return new EvaluationImages(null, files, masks, null, preprocessing, files.Length, $"{files.Length} images from {folder}");
+        string description = files.Length < all.Length ? $"the first {files.Length} of {all.Length} images from {folder}" : $"{files.Length} images from {folder}";
+        return new EvaluationImages(null, files, masks, null, preprocessing, files.Length, description) { LeftOut = all.Length - files.Length };
     }
 
     /// <summary>The key that places image <paramref name="index"/> in a shard by content (<see cref="ContentHash.ForSharding"/>).</summary>
@@ -67,9 +72,9 @@ public sealed class EvaluationImages
         ? ContentHash.ForSharding(_files[index])
         : throw new InvalidOperationException("Generated scenes have no files to hash; shard them by position.");
 
-    /// <summary>The images of <paramref name="indices"/> (positions in the set) as one batch (same size required).</summary>
+    /// <summary>The images of <paramref name="indices"/> (positions in the set) as one batch on <paramref name="device"/> (same size required).</summary>
     /// <exception cref="EvaluationInputException">The images are of different sizes.</exception>
-    internal EvaluationBatch Batch(IReadOnlyList<int> indices)
+    internal EvaluationBatch Batch(IReadOnlyList<int> indices, Device device)
     {
         int count = indices.Count;
         var names = new string[count];
@@ -92,13 +97,13 @@ public sealed class EvaluationImages
                 names[i] = Path.GetFileName(file);
                 tensors[i] = ImageLoader.Load(file, _preprocessing);
                 string? maskPath = _masks is null ? null : Path.Combine(_masks, Path.GetFileNameWithoutExtension(file) + ".png");
-                var mask = maskPath is not null && File.Exists(maskPath) ? MaskImage.Read(maskPath).Mask : null;
+                var mask = maskPath is not null && File.Exists(maskPath) ? MaskImage.Read(maskPath, _preprocessing).Mask : null;
                 masks[i] = _ => mask;
             }
         }
         var shapes = tensors.Select(t => $"{t.shape[2]}x{t.shape[3]}").Distinct().ToArray();
         if (shapes.Length > 1) throw new EvaluationInputException($"Images {string.Join(", ", names)} have different sizes ({string.Join(", ", shapes)}); give images of one size.");
-        return new EvaluationBatch(indices.ToArray(), names, cat(tensors, 0), masks);
+        return new EvaluationBatch(indices.ToArray(), names, cat(tensors, 0).to(device), masks);
     }
 }
 

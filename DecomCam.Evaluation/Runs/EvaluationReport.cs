@@ -7,7 +7,8 @@ namespace DecomCamNet.Evaluation.Runs;
 
 /// <summary>
 /// An evaluation's aggregates: per method and metric the mean and a 95% interval (mean ± 1.96 standard errors, over the
-/// images where the metric applies), and the same means per confidence bin (seed 002's accuracy-binned report).
+/// images where the metric applies, clipped to the metric's range), the same means per confidence bin (seed 002's
+/// accuracy-binned report), and notes on what a small sample means for them (<see cref="Notes"/>).
 /// </summary>
 public sealed class EvaluationReport
 {
@@ -38,15 +39,47 @@ public sealed class EvaluationReport
 
     private Dictionary<int, int> BinOf { get; }
 
-    /// <summary>Mean, half-width of the 95% interval and count of <paramref name="metric"/> for <paramref name="method"/> (optionally one bin).</summary>
-    public (double Mean, double HalfWidth, int Count) Summary(string method, int metric, int? bin = null)
+    /// <summary>Below this many images a method's intervals are rough, and the report says so.</summary>
+    public const int SmallSample = 30;
+
+    /// <summary>Below this many images a confidence bin's means move with one image, and the report marks the bin.</summary>
+    public const int SmallBin = 5;
+
+    /// <summary>The images in each confidence bin.</summary>
+    public IReadOnlyList<int> BinCounts => Enumerable.Range(0, Bins).Select(b => BinOf.Values.Count(v => v == b)).ToArray();
+
+    /// <summary>Mean, 95% interval and count of <paramref name="metric"/> for <paramref name="method"/> (optionally one bin).</summary>
+    public MetricSummary Summary(string method, int metric, int? bin = null)
     {
+        var column = EvaluationRow.Metrics[metric];
         var values = _rows.Where(r => r.Method == method && (bin is null || BinOf[r.Image] == bin))
-            .Select(r => (double)EvaluationRow.Metrics[metric].Value(r)).Where(v => !double.IsNaN(v)).ToArray();
-        if (values.Length == 0) return (double.NaN, double.NaN, 0);
+            .Select(r => (double)column.Value(r)).Where(v => !double.IsNaN(v)).ToArray();
+        if (values.Length == 0) return new MetricSummary(double.NaN, double.NaN, 0, double.NaN, double.NaN);
         double mean = values.Average();
         double sd = values.Length > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1)) : 0;
-        return (mean, 1.96 * sd / Math.Sqrt(values.Length), values.Length);
+        double half = 1.96 * sd / Math.Sqrt(values.Length);
+        return new MetricSummary(mean, half, values.Length, Math.Max(column.Min, mean - half), Math.Min(column.Max, mean + half));
+    }
+
+    /// <summary>
+    /// What a reader of the tables should know about this sample: too few images for the intervals, intervals cut by a
+    /// metric's range, bins of very few images, and why a column is empty. Empty when nothing needs saying.
+    /// </summary>
+    public IReadOnlyList<string> Notes()
+    {
+        var notes = new List<string>();
+        int images = BinOf.Count;
+        if (images < SmallSample)
+            notes.Add(Inv($"Only {images} images: intervals from fewer than {SmallSample} are rough (a normal approximation), and ± 0.000 only says that these images agreed; evaluate more images before ranking methods."));
+        if (Methods.Any(m => EvaluationRow.Metrics.Select((_, k) => Summary(m, k)).Any(v => v.Count > 0 && v.Clipped)))
+            notes.Add("Intervals that would cross a metric's range are shown clipped to it, as [lower, upper].");
+        var small = BinCounts.Select((n, b) => (n, b)).Where(p => p.n < SmallBin).ToArray();
+        if (small.Length > 0)
+            notes.Add(Inv($"{small.Length} of {Bins} confidence bins hold fewer than {SmallBin} images (n in the header): their means move with one image."));
+        for (int k = 0; k < EvaluationRow.Metrics.Count; k++)
+            if (Methods.All(m => Summary(m, k).Count == 0))
+                notes.Add($"{EvaluationRow.Metrics[k].Name} is empty: {EvaluationRow.Metrics[k].WhenEmpty}.");
+        return notes;
     }
 
     /// <summary>The table of <c>results.md</c>: per method the means and intervals, then the per-bin means.</summary>
@@ -60,10 +93,12 @@ public sealed class EvaluationReport
         s.AppendLine("|---|" + string.Concat(EvaluationRow.Metrics.Select(_ => "---:|")));
         foreach (var method in Methods)
             s.AppendLine($"| {method} | " + string.Join(" | ", EvaluationRow.Metrics.Select((_, k) => Cell(Summary(method, k)))) + " |");
+        foreach (var note in Notes()) s.AppendLine().Append("Note: ").AppendLine(note);
         s.AppendLine();
         s.AppendLine(Inv($"Per confidence bin ({Bins} equal-count bins of the model's top softmax probability): insertion AUC and average drop."));
         s.AppendLine();
-        s.AppendLine("| method | " + string.Join(" | ", BinRanges.Select(r => Inv($"[{r.Lower:F2}, {r.Upper:F2}]"))) + " |");
+        var counts = BinCounts;
+        s.AppendLine("| method | " + string.Join(" | ", BinRanges.Select((r, b) => Inv($"[{r.Lower:F2}, {r.Upper:F2}] n={counts[b]}"))) + " |");
         s.AppendLine("|---|" + string.Concat(BinRanges.Select(_ => "---:|")));
         foreach (var method in Methods)
             s.AppendLine($"| {method} | " + string.Join(" | ", Enumerable.Range(0, Bins).Select(b =>
@@ -80,8 +115,8 @@ public sealed class EvaluationReport
             writer.WriteLine(Inv($"{r.Image},{r.Name},{r.Method},{r.Class},{r.Confidence:R},{BinOf[r.Image]},{r.AverageDrop:R},{r.IncreaseInConfidence:R},{r.AbsoluteDrop:R},{r.InsertionAuc:R},{r.DeletionAuc:R},{r.Pointing:R},{r.EnergyPointing:R},{r.RoadCombined:R}"));
     }
 
-    private static string Cell((double Mean, double HalfWidth, int Count) v) =>
-        double.IsNaN(v.Mean) ? "-" : Inv($"{v.Mean:F3} ± {v.HalfWidth:F3}");
+    private static string Cell(MetricSummary v) =>
+        double.IsNaN(v.Mean) ? "-" : v.Clipped ? Inv($"{v.Mean:F3} [{v.Lower:F3}, {v.Upper:F3}]") : Inv($"{v.Mean:F3} ± {v.HalfWidth:F3}");
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

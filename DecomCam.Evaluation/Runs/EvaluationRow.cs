@@ -7,15 +7,15 @@ namespace DecomCamNet.Evaluation.Runs;
 public sealed record EvaluationRow(int Image, string Name, string Method, int Class, float Confidence, float AverageDrop,
     float IncreaseInConfidence, float AbsoluteDrop, float InsertionAuc, float DeletionAuc, float Pointing, float EnergyPointing, float RoadCombined)
 {
-    /// <summary>The metric columns: name, whether higher is better, and the value.</summary>
-    public static IReadOnlyList<(string Name, bool HigherIsBetter, Func<EvaluationRow, float> Value)> Metrics { get; } = new (string, bool, Func<EvaluationRow, float>)[]
+    /// <summary>The metric columns, with their ranges and why each can be empty.</summary>
+    public static IReadOnlyList<EvaluationMetric> Metrics { get; } = new EvaluationMetric[]
     {
-        ("average_drop", false, r => r.AverageDrop),
-        ("increase_in_confidence", true, r => r.IncreaseInConfidence),
-        ("insertion_auc", true, r => r.InsertionAuc),
-        ("deletion_auc", false, r => r.DeletionAuc),
-        ("pointing_game", true, r => r.Pointing),
-        ("energy_pointing_game", true, r => r.EnergyPointing),
-        ("road_combined", true, r => r.RoadCombined),
+        new("average_drop", false, 0, 100, "no image was scored", r => r.AverageDrop),
+        new("increase_in_confidence", true, 0, 100, "no image was scored", r => r.IncreaseInConfidence),
+        new("insertion_auc", true, 0, 1, "no image was scored", r => r.InsertionAuc),
+        new("deletion_auc", false, 0, 1, "no image was scored", r => r.DeletionAuc),
+        new("pointing_game", true, 0, 1, "no image has a mask of its predicted class", r => r.Pointing),
+        new("energy_pointing_game", true, 0, 1, "no image has a mask of its predicted class", r => r.EnergyPointing),
+        new("road_combined", true, -0.5, 0.5, "ROAD was not run (EvaluationOptions.Road is off by default: about 1.7 s per image and method)", r => r.RoadCombined),
     };
 }

@@ -19,7 +19,8 @@ namespace DecomCamNet.Evaluation.Runs;
 public static class EvaluationRunner
 {
     /// <summary>Runs the evaluation of <paramref name="options"/> on <paramref name="images"/>.</summary>
-    /// <param name="model">The classifier, in the mode the caller set (evaluation mode, as a rule).</param>
+    /// <param name="model">The classifier, in the mode the caller set (evaluation mode, as a rule); the images go to the
+    /// device of its parameters (the CPU for a model without any).</param>
     /// <param name="images">The image set.</param>
     /// <param name="options">Methods, layers, metric settings and shard.</param>
     /// <param name="progress">Reports "evaluating" with the (image, method) pairs done.</param>
@@ -40,13 +41,14 @@ public static class EvaluationRunner
         var rows = new List<EvaluationRow>();
         var curves = new EvaluationCurves(names, options.Steps);
         var methods = new List<ICamMethod>();
+        var device = model.parameters().FirstOrDefault()?.device ?? CPU;
         try
         {
             foreach (var name in names) methods.Add(CamMethods.Create(name, model, options.Layers));
             for (int start = 0; start < indices.Count; start += options.BatchSize)
             {
                 using var scope = NewDisposeScope();
-                var batch = images.Batch(indices.Skip(start).Take(options.BatchSize).ToList());
+                var batch = images.Batch(indices.Skip(start).Take(options.BatchSize).ToList(), device);
                 var (classes, confidence) = Predict(model, batch.Images);
                 var masks = batch.MasksFor(classes);
                 for (int m = 0; m < methods.Count; m++)
@@ -83,6 +85,6 @@ public static class EvaluationRunner
         using var noGrad = no_grad();
         var probabilities = model.call(images).softmax(1);
         var (values, indices) = probabilities.max(1);
-        return (indices.data<long>().Select(c => (int)c).ToArray(), values.data<float>().ToArray());
+        return (indices.cpu().data<long>().Select(c => (int)c).ToArray(), values.cpu().data<float>().ToArray());
     }
 }

@@ -120,6 +120,22 @@ public sealed class EvaluateCliTests : CliRun
     /// </summary>
     private static bool RowsAgree(double a, double b) => Close(a, b, Math.Max(1e-5, 1e-4 * Math.Abs(a)));
 
+    [Fact]
+    public void ASmallCappedSetSaysSoAndTakesExplainsImageOptions()
+    {
+        string images = TestImages.RandomPngs(P("images"), 3, size: 40);
+        var (code, output, err) = Run("evaluate", "--images", images, "--count", "2", "--methods", "gradcam", "--steps", "2",
+            "--bins", "2", "--device", "cpu", "--resize", "64", "--out", P("out"));
+        Assert.True(code == 0, err);
+        Assert.Contains("note: --count 2 takes the first 2 images of", err);
+        Assert.Contains("1 more are left out (give --count 3 for all)", err);
+        Assert.Contains("the first 2 of 3 images from", output);
+        Assert.Contains("Note: Only 2 images", output);
+        Assert.Contains("Note: road_combined is empty", output);
+        var rows = File.ReadAllLines(P("out/rows.csv"));
+        Assert.Equal(3, rows.Length); // header and the two images the count kept
+    }
+
     [Theory]
     [InlineData("Unknown method(s) 'nope'", "--methods", "gradcam,nope")]
     [InlineData("--masks goes with --images", "--masks", "m")]
