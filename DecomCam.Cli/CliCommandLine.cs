@@ -13,18 +13,20 @@ internal sealed class CliCommandLine
 {
     public CliCommandLine()
     {
-        Root = new RootCommand(RootDescription) { Verbose };
+        Root = new RootCommand(RootDescription) { Verbose, Quiet };
         Root.HelpName = "decomcam"; // the tool's name, also where the host is another process (tests)
-        new ExplainCommandLine(Verbose).AddTo(Root);
-        Root.Subcommands.Add(ExplainCommandLine.Create(Verbose));
-        Root.Subcommands.Add(EvaluateCommandLine.Create());
-        Root.Subcommands.Add(TrainDemoCommandLine.Create());
+        new ExplainCommandLine(this).AddTo(Root);
+        Root.Subcommands.Add(ExplainCommandLine.Create(this));
+        Root.Subcommands.Add(EvaluateCommandLine.Create(this));
+        Root.Subcommands.Add(TrainDemoCommandLine.Create(this));
         Root.Subcommands.Add(MergeCommandLine.Create());
         Root.Validators.Add(RejectOptionsAsValues);
+        Root.Validators.Add(RejectVerboseWithQuiet);
         foreach (var command in Root.Subcommands)
         {
             command.Validators.Add(RejectOptionsAsValues);
             command.Validators.Add(RejectRootOptionsBeforeTheCommand);
+            command.Validators.Add(RejectVerboseWithQuiet);
         }
     }
 
@@ -36,6 +38,12 @@ internal sealed class CliCommandLine
 
     /// <summary>Logs details, and shows stack traces on errors, in every command.</summary>
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "log details and show stack traces on errors", Recursive = true };
+
+    /// <summary>Leaves out progress, notes and warnings in every command: results and errors only.</summary>
+    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "no progress, notes or warnings: results and errors only", Recursive = true };
+
+    /// <summary>The global options' <see cref="Cli.Verbosity"/> in <paramref name="parse"/>.</summary>
+    public Verbosity Verbosity(ParseResult parse) => new(parse.GetValue(Verbose), parse.GetValue(Quiet));
 
     /// <summary>The one-line message for a parse that failed: the first bad value, else the first unknown word, else the first check.</summary>
     public static string Error(ParseResult parse)
@@ -62,9 +70,14 @@ internal sealed class CliCommandLine
     private void RejectRootOptionsBeforeTheCommand(CommandResult command)
     {
         if (command.Parent is not CommandResult root) return;
-        var misplaced = root.Children.OfType<OptionResult>().FirstOrDefault(o => !o.Implicit && o.Option != Verbose);
+        var misplaced = root.Children.OfType<OptionResult>().FirstOrDefault(o => !o.Implicit && o.Option != Verbose && o.Option != Quiet);
         if (misplaced is not null)
             command.AddError($"Option {misplaced.Option.Name} comes before the command '{command.Command.Name}'; a command's options go after it (see {command.Command.Name} --help).");
+    }
+
+    private void RejectVerboseWithQuiet(CommandResult command)
+    {
+        if (command.GetValue(Verbose) && command.GetValue(Quiet)) command.AddError("Give either --verbose or --quiet, not both.");
     }
 
     private static string Unknown(Command command, string word)

@@ -32,7 +32,7 @@ internal sealed record CliOptions
     public ImageOptions Image { get; init; } = new();
     public string? PreprocessOnnx { get; init; }
     public bool ListLayers { get; init; }
-    public bool Verbose { get; init; }
+    public Verbosity Verbosity { get; init; } = new();
     public bool HugePages { get; init; }
     public bool PlainHeap { get; init; }
     public bool SpinThreads { get; init; }

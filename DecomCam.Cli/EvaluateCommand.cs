@@ -32,13 +32,13 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
             Road = options.Road,
             Shard = options.Shard ?? ShardSpec.All,
         };
-        var progress = new ProgressBar(stderr, enabled: true);
+        var progress = options.Verbosity.Progress(stderr);
         EvaluationResults results;
         try
         {
             var images = OpenImages(options.Image.Apply(ModelZoo.Preprocessing(modelName)), ZooModelLoader.Labels(null, demo));
             if (images.LeftOut > 0)
-                stderr.WriteLine($"note: --count {options.Count} takes the first {images.Count} images of {options.Images}; {images.LeftOut} more are left out (give --count {images.Count + images.LeftOut} for all).");
+                options.Verbosity.Say(stderr, $"note: --count {options.Count} takes the first {images.Count} images of {options.Images}; {images.LeftOut} more are left out (give --count {images.Count + images.LeftOut} for all).");
             results = EvaluationRunner.Run(model, images, settings, progress);
         }
         catch (EvaluationInputException e) { throw new CliException(e.Message); }

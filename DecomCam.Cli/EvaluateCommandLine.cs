@@ -21,8 +21,11 @@ internal sealed class EvaluateCommandLine
     private readonly BoundOptions<EvaluateOptions> _bound = new();
     private readonly Action<CommandResult> _checks;
 
-    private EvaluateCommandLine()
+    private readonly CliCommandLine _globals;
+
+    private EvaluateCommandLine(CliCommandLine globals)
     {
+        _globals = globals;
         var methods = _bound.Add(new Option<string[]>("--methods") { HelpName = "LIST", Arity = ArgumentArity.ExactlyOne, CustomParser = ParseMethods,
             Description = $"comma-separated, any of --method's names [default: {string.Join(",", Defaults.Methods)}]" },
             (o, v) => o with { Methods = v });
@@ -78,7 +81,7 @@ internal sealed class EvaluateCommandLine
     }
 
     /// <summary>The <c>evaluate</c> command.</summary>
-    public static Command Create() => new EvaluateCommandLine().AddTo(new Command("evaluate", Description));
+    public static Command Create(CliCommandLine globals) => new EvaluateCommandLine(globals).AddTo(new Command("evaluate", Description));
 
     private Command AddTo(Command command)
     {
@@ -88,7 +91,7 @@ internal sealed class EvaluateCommandLine
         {
             NativeHeap.KeepFreedMemory();
             OpenMpThreads.UsePassiveWaits();
-            return new EvaluateCommand(_bound.Bind(p, Defaults), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error).Run();
+            return new EvaluateCommand(_bound.Bind(p, Defaults) with { Verbosity = _globals.Verbosity(p) }, p.InvocationConfiguration.Output, p.InvocationConfiguration.Error).Run();
         });
         return command;
     }

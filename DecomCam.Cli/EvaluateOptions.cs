@@ -23,6 +23,7 @@ internal sealed record EvaluateOptions
     public int Bins { get; init; } = Library.Bins;
     public int BatchSize { get; init; } = Library.BatchSize;
     public int? Threads { get; init; }
+    public Verbosity Verbosity { get; init; } = new();
     public string Device { get; init; } = "cpu";
     public ImageOptions Image { get; init; } = new();
     public bool Road { get; init; }

@@ -41,7 +41,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         if (set != options.Out is not null)
             throw new CliException(set ? $"'{options.Input}' is an image set (folder, glob or .txt list): give --out DIR for its maps and manifest."
                 : "--out goes with an image set: --input DIR, GLOB (dir/*.png) or LIST.txt.");
-        ILogger? logger = options.Verbose ? new StderrLogger(stderr) : null;
+        ILogger? logger = options.Verbosity.Logger(stderr);
         var settings = options.Settings;
         if (set)
         {
@@ -58,10 +58,10 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         using var method = CreateMethod(options.Method, model, layers, settings, logger);
         CamTarget? target = clip?.Target(options, input.shape[0]) ?? Target(model, preprocessing, device);
         clip?.Report(input, stdout);
-        var progress = new ProgressBar(stderr, enabled: true);
+        var progress = options.Verbosity.Progress(stderr);
         var result = method.Explain(input, target, progress);
         progress.Finish();
-        if (clip is null && onnx is null && options.Targets is null && options.SimilarTo is null && options.SegmentClass is null)
+        if (!options.Verbosity.Quiet && clip is null && onnx is null && options.Targets is null && options.SimilarTo is null && options.SegmentClass is null)
             ConfidenceWarning.Write(model, input, modelName, stderr);
         if (options.Repeat > 0) Time(method, input, target, progress);
 

@@ -20,14 +20,14 @@ internal sealed class ExplainCommandLine
 
     private static readonly CliOptions Defaults = new();
 
-    private readonly Option<bool> _verbose;
+    private readonly CliCommandLine _globals;
     private readonly BoundOptions<CliOptions> _bound = new();
     private readonly Action<CommandResult> _checks;
 
-    /// <summary>Explain's options, reading the global <c>--verbose</c> from <paramref name="verbose"/>.</summary>
-    public ExplainCommandLine(Option<bool> verbose)
+    /// <summary>Explain's options, reading the global <c>--verbose</c> and <c>--quiet</c> from <paramref name="globals"/>.</summary>
+    public ExplainCommandLine(CliCommandLine globals)
     {
-        _verbose = verbose;
+        _globals = globals;
 
         // Input and model
         var input = _bound.Add(new Option<string?>("--input", "-i") { HelpName = "PATH",
@@ -234,15 +234,15 @@ internal sealed class ExplainCommandLine
         };
     }
 
-    /// <summary>The <c>explain</c> command; <paramref name="verbose"/> is the root's global <c>--verbose</c>.</summary>
-    public static Command Create(Option<bool> verbose) => new ExplainCommandLine(verbose).AddTo(new Command("explain", Description));
+    /// <summary>The <c>explain</c> command; <paramref name="globals"/> holds the root's global options.</summary>
+    public static Command Create(CliCommandLine globals) => new ExplainCommandLine(globals).AddTo(new Command("explain", Description));
 
     /// <summary>Gives <paramref name="command"/> these options, their checks and the action that explains.</summary>
     public Command AddTo(Command command)
     {
         _bound.AddTo(command);
         command.Validators.Add(r => _checks(r));
-        command.SetAction(p => Run(_bound.Bind(p, Defaults) with { Verbose = p.GetValue(_verbose) }, p.InvocationConfiguration));
+        command.SetAction(p => Run(_bound.Bind(p, Defaults) with { Verbosity = _globals.Verbosity(p) }, p.InvocationConfiguration));
         return command;
     }
 

@@ -39,7 +39,7 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
         string manifest = Path.Combine(options.Out!, Manifest.FileName(shard));
         if (!options.Resume && File.Exists(manifest))
             throw new CliException($"'{manifest}' exists: pass --resume to continue that run, or choose another --out.");
-        var progress = new ProgressBar(stderr, enabled: true);
+        var progress = options.Verbosity.Progress(stderr);
         ImageSetSummary summary;
         try { summary = run.Run(inputs, shard, options.Resume, progress); }
         catch (RunSettingsMismatchException e) { throw new CliException(e.Message); }

@@ -33,7 +33,7 @@ internal sealed class TrainDemoCommand(TrainDemoOptions options, TextWriter stdo
             throw new CliException(e.Message.Split(Environment.NewLine)[0]);
         }
 
-        var progress = new ProgressBar(stderr, enabled: true);
+        var progress = options.Verbosity.Progress(stderr);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (model, report) = DemoTrainer.Train(settings, device, new SynchronousProgress<DemoTrainingProgress>(p => progress.Report(
             new CamProgress(string.Create(CultureInfo.InvariantCulture, $"training {p.Loss:F3}"), p.Step, p.Steps))));

@@ -17,8 +17,11 @@ internal sealed class TrainDemoCommandLine
 
     private readonly BoundOptions<TrainDemoOptions> _bound = new();
 
-    private TrainDemoCommandLine()
+    private readonly CliCommandLine _globals;
+
+    private TrainDemoCommandLine(CliCommandLine globals)
     {
+        _globals = globals;
         var seed = _bound.Add(CheckedOptions.Int("--seed", "weight initialisation and scene stream", 0, Defaults.Seed),
             (o, v) => o with { Seed = v });
         var steps = _bound.Add(CheckedOptions.Int("--steps", "optimiser steps, each on --batch-size fresh scenes", 1, Defaults.Steps),
@@ -40,7 +43,7 @@ internal sealed class TrainDemoCommandLine
     }
 
     /// <summary>The <c>train-demo</c> command.</summary>
-    public static Command Create() => new TrainDemoCommandLine().AddTo(new Command("train-demo", Description));
+    public static Command Create(CliCommandLine globals) => new TrainDemoCommandLine(globals).AddTo(new Command("train-demo", Description));
 
     private Command AddTo(Command command)
     {
@@ -49,7 +52,7 @@ internal sealed class TrainDemoCommandLine
         {
             NativeHeap.KeepFreedMemory();
             OpenMpThreads.UsePassiveWaits();
-            return new TrainDemoCommand(_bound.Bind(p, Defaults), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error).Run();
+            return new TrainDemoCommand(_bound.Bind(p, Defaults) with { Verbosity = _globals.Verbosity(p) }, p.InvocationConfiguration.Output, p.InvocationConfiguration.Error).Run();
         });
         return command;
     }

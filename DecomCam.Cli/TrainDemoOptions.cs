@@ -12,5 +12,6 @@ internal sealed record TrainDemoOptions
     public int HeldOut { get; init; } = Library.HeldOut;
     public string Device { get; init; } = "cpu";
     public int? Threads { get; init; }
+    public Verbosity Verbosity { get; init; } = new();
     public string Out { get; init; } = "scenenet.safetensors";
 }

@@ -15,7 +15,8 @@ public sealed class ImageSetCliTests : CliRun
     {
         string dir = Images(5);
         File.WriteAllBytes(Path.Combine(dir, "corrupt.png"), File.ReadAllBytes(Path.Combine(dir, "img000.png"))[..60]);
-        var (code, output, err) = Run("explain", "--input", dir, "--out", P("out"), "--images-per-batch", "2", "--method", "decomcam", "--decom-q", "3", "--save-ossms");
+        // --no-resize: images of two sizes (the bundled model would resize both to 128 px), explained in batches of one size
+        var (code, output, err) = Run("explain", "--input", dir, "--out", P("out"), "--images-per-batch", "2", "--method", "decomcam", "--decom-q", "3", "--save-ossms", "--no-resize");
         Assert.True(code == 101, $"{code}: {output}{err}"); // 100 + one failed image
         Assert.Contains("explained 5, failed 1", output);
 
@@ -41,7 +42,7 @@ public sealed class ImageSetCliTests : CliRun
         Assert.Equal(2, again.Code);
         Assert.Contains("--resume", again.Err);
         // A resume skips the explained images and retries the failed one, which fails again: a second row for it.
-        var resumed = Run("explain", "--input", dir, "--out", P("out"), "--resume", "--images-per-batch", "2", "--method", "decomcam", "--decom-q", "3", "--save-ossms");
+        var resumed = Run("explain", "--input", dir, "--out", P("out"), "--resume", "--images-per-batch", "2", "--method", "decomcam", "--decom-q", "3", "--save-ossms", "--no-resize");
         Assert.True(resumed.Code == 101, resumed.Err);
         Assert.Contains("explained 0, failed 1, skipped 5", resumed.Out);
         var afterResume = Manifest.Read(P("out/manifest.jsonl"));
@@ -57,7 +58,7 @@ public sealed class ImageSetCliTests : CliRun
         string broken = Path.Combine(dir, "img001.png");
         var good = File.ReadAllBytes(broken);
         File.WriteAllBytes(broken, good[..60]); // unreadable for now: cut short
-        string[] Shard(int i) => ["explain", "--input", dir, "--out", P("out"), "--shard", $"{i}/2", "--no-overlay"];
+        string[] Shard(int i) => ["explain", "--input", dir, "--out", P("out"), "--shard", $"{i}/2", "--no-overlay", "--no-resize"];
         Assert.Equal(101, Run(Shard(1)).Code); // positions 1 and 3: img001 (broken) and img003
         Assert.Equal(0, Run(Shard(0)).Code);
         Assert.Contains("truncated", Assert.Single(Manifest.Read(P("out/manifest.shard-1-of-2.jsonl")), r => r.Input == broken).Error);
