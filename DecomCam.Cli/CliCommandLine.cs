@@ -20,6 +20,7 @@ internal sealed class CliCommandLine
         Root.Subcommands.Add(EvaluateCommandLine.Create());
         Root.Subcommands.Add(TrainDemoCommandLine.Create());
         Root.Subcommands.Add(MergeCommandLine.Create());
+        Root.Subcommands.Add(ReportCommandLine.Create());
         Root.Validators.Add(RejectOptionsAsValues);
         foreach (var command in Root.Subcommands)
         {

@@ -24,5 +24,6 @@ internal sealed record EvaluateOptions
     public int BatchSize { get; init; } = Library.BatchSize;
     public int? Threads { get; init; }
     public bool Road { get; init; }
+    public bool Report { get; init; }
     public Batches.ShardSpec? Shard { get; init; }
 }
