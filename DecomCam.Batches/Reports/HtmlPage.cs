@@ -21,7 +21,7 @@ public static class HtmlPage
         table{border-collapse:collapse;margin:.5em 0;background:#fff}th,td{border:1px solid #ccc;padding:.25em .6em}
         th{background:#eee;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
         .meta{color:#555}.controls{margin:.8em 0;display:flex;gap:1em;flex-wrap:wrap;align-items:center}
-        .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:.8em}
+        .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:.8em}
         .card{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.5em;overflow-wrap:anywhere}
         .card img{width:100%;height:auto;display:block;image-rendering:pixelated;background:#eee}
         .card .name{font-weight:600}.card.failed{border-color:#c33;background:#fff5f5}.error{color:#b00}
