@@ -18,8 +18,8 @@ public static class HtmlPage
     private const string Style = """
         body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
         h1{font-size:1.4em;margin:0 0 .3em}h2{font-size:1.15em;margin:1.4em 0 .4em}
-        table{border-collapse:collapse;margin:.5em 0;background:#fff}th,td{border:1px solid #ccc;padding:.25em .6em}
-        th{background:#eee;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
+        table{border-collapse:collapse;margin:.5em 0;background:#fff;display:block;overflow-x:auto;max-width:max-content}th,td{border:1px solid #ccc;padding:.25em .6em}
+        th{background:#eee;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
         .meta{color:#555}.controls{margin:.8em 0;display:flex;gap:1em;flex-wrap:wrap;align-items:center}
         .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:.8em}
         .card{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.5em;overflow-wrap:anywhere}
