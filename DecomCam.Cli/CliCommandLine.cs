@@ -20,6 +20,7 @@ internal sealed class CliCommandLine
         Root.Subcommands.Add(EvaluateCommandLine.Create(this));
         Root.Subcommands.Add(TrainDemoCommandLine.Create(this));
         Root.Subcommands.Add(MergeCommandLine.Create());
+        Root.Subcommands.Add(ReportCommandLine.Create());
         Root.Validators.Add(RejectOptionsAsValues);
         Root.Validators.Add(RejectVerboseWithQuiet);
         foreach (var command in Root.Subcommands)

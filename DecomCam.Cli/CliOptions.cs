@@ -48,6 +48,7 @@ internal sealed record CliOptions
     public int ImagesPerBatch { get; init; } = 8;
     public bool NoOverlay { get; init; }
     public bool SaveOssms { get; init; }
+    public bool Report { get; init; }
     public Imaging.NpyDtype MapDtype { get; init; } = Imaging.NpyDtype.Float32;
     public Clip.ClipScore ClipScore { get; init; } = Clip.ClipScore.Cosine;
 }

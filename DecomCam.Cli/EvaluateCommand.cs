@@ -51,6 +51,7 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
             return 0;
         }
         Write(results, options.Out, stdout);
+        if (options.Report) stdout.WriteLine($"wrote {ReportCommandLine.Write(options.Out)}");
         return 0;
     }
 

@@ -69,12 +69,17 @@ internal sealed class EvaluateCommandLine
         _bound.Add(new Option<string>("--out", "-o") { HelpName = "DIR", DefaultValueFactory = _ => Defaults.Out,
             Description = "where results.md, rows.csv and the charts go" },
             (o, v) => o with { Out = v });
+        var report = _bound.Add(new Option<bool>("--report") { Description = "also write report.html into --out, a page with the tables and " +
+            "the charts (as decomcam report DIR does)" },
+            (o, v) => o with { Report = v });
 
         methods.CompletionSources.Add(CamMethods.Names.ToArray());
         _checks = r =>
         {
             if (r.GetValue(masks) is not null && r.GetValue(images) is null) r.AddError("--masks goes with --images.");
             if (r.GetResult(shardBy) is { Implicit: false } && r.GetResult(shard) is null) r.AddError("--shard-by goes with --shard i/n.");
+            if (r.GetValue(report) && r.GetResult(shard) is not null)
+                r.AddError("--report shows a whole evaluation: after decomcam merge --evaluation DIR..., run decomcam report DIR.");
             if (r.GetValue(shardBy) == ShardBy.ContentHash && r.GetValue(images) is null)
                 r.AddError("--shard-by hash goes with --images: generated scenes have no files to hash.");
         };

@@ -27,5 +27,6 @@ internal sealed record EvaluateOptions
     public string Device { get; init; } = "cpu";
     public ImageOptions Image { get; init; } = new();
     public bool Road { get; init; }
+    public bool Report { get; init; }
     public Batches.ShardSpec? Shard { get; init; }
 }

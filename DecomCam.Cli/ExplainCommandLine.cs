@@ -212,6 +212,9 @@ internal sealed class ExplainCommandLine
             (o, v) => o with { MapDtype = v ?? o.MapDtype });
         var saveOssms = _bound.Add(new Option<bool>("--save-ossms") { Description = "image set, DecomCAM: write each image's OSSMs as NAME_ossm.npy [Q,H,W]" },
             (o, v) => o with { SaveOssms = v });
+        var report = _bound.Add(new Option<bool>("--report") { Description = "image set: at the end, write DIR/report.html, a page to browse the " +
+            "overlays (as decomcam report DIR does)" },
+            (o, v) => o with { Report = v });
 
         method.CompletionSources.Add(CamMethods.Names.ToArray());
         device.CompletionSources.Add("cpu", "cuda");
@@ -228,7 +231,7 @@ internal sealed class ExplainCommandLine
                 r.AddError($"--samples goes with smoothgradcam++, sscam or iscam; {sampled} draws no samples.");
             if (r.GetResult(noiseStd) is not null && r.GetValue(method) is var noisy and not ("smoothgradcam++" or "sscam"))
                 r.AddError($"--noise-std goes with smoothgradcam++ or sscam; {noisy} adds no noise.");
-            if (r.GetValue(@out) is null && new Option[] { resume, shard, shardBy, imagesPerBatch, noOverlay, saveOssms }.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } setOnly)
+            if (r.GetValue(@out) is null && new Option[] { resume, shard, shardBy, imagesPerBatch, noOverlay, saveOssms, report }.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } setOnly)
                 r.AddError($"{setOnly.Name} goes with an image set (--input DIR|GLOB|LIST.txt --out DIR).");
             if (r.GetResult(shardBy) is { Implicit: false } && r.GetResult(shard) is null) r.AddError("--shard-by goes with --shard i/n.");
         };

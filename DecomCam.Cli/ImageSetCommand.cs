@@ -49,6 +49,7 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
             $"model {summary.ModelSeconds:F1} s, waiting for input {summary.WaitSeconds:F1} s ({100 * summary.WaitShare:F1}%; " +
             $"{100 * summary.SteadyWaitShare:F1}% after the first batch), waiting for the writer {summary.WriterWaitSeconds:F1} s ({100 * summary.WriterWaitShare:F1}%)"));
         stdout.WriteLine($"manifest {manifest}");
+        if (options.Report) stdout.WriteLine($"report {ReportCommandLine.Write(options.Out!)}");
         return ExitCode(summary.Failed);
     }
 

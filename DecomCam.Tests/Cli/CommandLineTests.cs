@@ -53,7 +53,7 @@ public sealed class CommandLineTests : CliRun
     [Theory]
     [InlineData("Unknown option '--bogus' for explain; see explain --help.", "explain", "--bogus")]
     [InlineData("Unknown option '--bogus'; see --help.", "--bogus")]
-    [InlineData("Unknown command 'frobnicate'. The commands are 'explain', 'evaluate', 'train-demo' and 'merge'; see --help.", "frobnicate")]
+    [InlineData("Unknown command 'frobnicate'. The commands are 'explain', 'evaluate', 'train-demo', 'merge' and 'report'; see --help.", "frobnicate")]
     [InlineData("Unexpected argument 'x.png' for explain; see explain --help.", "explain", "x.png")]
     [InlineData("Option --overlay needs a value.", "explain", "--overlay", "--heatmap", "h.png")]
     [InlineData("Option --images needs a value.", "evaluate", "--count", "3", "--images")]
