@@ -21,6 +21,7 @@ internal sealed class CliCommandLine
         Root.Subcommands.Add(TrainDemoCommandLine.Create(this));
         Root.Subcommands.Add(MergeCommandLine.Create());
         Root.Subcommands.Add(ReportCommandLine.Create());
+        HelpGroups.UseIn(Root);
         Root.Validators.Add(RejectOptionsAsValues);
         Root.Validators.Add(RejectVerboseWithQuiet);
         foreach (var command in Root.Subcommands)

@@ -26,6 +26,7 @@ internal sealed class EvaluateCommandLine
     private EvaluateCommandLine(CliCommandLine globals)
     {
         _globals = globals;
+        _bound.Group("Methods and images");
         var methods = _bound.Add(new Option<string[]>("--methods") { HelpName = "LIST", Arity = ArgumentArity.ExactlyOne, CustomParser = ParseMethods,
             Description = $"comma-separated, any of --method's names [default: {string.Join(",", Defaults.Methods)}]" },
             (o, v) => o with { Methods = v });
@@ -39,12 +40,14 @@ internal sealed class EvaluateCommandLine
         var masks = _bound.Add(new Option<string?>("--masks") { HelpName = "DIR",
             Description = "with --images: a mask PNG of the same name per image (non-zero = object) for the pointing games" },
             (o, v) => o with { Masks = v });
+        _bound.Group("Model");
         var model = _bound.Add(CheckedOptions.Named("--model", "a zoo model, as for explain (default: the bundled scenenet)", ModelZoo.Names),
             (o, v) => o with { Model = v });
         var weights = _bound.Add(new Option<string?>("--weights") { HelpName = "PATH", Description = "its state dict, as for explain" },
             (o, v) => o with { Weights = v });
         var layer = _bound.Add(new Option<string?>("--layer") { HelpName = "NAME", Description = "target layer, as for explain" },
             (o, v) => o with { Layer = v });
+        _bound.Group("Metrics");
         var steps = _bound.Add(CheckedOptions.Int("--steps", "insertion/deletion steps", 2, Defaults.Steps),
             (o, v) => o with { Steps = v });
         var bins = _bound.Add(CheckedOptions.Int("--bins", "confidence bins for the per-bin report (equal counts)", 1, Defaults.Bins),
@@ -52,14 +55,17 @@ internal sealed class EvaluateCommandLine
         _bound.Add(CheckedOptions.Int("--batch-size",
             "images per batch of explanations and metric forwards", 1, Defaults.BatchSize),
             (o, v) => o with { BatchSize = v });
+        var road = _bound.Add(new Option<bool>("--road") { Description = "also ROAD (most/least relevant first, noisy linear imputation " +
+            "at 20/40/60/80%): about 1.7 s per image and method on 2 cores, so off by default" },
+            (o, v) => o with { Road = v });
+        _bound.Group("Preprocessing (default: the model's own)");
         ImageOptions.Declare(_bound, o => o.Image, (o, v) => o with { Image = v });
+        _bound.Group("Runtime");
         _bound.Add(new Option<string>("--device") { HelpName = "D", DefaultValueFactory = _ => Defaults.Device, Description = "cpu, cuda, cuda:1, ..." },
             (o, v) => o with { Device = v });
         _bound.Add(CheckedOptions.OptionalInt("--threads", "CPU threads for torch", 1),
             (o, v) => o with { Threads = v });
-        var road = _bound.Add(new Option<bool>("--road") { Description = "also ROAD (most/least relevant first, noisy linear imputation " +
-            "at 20/40/60/80%): about 1.7 s per image and method on 2 cores, so off by default" },
-            (o, v) => o with { Road = v });
+        _bound.Group("Shards and output");
         var shard = _bound.Add(CheckedOptions.Shard("evaluate only shard i of n of the images (positions " +
             "k % n == i; auto as for explain) and write evaluation.shard-i-of-n.json into --out; decomcam merge --evaluation DIR... " +
             "writes the results of all shards, exactly as one run would"),

@@ -29,7 +29,7 @@ internal sealed class ExplainCommandLine
     {
         _globals = globals;
 
-        // Input and model
+        _bound.Group("Input and model");
         var input = _bound.Add(new Option<string?>("--input", "-i") { HelpName = "PATH",
             Description = "PNG/JPEG image, or a float32 .npy tensor [N,C,H,W] used exactly as given (default: the bundled sample); " +
             "or an image set (with --out): a folder (searched recursively), a glob (dir/*.png) or a .txt list of paths" },
@@ -43,10 +43,6 @@ internal sealed class ExplainCommandLine
         _bound.Add(new Option<bool>("--list-layers") {
             Description = "print the explainable layers (feature maps) of the model with their output shapes for the input, then stop" },
             (o, v) => o with { ListLayers = v });
-                                _bound.Add(new Option<string?>("--preprocess-onnx") { HelpName = "PATH",
-            Description = "an ONNX graph run on each normalised image before the model, whose output is the model's input " +
-            "(e.g. ML.NET's ResNetPreprocess.onnx: RGB to BGR minus a mean image); the maps explain the model on that input" },
-            (o, v) => o with { PreprocessOnnx = v });
         var weights = _bound.Add(new Option<string?>("--weights") { HelpName = "PATH",
             Description = ".safetensors or PyTorch .pth state dict (zoo models need one; nothing is downloaded)" },
             (o, v) => o with { Weights = v });
@@ -58,7 +54,9 @@ internal sealed class ExplainCommandLine
         var labels = _bound.Add(new Option<string?>("--labels") { HelpName = "PATH",
             Description = "class names, one per line (default: bundled names for scenenet)" },
             (o, v) => o with { Labels = v });
-                                ImageOptions.Declare(_bound, o => o.Image, (o, v) => o with { Image = v });
+        _bound.Group("Preprocessing (default: the model's own)");
+        ImageOptions.Declare(_bound, o => o.Image, (o, v) => o with { Image = v });
+        _bound.Group("Runtime");
         var device = _bound.Add(new Option<string>("--device") { HelpName = "D", DefaultValueFactory = _ => Defaults.Device,
             Description = "cpu, cuda, cuda:1, ..." },
             (o, v) => o with { Device = v });
@@ -74,7 +72,7 @@ internal sealed class ExplainCommandLine
             "(NativeHeap.UseHugePages): faster batches over 32 MiB on some idle machines, much slower under CPU contention" },
             (o, v) => o with { HugePages = v });
 
-        // Method
+        _bound.Group("Method and target");
         var method = _bound.Add(new Option<string>("--method") { HelpName = "NAME", DefaultValueFactory = _ => Defaults.Method,
             Description = string.Join(", ", CamMethods.Names), CustomParser = ParseMethod },
             (o, v) => o with { Method = v });
@@ -101,7 +99,7 @@ internal sealed class ExplainCommandLine
             "a mask PNG of the output's size (non-zero = counted)" },
             (o, v) => o with { SegmentMask = v });
 
-        // CLIP
+        _bound.Group("CLIP and transformers");
         var prompts = _bound.Add(new Option<string[]>("--prompt") { HelpName = "TEXT",
             Description = "a text prompt to explain (repeatable); prints each prompt's similarity and the zero-shot choice" },
             (o, v) => o with { Prompts = v ?? [] });
@@ -117,7 +115,12 @@ internal sealed class ExplainCommandLine
             Description = "how a layer's output becomes a feature map (default: vit-seq-first for clip-vit-*, none otherwise)" },
             (o, v) => o with { Reshape = v });
 
-        // Masked forwards and method settings
+        _bound.Group("ONNX");
+        _bound.Add(new Option<string?>("--preprocess-onnx") { HelpName = "PATH",
+            Description = "an ONNX graph run on each normalised image before the model, whose output is the model's input " +
+            "(e.g. ML.NET's ResNetPreprocess.onnx: RGB to BGR minus a mean image); the maps explain the model on that input" },
+            (o, v) => o with { PreprocessOnnx = v });
+        _bound.Group("Method settings");
         _bound.Add(CheckedOptions.OptionalInt("--batch-size", "masked inputs per forward (default on a CPU: " +
             "as many as keep the largest activation under 31 MiB, e.g. 10 for a 224-px ResNet; on a GPU 32, decomcam Q+1)", 1),
             (o, v) => o with { Settings = o.Settings with { BatchSize = v } });
@@ -166,7 +169,7 @@ internal sealed class ExplainCommandLine
             "activations instead of their sum (not for decomcam, unioncam, fullgrad, guidedbackprop, dff)" },
             (o, v) => o with { Settings = o.Settings with { EigenSmooth = v } });
 
-        // Output
+        _bound.Group("Output");
         var overlay = _bound.Add(new Option<string?>("--overlay", "-o") { HelpName = "PATH", Description =
             "overlay PNG (jet over the image; default decomcam-overlay.png; for N>1 images, _<i> is added)" },
             (o, v) => o with { Overlay = v });
@@ -189,7 +192,7 @@ internal sealed class ExplainCommandLine
             "after one warm-up, explain N more times and print median_seconds=<value>", 1),
             (o, v) => o with { Repeat = v ?? o.Repeat });
 
-        // Image sets
+        _bound.Group("Image sets (--input DIR|GLOB|LIST.txt --out DIR)");
         var @out = _bound.Add(new Option<string?>("--out") { HelpName = "DIR", Description = "image set: folder for each image's map " +
             "(.npy), overlay (.png) and the manifest (manifest.jsonl: one JSON row per image, appended as it finishes)" },
             (o, v) => o with { Out = v });

@@ -1,3 +1,4 @@
+using DecomCamNet.Cli;
 using DecomCamNet.Clip.Models;
 using DecomCamNet.Tests.Support;
 
@@ -25,6 +26,38 @@ public sealed class CommandLineTests : CliRun
         Assert.DoesNotContain(other, output);
         var row = output.Split('\n').Single(l => l.TrimStart().StartsWith(usage, StringComparison.Ordinal)).Trim();
         Assert.Equal(description, row[usage.Length..].Trim());
+    }
+
+    [Theory]
+    [InlineData("explain", "Input and model", "Preprocessing (default: the model's own)", "Runtime", "Method and target",
+        "CLIP and transformers", "ONNX", "Method settings", "Output", "Image sets (--input DIR|GLOB|LIST.txt --out DIR)", "Other options")]
+    [InlineData("evaluate", "Methods and images", "Model", "Metrics", "Preprocessing (default: the model's own)", "Runtime",
+        "Shards and output", "Other options")]
+    public void HelpGroupsTheOptionsByPurpose(string command, params string[] groups)
+    {
+        var (code, output, err) = Run(command, "--help");
+        Assert.True(code == 0, err);
+        var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Equal(groups.Select(g => g + ":"), lines.Where(l => l.EndsWith(':') && !l.StartsWith(' ') && l is not ("Description:" or "Usage:")));
+        string GroupOf(string option) => lines.Take(lines.FindIndex(l => l.TrimStart().StartsWith(option + " ", StringComparison.Ordinal)))
+            .Last(l => l.EndsWith(':') && !l.StartsWith(' '));
+        Assert.Equal("Other options:", GroupOf("-v, --verbose"));
+        Assert.Equal("Runtime:", GroupOf("--device"));
+        if (command == "explain") Assert.Equal("Method settings:", GroupOf("--decom-p"));
+        int rows = lines.Count(l => l.StartsWith("  -", StringComparison.Ordinal));
+        Assert.Equal(command == "explain" ? 70 : 27, rows); // every option once (67 or 24 and the 3 global ones), none lost
+    }
+
+    [Fact]
+    public void RegroupingKeepsWrappedDescriptionsWithTheirOption()
+    {
+        var a = new System.CommandLine.Option<bool>("--alpha");
+        var b = new System.CommandLine.Option<bool>("--beta", "-b");
+        string help = string.Join(Environment.NewLine, "Usage:", "  x [options]", "", "Options:", "  --alpha   first", "            wrapped",
+            "  -b, --beta  second", "  --gamma   third", "", "Commands:", "  y  z");
+        string regrouped = HelpGroups.Regroup(help, [("B", [b]), ("A", [a])]);
+        Assert.Equal(string.Join(Environment.NewLine, "Usage:", "  x [options]", "", "B:", "  -b, --beta  second", "", "A:", "  --alpha   first",
+            "            wrapped", "", "Other options:", "  --gamma   third", "", "Commands:", "  y  z"), regrouped);
     }
 
     [Fact]
