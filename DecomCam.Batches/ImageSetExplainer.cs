@@ -109,6 +109,7 @@ internal sealed class ImageSetExplainer : IDisposable
         (string FileSuffix, HostArray Maps)[][] components;
         long[]? classes;
         float[] scores;
+        float[][]? weights, singular;
         long[] order;
         try
         {
@@ -123,6 +124,8 @@ internal sealed class ImageSetExplainer : IDisposable
             components = Enumerable.Range(0, batch.Count).Select(row => stacks.Select(s => (s.FileSuffix, HostArray.Of(s.Maps[row]))).ToArray()).ToArray();
             classes = result.Classes?.cpu().data<long>().ToArray();
             scores = result.Scores.cpu().data<float>().ToArray();
+            var weighted = result.IntermediateImages.FirstOrDefault(i => i.Drawing == IntermediateDrawing.ComponentGrid && (i.Weights ?? i.SingularValues) is not null);
+            (weights, singular) = (Rows(result, weighted?.Weights), Rows(result, weighted?.SingularValues));
             order = result.ImageIndex.ToArray();
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or CamException or ExternalException)
@@ -135,9 +138,20 @@ internal sealed class ImageSetExplainer : IDisposable
         return Enumerable.Range(0, batch.Count).Select(row =>
         {
             var image = batch[(int)order[row]];
-            var explained = Row(image.Path, image.Sha256, seconds) with { Class = classes?[row], Score = scores[row] };
+            var explained = Row(image.Path, image.Sha256, seconds) with
+            {
+                Class = classes?[row], Score = scores[row], OssmWeights = weights?[row], OssmSingularValues = singular?[row],
+            };
             return new ExplainedImage(explained, image.Picture, maps[row], components[row]);
         }).ToList();
+    }
+
+    /// <summary>The rows of a [M,Q] intermediate as host arrays, or null when it is not named.</summary>
+    private static float[][]? Rows(CamResult result, string? name)
+    {
+        if (name is null) return null;
+        var values = result.Intermediate(name).cpu().to_type(ScalarType.Float32);
+        return Enumerable.Range(0, (int)values.shape[0]).Select(row => values[row].data<float>().ToArray()).ToArray();
     }
 
     private ManifestRow Row(string path, string sha256, double seconds) => _blank with { Input = path, Sha256 = sha256, Seconds = seconds };

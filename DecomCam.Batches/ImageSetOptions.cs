@@ -18,6 +18,12 @@ public sealed record ImageSetOptions
     public bool WriteOverlay { get; init; } = true;
 
     /// <summary>
+    /// Give each overlay a strip below it with what was explained and its score, and a colour bar; false for bare overlays
+    /// of the image's size.
+    /// </summary>
+    public bool CaptionOverlay { get; init; } = true;
+
+    /// <summary>
     /// Write each image's component maps that the method declares (<see cref="CamResult.IntermediateImages"/> drawn as
     /// <see cref="IntermediateDrawing.ComponentGrid"/>) as <c>NAME_suffix.npy</c> [Q,H,W].
     /// </summary>

@@ -110,7 +110,7 @@ internal sealed class ImageSetWriter : IDisposable
             }
             catch (ArgumentException e) // a map the writers refuse (not finite): the image fails, the run goes on
             {
-                row = row with { Class = null, Score = null, Error = e.Message };
+                row = row with { Class = null, Score = null, OssmWeights = null, OssmSingularValues = null, Error = e.Message };
             }
         }
         _manifest.Append(row);
@@ -128,7 +128,8 @@ internal sealed class ImageSetWriter : IDisposable
         if (_options.WriteOverlay)
         {
             outputs.Add(stem + ".png");
-            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => CamImageWriter.SaveOverlay(image.Picture!, map.Values, temp, _options.Alpha));
+            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => CamImageWriter.SaveOverlay(image.Picture!, map.Values, temp, _options.Alpha,
+                _options.CaptionOverlay ? Caption(image.Row) : null));
         }
         foreach (var (suffix, components) in image.Components)
         {
@@ -137,4 +138,8 @@ internal sealed class ImageSetWriter : IDisposable
         }
         return outputs;
     }
+
+    // What the overlay explains: the target (each image's top class when none was given) and its score.
+    private static string Caption(ManifestRow row) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{row.Target ?? $"class {row.Class}"}, score {row.Score:F4}");
 }

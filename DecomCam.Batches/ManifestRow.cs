@@ -18,6 +18,10 @@ namespace DecomCamNet.Batches;
 /// <param name="Seconds">Model time for the image: its batch's time divided by the batch's size.</param>
 /// <param name="Outputs">Files written for the image, relative to the output folder.</param>
 /// <param name="Error">Why the image failed, or <c>null</c>.</param>
+/// <param name="OssmWeights">The weight of each component map the method declares with weights
+/// (<see cref="IntermediateImage.Weights"/>: DecomCAM's OSSMs, in the order the map sums them), or <c>null</c> (other methods,
+/// failed images, manifests written before these fields).</param>
+/// <param name="OssmSingularValues">Those components' singular values (<see cref="IntermediateImage.SingularValues"/>), or <c>null</c>.</param>
 public sealed record ManifestRow(
     [property: JsonPropertyName("input")] string Input,
     [property: JsonPropertyName("sha256")] string Sha256,
@@ -29,4 +33,6 @@ public sealed record ManifestRow(
     [property: JsonPropertyName("score")] float? Score,
     [property: JsonPropertyName("seconds")] double Seconds,
     [property: JsonPropertyName("outputs")] IReadOnlyList<string> Outputs,
-    [property: JsonPropertyName("error")] string? Error);
+    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonPropertyName("ossm_weights"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<float>? OssmWeights = null,
+    [property: JsonPropertyName("ossm_singular_values"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<float>? OssmSingularValues = null);

@@ -23,6 +23,7 @@ internal sealed record CliOptions
     public string? SaveMap { get; init; }
     public string? Overlay { get; init; }
     public string? Heatmap { get; init; }
+    public bool BareOverlay { get; init; }
     public string? SaveComponents { get; init; }
     public float Alpha { get; init; } = 0.5f;
     public string Device { get; init; } = "cpu";

@@ -65,8 +65,9 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             ConfidenceWarning.Write(model, input, modelName, stderr);
         if (options.Repeat > 0) Time(method, input, target, progress);
 
-        Report(result, labels, clip is null ? "class" : "prompt", target?.Description);
-        WriteOutputs(result, pictures, clip);
+        var targets = Describe(result, labels, clip is not null ? "prompt" : OutputsFeatures(onnx, input.shape) ? "feature" : "class", target?.Description);
+        Report(result, targets, ShownLayerNames(result, model, layers));
+        WriteOutputs(result, pictures, clip, targets);
         if (options.SaveMetrics is not null) ExplainMetrics.Write(model, input, result, options.SaveMetrics, options.Mask, stdout);
         return 0;
     }
@@ -155,19 +156,43 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         stdout.WriteLine(FormattableString.Invariant($"median_seconds={median:F6}"));
     }
 
-    private void Report(CamResult result, string[]? labels, string kind, string? targetDescription)
+    /// <summary>
+    /// Whether the model's output is a feature map (an embedding such as an ONNX featurizer's pooled [N,K,1,1], no
+    /// classifier): its channels are features, not classes.
+    /// </summary>
+    private static bool OutputsFeatures(Onnx.OnnxModel? onnx, long[] inputShape) =>
+        onnx is not null && onnx.ExplainableLayers(inputShape).Any(l => l.OutputName == onnx.OutputName);
+
+    /// <summary>The layers as the user named them (an ONNX node name rather than its module path), in the result's order.</summary>
+    private static IEnumerable<string> ShownLayerNames(CamResult result, nn.Module model, IReadOnlyList<CamLayer> layers)
+    {
+        var given = new Dictionary<string, string>();
+        foreach (var layer in layers)
+            if (layer.Name is { } name) given.TryAdd(layer.Resolve(model).Name, name);
+        return result.LayerNames.Select(n => given.GetValueOrDefault(n, n));
+    }
+
+    /// <summary>What each row explains and its score: <c>class 3 (cat), score 2.1000</c>, <c>feature 273, ...</c>, a prompt.</summary>
+    private static string[] Describe(CamResult result, string[]? labels, string kind, string? targetDescription)
     {
         var scores = result.Scores.cpu().data<float>().ToArray();
         var classes = result.Classes?.cpu().data<long>().ToArray();
-        for (int row = 0; row < scores.Length; row++)
+        return Enumerable.Range(0, scores.Length).Select(row =>
         {
             string what = classes is null ? targetDescription ?? "custom target" : $"{kind} {classes[row]}" +
                 (labels is not null && classes[row] < labels.Length ? $" ({labels[classes[row]]})" : "");
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"image {result.ImageIndex[row]}: {result.Method} on {string.Join("+", result.LayerNames)} for {what}, score {scores[row]:F4}"));
-        }
+            return string.Create(CultureInfo.InvariantCulture, $"{what}, score {scores[row]:F4}");
+        }).ToArray();
     }
 
-    private void WriteOutputs(CamResult result, IReadOnlyList<Image<Rgb24>> pictures, ClipSetup? clip)
+    private void Report(CamResult result, string[] targets, IEnumerable<string> layerNames)
+    {
+        string layers = string.Join("+", layerNames);
+        for (int row = 0; row < targets.Length; row++)
+            stdout.WriteLine($"image {result.ImageIndex[row]}: {result.Method} on {layers} for {targets[row]}");
+    }
+
+    private void WriteOutputs(CamResult result, IReadOnlyList<Image<Rgb24>> pictures, ClipSetup? clip, string[] targets)
     {
         var maps = result.Maps.cpu();
         long rows = maps.shape[0];
@@ -180,12 +205,12 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             NpyFile.Write(options.SaveMap, maps, options.MapDtype);
             stdout.WriteLine($"wrote {options.SaveMap} ({DtypeName(options.MapDtype)} [{string.Join(",", maps.shape)}])");
         }
-        string overlay = options.Overlay ?? "decomcam-overlay.png";
+        string overlay = options.Overlay ?? $"{options.Method}-overlay.png";
         for (int row = 0; row < rows; row++)
         {
             var picture = pictures[(int)result.ImageIndex[row]];
             string path = Name(overlay, row);
-            CamImageWriter.SaveOverlay(picture, maps[row], path, options.Alpha);
+            CamImageWriter.SaveOverlay(picture, maps[row], path, options.Alpha, options.BareOverlay ? null : targets[row]);
             stdout.WriteLine($"wrote {path}");
             if (options.Heatmap is not null)
             {
@@ -215,20 +240,43 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
                 $"concept {k}: top class {scores[k].argmax().item<long>()} (logit {scores[k].max().item<float>():F3})"));
     }
 
-    /// <summary>The first row's component maps as a grid of overlays next to the overlay; with --save-components, as .npy.</summary>
+    /// <summary>
+    /// The first row's component maps as a grid of overlays next to the overlay, each panel numbered in the order the map
+    /// sums them with its weight and singular value (also printed, one line each); with --save-components, as .npy.
+    /// </summary>
     private void WriteComponents(CamResult result, IntermediateImage stack, Image<Rgb24> picture, string overlay)
     {
         var components = result.Intermediate(stack.Name)[0].cpu(); // [Q,H,W]
         var normalised = CamKernels.NormalizePerImage(components);
+        var labels = ComponentLabels(result, stack, (int)components.shape[0]);
         string grid = Path.Combine(Path.GetDirectoryName(overlay) ?? "", $"{Path.GetFileNameWithoutExtension(overlay)}_{stack.FileSuffix}.png");
-        CamImageWriter.SaveGrid(Enumerable.Range(0, (int)normalised.shape[0]).Select(q => normalised[q]).ToList(), grid, picture, alpha: options.Alpha);
+        CamImageWriter.SaveGrid(Enumerable.Range(0, (int)normalised.shape[0]).Select(q => normalised[q]).ToList(), grid, picture, alpha: options.Alpha,
+            labels: labels?.Select(l => l.Panel).ToList());
         stdout.WriteLine($"wrote {grid}");
+        foreach (var (_, line) in labels ?? []) stdout.WriteLine($"{stack.FileSuffix} {line}");
         if (options.SaveComponents is not null)
         {
             NpyFile.Write(options.SaveComponents, components, options.MapDtype);
             stdout.WriteLine($"wrote {options.SaveComponents} ({DtypeName(options.MapDtype)} [{string.Join(",", components.shape)}])");
         }
     }
+
+    /// <summary>Each component's panel label (<c>1: w 0.84 s 12.3</c>) and report line, from the first row's weights and singular values; null without either.</summary>
+    private static List<(string Panel, string Line)>? ComponentLabels(CamResult result, IntermediateImage stack, int count)
+    {
+        if (stack.Weights is null && stack.SingularValues is null) return null;
+        float[]? Row(string? name) => name is null ? null : result.Intermediate(name)[0].cpu().to_type(ScalarType.Float32).data<float>().ToArray();
+        var (weights, singular) = (Row(stack.Weights), Row(stack.SingularValues));
+        return Enumerable.Range(0, count).Select(q =>
+        {
+            var (panel, line) = (new List<string>(), new List<string>());
+            if (weights is not null) { panel.Add(Number($"w {weights[q]:0.###}")); line.Add(Number($"weight {weights[q]:F4}")); }
+            if (singular is not null) { panel.Add(Number($"s {singular[q]:0.##}")); line.Add(Number($"singular value {singular[q]:F4}")); }
+            return ($"{q + 1}: {string.Join(" ", panel)}", $"{q + 1}: {string.Join(", ", line)}");
+        }).ToList();
+    }
+
+    private static string Number(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static string DtypeName(NpyDtype dtype) => dtype.ToString().ToLowerInvariant();
 

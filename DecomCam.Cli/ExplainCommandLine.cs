@@ -171,8 +171,12 @@ internal sealed class ExplainCommandLine
 
         _bound.Group("Output");
         var overlay = _bound.Add(new Option<string?>("--overlay", "-o") { HelpName = "PATH", Description =
-            "overlay PNG (jet over the image; default decomcam-overlay.png; for N>1 images, _<i> is added)" },
+            "overlay PNG (jet over the image, with what was explained, its score and a colour bar in a strip below; " +
+            "default <method>-overlay.png, e.g. gradcam-overlay.png; for N>1 images, _<i> is added)" },
             (o, v) => o with { Overlay = v });
+        _bound.Add(new Option<bool>("--bare-overlay") { Description = "the overlay alone: no caption strip or colour bar " +
+            "(also for an image set's overlays)" },
+            (o, v) => o with { BareOverlay = v });
         var heatmap = _bound.Add(new Option<string?>("--heatmap") { HelpName = "PATH", Description = "heat-map PNG of the map alone" },
             (o, v) => o with { Heatmap = v });
         var alpha = _bound.Add(CheckedOptions.Number("--alpha", "overlay opacity", 0, 1, Defaults.Alpha),

@@ -29,6 +29,7 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
         {
             ImagesPerBatch = options.ImagesPerBatch,
             WriteOverlay = !options.NoOverlay,
+            CaptionOverlay = !options.BareOverlay,
             WriteComponents = options.SaveOssms,
             Alpha = options.Alpha,
             Target = ClassTargets.Create(options.Targets, options.SumTargets, options.Score),

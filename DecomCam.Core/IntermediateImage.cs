@@ -26,4 +26,10 @@ public enum IntermediateDrawing
 /// <param name="FileSuffix">What its files add to the name of the map or overlay they go with: <c>NAME_FileSuffix.png</c>.</param>
 /// <param name="ClassScores">For <see cref="IntermediateDrawing.Concepts"/>: the intermediate [K,classes] of each concept's
 /// class logits, reported beside the picture; null when there is none.</param>
-public sealed record IntermediateImage(string Name, IntermediateDrawing Drawing, string FileSuffix, string? ClassScores = null);
+/// <param name="Weights">For <see cref="IntermediateDrawing.ComponentGrid"/>: the intermediate [M,Q] of the weight each
+/// component takes in the map (the map sums the components in their order), printed on its panel, reported beside the grid
+/// and written to an image set's manifest; null when there is none.</param>
+/// <param name="SingularValues">For <see cref="IntermediateDrawing.ComponentGrid"/>: the intermediate [M,Q] of each
+/// component's singular value, shown and written as <paramref name="Weights"/> are; null when there is none.</param>
+public sealed record IntermediateImage(string Name, IntermediateDrawing Drawing, string FileSuffix, string? ClassScores = null,
+    string? Weights = null, string? SingularValues = null);

@@ -75,8 +75,10 @@ public sealed class DecomCam : CamMethod
     protected override bool UsesMaskedForwards => _options.BatchSize is null;
 
     /// <inheritdoc />
-    /// <remarks>The OSSMs, drawn as a grid (<c>NAME_ossm.png</c>) and written by image sets as <c>NAME_ossm.npy</c>.</remarks>
-    protected override IReadOnlyList<IntermediateImage> IntermediateImages { get; } = [new("ossm", IntermediateDrawing.ComponentGrid, "ossm")];
+    /// <remarks>The OSSMs, drawn as a grid (<c>NAME_ossm.png</c>, each panel with its weight and singular value) and written by
+    /// image sets as <c>NAME_ossm.npy</c>.</remarks>
+    protected override IReadOnlyList<IntermediateImage> IntermediateImages { get; } =
+        [new("ossm", IntermediateDrawing.ComponentGrid, "ossm", Weights: "weights", SingularValues: "singular_values")];
 
     /// <inheritdoc />
     protected override LayerMap ComputeLayerMap(CamContext context, int layer)

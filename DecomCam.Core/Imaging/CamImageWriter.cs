@@ -8,7 +8,9 @@ namespace DecomCamNet.Imaging;
 
 /// <summary>
 /// Renders class-activation maps as PNG images: jet heat maps, heat maps blended over the input image, and grids of
-/// either (for DecomCAM's sub-maps).
+/// either (for DecomCAM's sub-maps). An overlay given a caption, and a grid given labels, carry them in a white strip
+/// below the picture (dark text in a built-in 5x7 pixel font, ASCII); an overlay's strip also holds a jet colour bar
+/// from 0 to 1, so the map itself is never covered.
 /// </summary>
 /// <remarks>
 /// A map is a rank-2 tensor <c>[H, W]</c> of finite values meant to lie in [0, 1]; values outside are clamped. It may live
@@ -28,28 +30,31 @@ public static class CamImageWriter
     /// <param name="map">The map, <c>[H, W]</c> with values in [0, 1]; resized to the image if needed.</param>
     /// <param name="path">The PNG file to write; its directory is created if needed.</param>
     /// <param name="alpha">Weight of the colour map, in [0, 1]: 0 gives the image, 1 the heat map.</param>
+    /// <param name="caption">Text for a strip below the image (what was explained, its score), which also gets a colour
+    /// bar; null for the bare overlay of the image's size.</param>
     /// <exception cref="ArgumentException">The map is not rank 2, is empty, or holds NaN or infinities; or <paramref name="alpha"/> is outside [0, 1].</exception>
-    public static void SaveOverlay(Image<Rgb24> image, Tensor map, string path, float alpha = 0.5f)
+    public static void SaveOverlay(Image<Rgb24> image, Tensor map, string path, float alpha = 0.5f, string? caption = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var result = CreateOverlay(image, map, alpha);
+        using var result = CreateOverlay(image, map, alpha, caption);
         Save(result, path);
     }
 
     /// <summary>
     /// Saves <paramref name="image"/> with the jet colouring of <paramref name="map"/> blended over it, as PNG, from the map's
-    /// values already on the host (no tensor): the same file as <see cref="SaveOverlay(Image{Rgb24}, Tensor, string, float)"/>
+    /// values already on the host (no tensor): the same file as <see cref="SaveOverlay(Image{Rgb24}, Tensor, string, float, string)"/>
     /// writes for a map of the image's size.
     /// </summary>
     /// <param name="image">The background. Not changed.</param>
     /// <param name="map">The map's values at the image's size, row by row (<c>H x W</c>, C order), meant to lie in [0, 1].</param>
     /// <param name="path">The PNG file to write; its directory is created if needed.</param>
     /// <param name="alpha">Weight of the colour map, in [0, 1].</param>
+    /// <param name="caption">Text for a strip below the image, with a colour bar; null for the bare overlay.</param>
     /// <exception cref="ArgumentException">The map's length is not the image's pixel count, or it holds NaN or infinities; or <paramref name="alpha"/> is outside [0, 1].</exception>
-    public static void SaveOverlay(Image<Rgb24> image, float[] map, string path, float alpha = 0.5f)
+    public static void SaveOverlay(Image<Rgb24> image, float[] map, string path, float alpha = 0.5f, string? caption = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var result = CreateOverlay(image, map, alpha);
+        using var result = CreateOverlay(image, map, alpha, caption);
         Save(result, path);
     }
 
@@ -75,37 +80,41 @@ public static class CamImageWriter
     /// <param name="background">Optional image to draw every map on.</param>
     /// <param name="columns">Cells per row (at least 1); fewer when there are fewer maps.</param>
     /// <param name="alpha">Weight of the colour map in overlays, in [0, 1]; unused without a background.</param>
-    /// <exception cref="ArgumentException">No maps; a map is null, not rank 2, empty, or not finite; <paramref name="columns"/> is below 1; or <paramref name="alpha"/> is outside [0, 1].</exception>
-    public static void SaveGrid(IReadOnlyList<Tensor> maps, string path, Image<Rgb24>? background = null, int columns = 5, float alpha = 0.5f)
+    /// <param name="labels">One text per map, printed in a strip below its cell (all strips as high as the longest
+    /// label needs); null for bare cells.</param>
+    /// <exception cref="ArgumentException">No maps; a map is null, not rank 2, empty, or not finite; <paramref name="columns"/> is below 1;
+    /// <paramref name="alpha"/> is outside [0, 1]; or the labels are not one per map.</exception>
+    public static void SaveGrid(IReadOnlyList<Tensor> maps, string path, Image<Rgb24>? background = null, int columns = 5, float alpha = 0.5f,
+        IReadOnlyList<string>? labels = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var result = CreateGrid(maps, background, columns, alpha);
+        using var result = CreateGrid(maps, background, columns, alpha, labels);
         Save(result, path);
     }
 
-    /// <summary>Renders what <see cref="SaveOverlay(Image{Rgb24}, Tensor, string, float)"/> saves, without saving it.</summary>
+    /// <summary>Renders what <see cref="SaveOverlay(Image{Rgb24}, Tensor, string, float, string)"/> saves, without saving it.</summary>
     /// <param name="image">The background. Not changed.</param>
     /// <param name="map">The map, <c>[H, W]</c> with values in [0, 1]; resized to the image if needed.</param>
     /// <param name="alpha">Weight of the colour map, in [0, 1].</param>
-    /// <returns>A new image of the background's size; the caller owns it.</returns>
-    /// <exception cref="ArgumentException">As for <see cref="SaveOverlay(Image{Rgb24}, Tensor, string, float)"/>.</exception>
-    public static Image<Rgb24> CreateOverlay(Image<Rgb24> image, Tensor map, float alpha = 0.5f)
+    /// <param name="caption">Text for a strip below the image, with a colour bar; null for the bare overlay.</param>
+    /// <returns>A new image of the background's width, and its height plus the strip's; the caller owns it.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="SaveOverlay(Image{Rgb24}, Tensor, string, float, string)"/>.</exception>
+    public static Image<Rgb24> CreateOverlay(Image<Rgb24> image, Tensor map, float alpha = 0.5f, string? caption = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         CheckAlpha(alpha);
         float[] values = ReadMap(map, nameof(map), image.Width, image.Height, out _, out _);
-        var result = image.Clone();
-        Paint(result, values, alpha);
-        return result;
+        return Captioned(Painted(image, values, alpha), caption);
     }
 
-    /// <summary>Renders what <see cref="SaveOverlay(Image{Rgb24}, float[], string, float)"/> saves, without saving it.</summary>
+    /// <summary>Renders what <see cref="SaveOverlay(Image{Rgb24}, float[], string, float, string)"/> saves, without saving it.</summary>
     /// <param name="image">The background. Not changed.</param>
     /// <param name="map">The map's values at the image's size, row by row (<c>H x W</c>, C order).</param>
     /// <param name="alpha">Weight of the colour map, in [0, 1].</param>
-    /// <returns>A new image of the background's size; the caller owns it.</returns>
-    /// <exception cref="ArgumentException">As for <see cref="SaveOverlay(Image{Rgb24}, float[], string, float)"/>.</exception>
-    public static Image<Rgb24> CreateOverlay(Image<Rgb24> image, float[] map, float alpha = 0.5f)
+    /// <param name="caption">Text for a strip below the image, with a colour bar; null for the bare overlay.</param>
+    /// <returns>A new image of the background's width, and its height plus the strip's; the caller owns it.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="SaveOverlay(Image{Rgb24}, float[], string, float, string)"/>.</exception>
+    public static Image<Rgb24> CreateOverlay(Image<Rgb24> image, float[] map, float alpha = 0.5f, string? caption = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(map);
@@ -114,9 +123,7 @@ public static class CamImageWriter
             throw new ArgumentException($"The map has {map.Length} values; a {image.Width}x{image.Height} image needs {(long)image.Width * image.Height} (resize the map to the image first).", nameof(map));
         if (!Array.TrueForAll(map, float.IsFinite))
             throw new ArgumentException($"The map contains NaN or infinite values ({image.Height}x{image.Width}).", nameof(map));
-        var result = image.Clone();
-        Paint(result, map, alpha);
-        return result;
+        return Captioned(Painted(image, map, alpha), caption);
     }
 
     /// <summary>Renders what <see cref="SaveHeatmap"/> saves, without saving it.</summary>
@@ -136,10 +143,12 @@ public static class CamImageWriter
     /// <param name="background">Optional image to draw every map on.</param>
     /// <param name="columns">Cells per row (at least 1).</param>
     /// <param name="alpha">Weight of the colour map in overlays, in [0, 1].</param>
+    /// <param name="labels">One text per map for a strip below its cell; null for bare cells.</param>
     /// <returns>A new image of <c>c * w + (c - 1) * 2</c> by <c>r * h + (r - 1) * 2</c> pixels for c columns and r rows of
-    /// w x h cells; the caller owns it.</returns>
+    /// w x h cells (h including the label strip); the caller owns it.</returns>
     /// <exception cref="ArgumentException">As for <see cref="SaveGrid"/>.</exception>
-    public static Image<Rgb24> CreateGrid(IReadOnlyList<Tensor> maps, Image<Rgb24>? background = null, int columns = 5, float alpha = 0.5f)
+    public static Image<Rgb24> CreateGrid(IReadOnlyList<Tensor> maps, Image<Rgb24>? background = null, int columns = 5, float alpha = 0.5f,
+        IReadOnlyList<string>? labels = null)
     {
         ArgumentNullException.ThrowIfNull(maps);
         if (maps.Count == 0)
@@ -164,10 +173,14 @@ public static class CamImageWriter
             (cellHeight, cellWidth) = ((int)maps[0].shape[0], (int)maps[0].shape[1]);
         }
 
+        if (labels is not null && labels.Count != maps.Count)
+            throw new ArgumentException($"A grid of {maps.Count} maps needs {maps.Count} labels; got {labels.Count}.", nameof(labels));
+        var lines = labels?.Select(l => CaptionStrip.Wrap(l ?? "", cellWidth)).ToList();
+        int stripHeight = lines is null ? 0 : CaptionStrip.Height(cellWidth, lines.Max(l => l.Count), colorBar: false);
         int cols = Math.Min(columns, maps.Count);
         int rows = (maps.Count + cols - 1) / cols;
         int gridWidth = checked(cols * cellWidth + (cols - 1) * GridGutter);
-        int gridHeight = checked(rows * cellHeight + (rows - 1) * GridGutter);
+        int gridHeight = checked(rows * (cellHeight + stripHeight) + (rows - 1) * GridGutter);
         var grid = new Image<Rgb24>(gridWidth, gridHeight, new Rgb24(255, 255, 255));
         try
         {
@@ -183,10 +196,12 @@ public static class CamImageWriter
                     throw new ArgumentException($"maps[{i}]: {ex.Message}", nameof(maps), ex);
                 }
 
-                using var cell = background?.Clone() ?? new Image<Rgb24>(cellWidth, cellHeight);
-                Paint(cell, values, background is null ? 1f : alpha);
+                using var painted = background?.Clone() ?? new Image<Rgb24>(cellWidth, cellHeight);
+                Paint(painted, values, background is null ? 1f : alpha);
+                using var labelled = lines is null ? null : CaptionStrip.Below(painted, lines[i], colorBar: false);
+                var cell = labelled ?? painted;
                 int x0 = i % cols * (cellWidth + GridGutter);
-                int y0 = i / cols * (cellHeight + GridGutter);
+                int y0 = i / cols * (cellHeight + stripHeight + GridGutter);
                 cell.ProcessPixelRows(grid, (src, dst) =>
                 {
                     for (int y = 0; y < src.Height; y++)
@@ -200,6 +215,21 @@ public static class CamImageWriter
             grid.Dispose();
             throw;
         }
+    }
+
+    // A copy of the image with jet(values) blended in.
+    private static Image<Rgb24> Painted(Image<Rgb24> image, float[] values, float alpha)
+    {
+        var result = image.Clone();
+        Paint(result, values, alpha);
+        return result;
+    }
+
+    // The overlay itself without a caption, else a new image with the strip below it (the overlay is disposed).
+    private static Image<Rgb24> Captioned(Image<Rgb24> overlay, string? caption)
+    {
+        if (caption is null) return overlay;
+        using (overlay) return CaptionStrip.Below(overlay, CaptionStrip.Wrap(caption, overlay.Width), colorBar: true);
     }
 
     // Blends jet(values) into the image in place (jet clamps each value to [0, 1]); alpha = 1 replaces the pixels.

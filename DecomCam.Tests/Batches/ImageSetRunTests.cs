@@ -53,9 +53,10 @@ public sealed class ImageSetRunTests
             using var scope = TorchSharp.torch.NewDisposeScope();
             using var alone = cam.Explain(ImageLoader.Load(row.Input, ImagePreprocessing.None), 2);
             Assert.True(TestTensors.MaxAbsDiff(alone.Maps[0], map) < 1e-4f);
-            // The overlay, written from the host array on the output thread, is the tensor API's overlay of the written map.
+            // The overlay, written from the host array on the output thread, is the tensor API's overlay of the written map,
+            // captioned with the target and its score.
             using var picture = ImageLoader.LoadRgb(row.Input, ImagePreprocessing.None);
-            using var expected = CamImageWriter.CreateOverlay(picture, map, options.Alpha);
+            using var expected = CamImageWriter.CreateOverlay(picture, map, options.Alpha, FormattableString.Invariant($"class 2, score {row.Score:F4}"));
             using var written = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(Path.Combine(dir.File("out"), row.Outputs[1]));
             Assert.Equal(ImagingTestSupport.Pixels(expected), ImagingTestSupport.Pixels(written));
         }
