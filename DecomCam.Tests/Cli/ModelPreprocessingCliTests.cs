@@ -33,7 +33,7 @@ public sealed class ModelPreprocessingCliTests : CliRun
             image.SaveAsPng(P("big.png"));
         }
         var atSample = Run("explain", "--overlay", P("a.png"));
-        var atBig = Run("explain", "--input", P("big.png"), "--overlay", P("b.png"));
+        var atBig = Run("explain", "--input", P("big.png"), "--overlay", P("b.png"), "--bare-overlay");
         Assert.True(atBig.Code == 0, atBig.Err);
         Assert.Contains("for class 5 (ring)", atSample.Out);
         Assert.Contains("for class 5 (ring)", atBig.Out); // resized to 128 px: the sample again
