@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using DecomCamNet.Imaging;
+using SixLabors.ImageSharp;
 
 namespace DecomCamNet.Batches;
 
@@ -135,8 +136,34 @@ internal sealed class ImageSetWriter : IDisposable
         {
             outputs.Add($"{stem}_{suffix}.npy");
             AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, components.Values, components.Shape, _options.MapDtype));
+            if (!_options.WriteOverlay) continue;
+            outputs.Add($"{stem}_{suffix}.png");
+            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => SaveGrid(image, components, temp));
         }
         return outputs;
+    }
+
+    // The components as a grid of overlays on the picture, each normalised to [0, 1] and labelled with its number,
+    // weight and singular value (as explain draws DecomCAM's OSSM grid).
+    private void SaveGrid(ExplainedImage image, HostArray components, string path)
+    {
+        int count = (int)components.Shape[0], height = (int)components.Shape[1], width = (int)components.Shape[2];
+        var maps = Enumerable.Range(0, count).Select(q => MinMax(components.Values.AsSpan(q * height * width, height * width))).ToList();
+        var (weights, singular) = (image.Row.OssmWeights, image.Row.OssmSingularValues);
+        var labels = weights is null && singular is null ? null
+            : Enumerable.Range(0, count).Select(q => IntermediateImage.PanelLabel(q, weights?[q], singular?[q])).ToList();
+        using var grid = CamImageWriter.CreateGrid(maps, width, height, image.Picture, alpha: _options.Alpha, labels: labels);
+        grid.SaveAsPng(path);
+    }
+
+    private static float[] MinMax(ReadOnlySpan<float> values)
+    {
+        float min = float.MaxValue, max = float.MinValue;
+        foreach (float v in values) (min, max) = (Math.Min(min, v), Math.Max(max, v));
+        var result = new float[values.Length];
+        if (max > min)
+            for (int i = 0; i < values.Length; i++) result[i] = (values[i] - min) / (max - min);
+        return result;
     }
 
     // What the overlay explains: the target (each image's top class when none was given) and its score.

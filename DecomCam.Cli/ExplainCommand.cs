@@ -269,10 +269,10 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         var (weights, singular) = (Row(stack.Weights), Row(stack.SingularValues));
         return Enumerable.Range(0, count).Select(q =>
         {
-            var (panel, line) = (new List<string>(), new List<string>());
-            if (weights is not null) { panel.Add(Number($"w {weights[q]:0.###}")); line.Add(Number($"weight {weights[q]:F4}")); }
-            if (singular is not null) { panel.Add(Number($"s {singular[q]:0.##}")); line.Add(Number($"singular value {singular[q]:F4}")); }
-            return ($"{q + 1}: {string.Join(" ", panel)}", $"{q + 1}: {string.Join(", ", line)}");
+            var line = new List<string>();
+            if (weights is not null) line.Add(Number($"weight {weights[q]:F4}"));
+            if (singular is not null) line.Add(Number($"singular value {singular[q]:F4}"));
+            return (IntermediateImage.PanelLabel(q, weights?[q], singular?[q]), $"{q + 1}: {string.Join(", ", line)}");
         }).ToList();
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace DecomCamNet;
 
 /// <summary>How an <see cref="IntermediateImage"/> is drawn and written.</summary>
@@ -32,4 +33,17 @@ public enum IntermediateDrawing
 /// <param name="SingularValues">For <see cref="IntermediateDrawing.ComponentGrid"/>: the intermediate [M,Q] of each
 /// component's singular value, shown and written as <paramref name="Weights"/> are; null when there is none.</param>
 public sealed record IntermediateImage(string Name, IntermediateDrawing Drawing, string FileSuffix, string? ClassScores = null,
-    string? Weights = null, string? SingularValues = null);
+    string? Weights = null, string? SingularValues = null)
+{
+    /// <summary>
+    /// The label of panel <paramref name="component"/> (0-based) of a component grid: its number in the order the map sums
+    /// the components, then its weight and singular value where known (<c>1: w 0.84 s 12.3</c>).
+    /// </summary>
+    public static string PanelLabel(int component, float? weight, float? singularValue)
+    {
+        var parts = new List<string> { string.Create(CultureInfo.InvariantCulture, $"{component + 1}:") };
+        if (weight is float w) parts.Add(string.Create(CultureInfo.InvariantCulture, $"w {w:0.###}"));
+        if (singularValue is float s) parts.Add(string.Create(CultureInfo.InvariantCulture, $"s {s:0.##}"));
+        return string.Join(" ", parts);
+    }
+}

@@ -173,28 +173,64 @@ public static class CamImageWriter
             (cellHeight, cellWidth) = ((int)maps[0].shape[0], (int)maps[0].shape[1]);
         }
 
-        if (labels is not null && labels.Count != maps.Count)
-            throw new ArgumentException($"A grid of {maps.Count} maps needs {maps.Count} labels; got {labels.Count}.", nameof(labels));
+        return Grid(maps.Count, i =>
+        {
+            try
+            {
+                return ReadMap(maps[i], nameof(maps), cellWidth, cellHeight, out _, out _);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException($"maps[{i}]: {ex.Message}", nameof(maps), ex);
+            }
+        }, cellWidth, cellHeight, background, columns, alpha, labels);
+    }
+
+    /// <summary>
+    /// Renders a grid of maps given as host arrays (no tensor: for threads that do no libtorch work), each
+    /// <paramref name="height"/> x <paramref name="width"/> values in [0, 1] row by row; otherwise as
+    /// <see cref="CreateGrid(IReadOnlyList{Tensor}, Image{Rgb24}?, int, float, IReadOnlyList{string}?)"/>. A background, if
+    /// given, must be of the maps' size.
+    /// </summary>
+    /// <exception cref="ArgumentException">No maps; a map of another length or not finite; a background of another size;
+    /// <paramref name="columns"/> below 1; <paramref name="alpha"/> outside [0, 1]; or the labels not one per map.</exception>
+    public static Image<Rgb24> CreateGrid(IReadOnlyList<float[]> maps, int width, int height, Image<Rgb24>? background = null, int columns = 5,
+        float alpha = 0.5f, IReadOnlyList<string>? labels = null)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        if (maps.Count == 0) throw new ArgumentException("At least one map is needed for a grid.", nameof(maps));
+        if (columns < 1) throw new ArgumentOutOfRangeException(nameof(columns), columns, "A grid needs at least one column.");
+        CheckAlpha(alpha);
+        if (background is not null && (background.Width != width || background.Height != height))
+            throw new ArgumentException($"The background is {background.Width}x{background.Height}; the maps are {width}x{height}.", nameof(background));
+        for (int i = 0; i < maps.Count; i++)
+        {
+            if (maps[i] is null || maps[i].Length != (long)width * height)
+                throw new ArgumentException($"maps[{i}] has {maps[i]?.Length ?? 0} values; a {width}x{height} map needs {(long)width * height}.", nameof(maps));
+            if (!Array.TrueForAll(maps[i], float.IsFinite))
+                throw new ArgumentException($"maps[{i}] contains NaN or infinite values.", nameof(maps));
+        }
+        return Grid(maps.Count, i => maps[i], width, height, background, columns, alpha, labels);
+    }
+
+    // The grid of count cells of cellWidth x cellHeight values (valuesAt(i): cell i's values at that size).
+    private static Image<Rgb24> Grid(int count, Func<int, float[]> valuesAt, int cellWidth, int cellHeight, Image<Rgb24>? background,
+        int columns, float alpha, IReadOnlyList<string>? labels)
+    {
+        if (labels is not null && labels.Count != count)
+            throw new ArgumentException($"A grid of {count} maps needs {count} labels; got {labels.Count}.", nameof(labels));
         var lines = labels?.Select(l => CaptionStrip.Wrap(l ?? "", cellWidth)).ToList();
         int stripHeight = lines is null ? 0 : CaptionStrip.Height(cellWidth, lines.Max(l => l.Count), colorBar: false);
-        int cols = Math.Min(columns, maps.Count);
-        int rows = (maps.Count + cols - 1) / cols;
+        int cols = Math.Min(columns, count);
+        int rows = (count + cols - 1) / cols;
         int gridWidth = checked(cols * cellWidth + (cols - 1) * GridGutter);
         int gridHeight = checked(rows * (cellHeight + stripHeight) + (rows - 1) * GridGutter);
         var grid = new Image<Rgb24>(gridWidth, gridHeight, new Rgb24(255, 255, 255));
         try
         {
-            for (int i = 0; i < maps.Count; i++)
+            for (int i = 0; i < count; i++)
             {
-                float[] values;
-                try
-                {
-                    values = ReadMap(maps[i], nameof(maps), cellWidth, cellHeight, out _, out _);
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new ArgumentException($"maps[{i}]: {ex.Message}", nameof(maps), ex);
-                }
+                float[] values = valuesAt(i);
 
                 using var painted = background?.Clone() ?? new Image<Rgb24>(cellWidth, cellHeight);
                 Paint(painted, values, background is null ? 1f : alpha);

@@ -29,12 +29,17 @@ public sealed class ImageSetCliTests : CliRun
         {
             Assert.Equal(("scenenet", "decomcam", "block4"), (row.Model, row.Method, row.Layer));
             Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(row.Input))), row.Sha256);
-            Assert.Equal(3, row.Outputs.Count); // map, overlay, OSSMs
+            Assert.Equal(4, row.Outputs.Count); // map, overlay, OSSMs, their grid
+            Assert.EndsWith("_ossm.png", row.Outputs[3]);
+            Assert.Equal(3, row.OssmWeights!.Count);
             using var map = NpyFile.Read(Path.Combine(P("out"), row.Outputs[0]));
             int size = row.Input.EndsWith("0.png") || row.Input.EndsWith("2.png") || row.Input.EndsWith("4.png") ? 48 : 64;
             Assert.Equal(new long[] { size, size }, map.shape);
             using var ossm = NpyFile.Read(Path.Combine(P("out"), row.Outputs[2]));
             Assert.Equal(new long[] { 3, size, size }, ossm.shape);
+            using var grid = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(Path.Combine(P("out"), row.Outputs[3]));
+            Assert.Equal(3 * size + 2 * 2, grid.Width); // three panels side by side, 2-px gutters
+            Assert.True(grid.Height > size, $"{grid.Height}: no label strip under the panels");
         }
         Assert.Empty(Directory.EnumerateFiles(P("out"), "*.tmp"));
 

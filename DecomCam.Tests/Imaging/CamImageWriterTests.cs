@@ -64,6 +64,26 @@ public class CamImageWriterTests
     }
 
     [Fact]
+    public void AGridFromHostValuesIsTheTensorGridPixelForPixel()
+    {
+        using var image = MakeTexture(20, 12);
+        var random = new Random(3);
+        var maps = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, 12 * 20).Select(_ => (float)random.NextDouble()).ToArray()).ToList();
+        string[] labels = ["1: w 1 s 2.5", "2: w 0.4", "3:"];
+        using var scope = NewDisposeScope();
+        using var fromTensors = CamImageWriter.CreateGrid(maps.Select(m => torch.tensor(m, 12, 20)).ToList(), image, columns: 2, alpha: 0.4f, labels: labels);
+        using var fromHost = CamImageWriter.CreateGrid(maps, 20, 12, image, columns: 2, alpha: 0.4f, labels: labels);
+        Assert.Equal((fromTensors.Width, fromTensors.Height), (fromHost.Width, fromHost.Height));
+        for (int y = 0; y < fromHost.Height; y++)
+            for (int x = 0; x < fromHost.Width; x++)
+                Assert.Equal(fromTensors[x, y], fromHost[x, y]);
+        Assert.Contains("a 20x12 map needs 240", Assert.Throws<ArgumentException>(() => CamImageWriter.CreateGrid([new float[239]], 20, 12)).Message);
+        Assert.Contains("background is 20x12", Assert.Throws<ArgumentException>(() => CamImageWriter.CreateGrid([new float[100]], 10, 10, image)).Message);
+        Assert.Equal("1: w 0.843 s 12.35", IntermediateImage.PanelLabel(0, 0.8431f, 12.3456f));
+        Assert.Equal("4: s 2", IntermediateImage.PanelLabel(3, null, 2f));
+    }
+
+    [Fact]
     public void OverlayResizesTheMapBilinearly()
     {
         using var image = MakeImage(4, 2, (_, _) => new Rgb24(0, 0, 0));
