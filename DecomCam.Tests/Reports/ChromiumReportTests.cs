@@ -88,7 +88,7 @@ public sealed class ChromiumReportTests(ITestOutputHelper output) : CliRun
 
     /// <summary>Headless Chromium on <paramref name="page"/> (with an address fragment), with a profile in the test's folder.</summary>
     private (int Code, string Output) Chrome(string what, string page, string fragment = "") =>
-        ProcessRunner.Run(Chromium, $"--headless --no-sandbox --disable-gpu --user-data-dir={P("profile")} {what} \"{new Uri(page).AbsoluteUri}{fragment}\"",
+        ProcessRunner.Run(Chromium, $"--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir={P("profile")} {what} \"{new Uri(page).AbsoluteUri}{fragment}\"",
             Folder, TimeSpan.FromSeconds(60));
 
     /// <summary>The page's document after its script ran (and Chromium's log after it).</summary>
