@@ -23,11 +23,15 @@ internal static class EvaluationCharts
         {
             var summary = report.Summary(report.Methods[m], metric);
             if (double.IsNaN(summary.Mean)) continue;
-            plot.Add.Bar(new Bar { Position = m, Value = summary.Mean, Error = summary.HalfWidth, FillColor = plot.Add.Palette.GetColor(m) });
+            plot.Add.Bar(new Bar { Position = m, Value = summary.Mean, FillColor = plot.Add.Palette.GetColor(m) });
+            // The 95% interval clipped to the metric's range, as in results.md (a bar's own error is symmetric).
+            var interval = plot.Add.Line(m, summary.Lower, m, summary.Upper);
+            interval.Color = Colors.Black;
+            interval.LineWidth = 2;
         }
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             Enumerable.Range(0, report.Methods.Count).Select(i => (double)i).ToArray(), report.Methods.ToArray());
-        plot.Title($"{name} ({(higherIsBetter ? "higher" : "lower")} is better), mean ± 95% interval");
+        plot.Title($"{name} ({(higherIsBetter ? "higher" : "lower")} is better), mean and 95% interval within the metric's range");
         plot.SavePng(path, 800, 450);
     }
 
