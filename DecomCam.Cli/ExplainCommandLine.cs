@@ -128,6 +128,9 @@ internal sealed class ExplainCommandLine
             "masked-forward memory layout (auto: channels-last on CPUs that report cache sizes)", Defaults.Settings.MaskedLayout,
             ("auto", MaskedInputLayout.Auto), ("contiguous", MaskedInputLayout.Contiguous), ("channels-last", MaskedInputLayout.ChannelsLast)),
             (o, v) => o with { Settings = o.Settings with { MaskedLayout = v ?? o.Settings.MaskedLayout } });
+        _bound.Add(new Option<bool>("--no-tune") { Description = "masked forwards: keep the default batch size and layout " +
+            "instead of timing a few on the first call's own batches and keeping the fastest (the maps agree to float rounding)" },
+            (o, v) => o with { Settings = o.Settings with { TuneMaskedForwards = !v } });
         _bound.Add(CheckedOptions.Int("--decom-p", "DecomCAM: top-P channels by Grad-CAM weight", 1, Defaults.Settings.DecomCam.P),
             (o, v) => o with { Settings = o.Settings with { DecomCam = o.Settings.DecomCam with { P = v } } });
         _bound.Add(CheckedOptions.Int("--decom-q", "DecomCAM: number of OSSMs Q", 1, Defaults.Settings.DecomCam.Q),
