@@ -122,12 +122,16 @@ internal sealed class ExplainCommandLine
             (o, v) => o with { PreprocessOnnx = v });
         _bound.Group("Method settings");
         _bound.Add(CheckedOptions.OptionalInt("--batch-size", "masked inputs per forward (default on a CPU: " +
-            "as many as keep the largest activation under 31 MiB, e.g. 10 for a 224-px ResNet; on a GPU 32, decomcam Q+1)", 1),
+            "as many as keep the largest activation under 31 MiB, e.g. 10 for a 224-px ResNet; on a GPU 32, decomcam Q+1; " +
+            "then tuned on the first call's batches unless --no-tune)", 1),
             (o, v) => o with { Settings = o.Settings with { BatchSize = v } });
         var layout = _bound.Add(CheckedOptions.Choice("--layout",
-            "masked-forward memory layout (auto: channels-last on CPUs that report cache sizes)", Defaults.Settings.MaskedLayout,
+            "masked-forward memory layout (auto: the faster on the first call's batches, else channels-last on CPUs that report cache sizes)", Defaults.Settings.MaskedLayout,
             ("auto", MaskedInputLayout.Auto), ("contiguous", MaskedInputLayout.Contiguous), ("channels-last", MaskedInputLayout.ChannelsLast)),
             (o, v) => o with { Settings = o.Settings with { MaskedLayout = v ?? o.Settings.MaskedLayout } });
+        _bound.Add(new Option<bool>("--no-tune") { Description = "masked forwards: keep the default batch size and layout " +
+            "instead of timing a few on the first call's own batches and keeping the fastest (the maps agree to float rounding)" },
+            (o, v) => o with { Settings = o.Settings with { TuneMaskedForwards = !v } });
         _bound.Add(CheckedOptions.Int("--decom-p", "DecomCAM: top-P channels by Grad-CAM weight", 1, Defaults.Settings.DecomCam.P),
             (o, v) => o with { Settings = o.Settings with { DecomCam = o.Settings.DecomCam with { P = v } } });
         _bound.Add(CheckedOptions.Int("--decom-q", "DecomCAM: number of OSSMs Q", 1, Defaults.Settings.DecomCam.Q),

@@ -73,13 +73,13 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
 
     /// <summary>
     /// Each setting of <paramref name="record"/> under <paramref name="prefix"/> and its name, a method's options record
-    /// by its own settings (<c>method DecomCam.Q</c>); batch sizes and the layout are left out.
+    /// by its own settings (<c>method DecomCam.Q</c>); batch sizes, the layout and masked-forward tuning are left out.
     /// </summary>
     private static void Record(Dictionary<string, string> settings, string prefix, object record)
     {
         foreach (var property in record.GetType().GetProperties().Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract"))
         {
-            if (property.Name is nameof(CamMethodSettings.BatchSize) or nameof(CamMethodSettings.MaskedLayout)) continue;
+            if (property.Name is nameof(CamMethodSettings.BatchSize) or nameof(CamMethodSettings.MaskedLayout) or nameof(CamMethodSettings.TuneMaskedForwards)) continue;
             var value = property.GetValue(record);
             if (value is not null && value.GetType().Name.EndsWith("Options", StringComparison.Ordinal))
             {

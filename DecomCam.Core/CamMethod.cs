@@ -22,6 +22,7 @@ public abstract partial class CamMethod : ICamMethod
     private readonly IDisposable? _route;
     private bool _toldOneDnnOff;
     private MaskedInputLayout _maskedLayout = MaskedInputLayout.Auto;
+    private bool _tuneMaskedForwards = true;
     private bool _augSmooth;
     private bool _eigenSmooth;
     private static readonly IReadOnlyDictionary<string, Tensor> Empty = new Dictionary<string, Tensor>();
@@ -53,6 +54,15 @@ public abstract partial class CamMethod : ICamMethod
     public MaskedInputLayout MaskedLayout { get => _maskedLayout; init => _maskedLayout = value; }
 
     /// <summary>
+    /// Whether the masked forwards tune their batch size and layout on the first call for this model, input shape, device
+    /// and dtype (<see cref="MaskedForwardTuner"/>), varying only what was left to default (a method's explicit batch size
+    /// and a <see cref="MaskedLayout"/> other than <see cref="MaskedInputLayout.Auto"/> stay as set); default true. False
+    /// pins the heuristic defaults (<see cref="MaskedForwards"/>). Maps agree either way to float32 rounding, also across
+    /// the first call (which may use several batch sizes) and later ones. Set at construction.
+    /// </summary>
+    public bool TuneMaskedForwards { get => _tuneMaskedForwards; init => _tuneMaskedForwards = value; }
+
+    /// <summary>
     /// Augmentation smoothing (pytorch-grad-cam's <c>aug_smooth</c>): explain the input under six test-time augmentations
     /// (no flip and a horizontal flip, each with the input multiplied by 0.9, 1 and 1.1), flip each map back and average
     /// them (see <see cref="AugmentationSmoothing"/>). Six times the cost. Default false. Set at construction.
@@ -82,14 +92,15 @@ public abstract partial class CamMethod : ICamMethod
     }
 
     /// <summary>
-    /// Applies the settings that <see cref="MaskedLayout"/>, <see cref="AugSmooth"/> and <see cref="EigenSmooth"/> take at
+    /// Applies the settings that <see cref="MaskedLayout"/>, <see cref="TuneMaskedForwards"/>, <see cref="AugSmooth"/> and <see cref="EigenSmooth"/> take at
     /// construction, for a factory that creates methods by name (<c>CamMethods.Create</c>) before handing them out.
     /// </summary>
     /// <exception cref="NotSupportedException"><paramref name="eigenSmooth"/> on a method it does not apply to; nothing is changed.</exception>
-    internal void Configure(MaskedInputLayout maskedLayout, bool augSmooth, bool eigenSmooth)
+    internal void Configure(MaskedInputLayout maskedLayout, bool tuneMaskedForwards, bool augSmooth, bool eigenSmooth)
     {
         if (eigenSmooth && !SupportsEigenSmooth) throw EigenSmoothNotSupported();
         _maskedLayout = maskedLayout;
+        _tuneMaskedForwards = tuneMaskedForwards;
         _augSmooth = augSmooth;
         _eigenSmooth = eigenSmooth;
     }
@@ -254,7 +265,7 @@ public abstract partial class CamMethod : ICamMethod
             x.requires_grad_(false);
         }
         return new CamContext(Model, x.detach(), output.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),
-            gradients, inputGradient, LayerNames, MaskedLayout, largest, progress, ct);
+            gradients, inputGradient, LayerNames, MaskedLayout, TuneMaskedForwards, largest, progress, ct, Logger);
     }
 
     private static T WithGrad<T>(Func<T> f)

@@ -3,7 +3,8 @@ namespace DecomCamNet;
 /// <summary>Memory layout of the masked inputs that Score-CAM, UnionCAM and DecomCAM forward without gradients.</summary>
 public enum MaskedInputLayout
 {
-    /// <summary>Channels-last on CPUs that report their cache sizes, contiguous (NCHW) elsewhere (see <see cref="Cam.MaskedForwards.UsesChannelsLast"/>).</summary>
+    /// <summary>Channels-last on CPUs that report their cache sizes, contiguous (NCHW) elsewhere (see <see cref="Cam.MaskedForwards.UsesChannelsLast"/>);
+    /// with tuning on (<see cref="CamMethod.TuneMaskedForwards"/>), whichever of the safe layouts the first call's batches found faster.</summary>
     Auto,
 
     /// <summary>The usual contiguous NCHW layout.</summary>

@@ -18,6 +18,10 @@ public sealed record CamMethodSettings
     /// <summary>Memory layout of the masked forwards (<see cref="CamMethod.MaskedLayout"/>).</summary>
     public MaskedInputLayout MaskedLayout { get; init; } = MaskedInputLayout.Auto;
 
+    /// <summary>Whether the masked forwards tune what <see cref="BatchSize"/> and <see cref="MaskedLayout"/> leave to
+    /// default (<see cref="CamMethod.TuneMaskedForwards"/>); false pins the heuristic defaults.</summary>
+    public bool TuneMaskedForwards { get; init; } = true;
+
     /// <summary>Augmentation smoothing for any method (<see cref="CamMethod.AugSmooth"/>).</summary>
     public bool AugSmooth { get; init; }
 

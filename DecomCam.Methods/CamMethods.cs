@@ -72,7 +72,7 @@ public static class CamMethods
             "guidedgradcam" => new GuidedGradCam(model, layers, logger),
             _ => throw new InvalidOperationException($"{canonical} is in Names but not created here."),
         };
-        try { method.Configure(s.MaskedLayout, s.AugSmooth, s.EigenSmooth); }
+        try { method.Configure(s.MaskedLayout, s.TuneMaskedForwards, s.AugSmooth, s.EigenSmooth); }
         catch { method.Dispose(); throw; }
         return method;
     }

@@ -26,14 +26,34 @@ public static class BatchedScoring
         ArgumentNullException.ThrowIfNull(score);
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "There must be at least one item to score.");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
+        return Run(count, _ => batchSize, score, cancellationToken, progress, stage);
+    }
+
+    /// <summary>
+    /// As <see cref="Run(long, int, Func{long, long, Tensor}, CancellationToken, IProgress{CamProgress}?, string?)"/>, with
+    /// batches of varying length: <paramref name="nextLength"/> gets the start of each batch and returns its length (at
+    /// least 1; capped at the items left). <see cref="MaskedForwardTuner"/> varies the batches this way while it tunes.
+    /// </summary>
+    /// <returns>The rows of every batch, [count,...], owned by the caller's dispose scope.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A count below 1, or <paramref name="nextLength"/> returned a length below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="score"/> returned a tensor that is not one row per item.</exception>
+    /// <exception cref="OperationCanceledException">Cancellation was requested between batches.</exception>
+    public static Tensor Run(long count, Func<long, long> nextLength, Func<long, long, Tensor> score, CancellationToken cancellationToken,
+        IProgress<CamProgress>? progress = null, string? stage = null)
+    {
+        ArgumentNullException.ThrowIfNull(nextLength);
+        ArgumentNullException.ThrowIfNull(score);
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "There must be at least one item to score.");
         Tensor? result = null;
         using var noGrad = no_grad();
         try
         {
-            for (long start = 0; start < count; start += batchSize)
+            for (long start = 0, length; start < count; start += length)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                long length = Math.Min(batchSize, count - start);
+                long wanted = nextLength(start);
+                if (wanted < 1) throw new ArgumentOutOfRangeException(nameof(nextLength), wanted, "A batch must hold at least one item.");
+                length = Math.Min(wanted, count - start);
                 using (var scope = NewDisposeScope())
                 {
                     var rows = score(start, length);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,13 +11,17 @@ namespace DecomCamNet.Cam;
 public sealed class CamContext
 {
     private readonly CamTarget _target;
+    private readonly ILogger? _logger;
     private Tensor? _guidedInputGradient;
 
     internal CamContext(nn.Module<Tensor, Tensor> model, Tensor input, Tensor output, CamTarget target, Tensor scores, Tensor? classes,
         IReadOnlyList<Tensor> activations, IReadOnlyList<Tensor>? gradients, Tensor? inputGradient, IReadOnlyList<string> layerNames,
-        MaskedInputLayout maskedLayout, long largestActivationBytes, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
+        MaskedInputLayout maskedLayout, bool tuneMaskedForwards, long largestActivationBytes, IProgress<CamProgress>? progress,
+        CancellationToken cancellationToken, ILogger? logger)
     {
         MaskedLayout = maskedLayout;
+        TuneMaskedForwards = tuneMaskedForwards;
+        _logger = logger;
         LargestActivationBytes = largestActivationBytes;
         Model = model;
         Input = input;
@@ -80,6 +85,9 @@ public sealed class CamContext
     /// <summary>The layout in which <see cref="ScoreInBatches"/> forwards its inputs.</summary>
     public MaskedInputLayout MaskedLayout { get; }
 
+    /// <summary>Whether <see cref="ScoreInBatches"/> tunes what the caller left to default (<see cref="MaskedForwardTuner"/>).</summary>
+    public bool TuneMaskedForwards { get; }
+
     /// <summary>The largest submodule output per input row seen in the first forward pass, in bytes (0 if not measured).</summary>
     public long LargestActivationBytes { get; }
 
@@ -118,20 +126,27 @@ public sealed class CamContext
     /// <summary>
     /// Scores <paramref name="count"/> modified inputs without gradients, <paramref name="batchSize"/> at a time (null:
     /// <see cref="DefaultBatchSize"/>), laid out as <see cref="MaskedLayout"/> says, through <see cref="BatchedScoring"/>
-    /// so that peak memory is bounded by one batch. <paramref name="build"/> returns, for items [start, start+length), the inputs
-    /// [length,C,H,W] and the row (index into <see cref="Input"/>) whose target each is scored for [length] (long).
-    /// Reports progress as <paramref name="stage"/> and honours cancellation between batches.
+    /// so that peak memory is bounded by one batch. Where <see cref="TuneMaskedForwards"/>, the batch size (when null)
+    /// and the layout (when <see cref="MaskedInputLayout.Auto"/>) are the fastest that <see cref="MaskedForwardTuner.Shared"/>
+    /// found for this model, input shape, device and dtype, tuned on this call's batches on first use.
+    /// <paramref name="build"/> returns, for items [start, start+length), the inputs [length,C,H,W] and the row (index
+    /// into <see cref="Input"/>) whose target each is scored for [length] (long). Reports progress as
+    /// <paramref name="stage"/> and honours cancellation between batches.
     /// </summary>
     /// <returns>The target score of each item, [count].</returns>
     public Tensor ScoreInBatches(long count, int? batchSize, Func<long, long, (Tensor Inputs, Tensor Rows)> build, ScoreKind kind, string stage)
     {
         if (count == 0) return empty(0, dtype: Input.dtype, device: Input.device);
-        bool channelsLast = MaskedForwards.UsesChannelsLast(MaskedLayout, Input.device);
-        return BatchedScoring.Run(count, batchSize ?? DefaultBatchSize(count), (start, length) =>
+        var device = Input.device;
+        var request = new MaskedForwardRequest(Model, Input.shape.Skip(1).ToArray(), device, Input.dtype,
+            DefaultBatchSize(count), MaskedForwards.UsesChannelsLast(MaskedLayout, device), batchSize,
+            MaskedLayout == MaskedInputLayout.Auto ? null : MaskedForwards.UsesChannelsLast(MaskedLayout, device),
+            MaskedForwards.ChannelsLastSafe(device), MaskedForwards.MaxTunedBatchSize(LargestActivationBytes, device), TuneMaskedForwards);
+        return MaskedForwardTuner.Shared.Run(request, count, (start, length, channelsLast) =>
         {
             var (inputs, rows) = build(start, length);
             var output = Model.call(channelsLast ? MaskedForwards.ToChannelsLast(inputs) : inputs);
             return _target.ScoreRows(output, Classes?.index_select(0, rows), kind);
-        }, CancellationToken, Progress, stage);
+        }, _logger, CancellationToken, Progress, stage);
     }
 }

@@ -16,6 +16,8 @@ namespace DecomCamNet.Cam;
 /// reordered on every call). On CPUs that report no cache sizes, oneDNN's channels-last 1x1 convolutions can divide by
 /// zero (SIGFPE, seen on ResNet-50's layer3), so <see cref="MaskedInputLayout.Auto"/> keeps NCHW there
 /// (<see cref="LibTorchBackends.CpuCachesUnknown"/>).</para>
+/// <para>These are the defaults; unless told not to, the methods tune them per model, input shape, device and dtype on
+/// the first call's own batches (<see cref="MaskedForwardTuner"/>).</para>
 /// </summary>
 public static class MaskedForwards
 {
@@ -45,6 +47,25 @@ public static class MaskedForwards
         long batches = (count + maxBatch - 1) / maxBatch;
         return (int)((count + batches - 1) / batches);
     }
+
+    /// <summary>
+    /// Largest activation per masked batch that a tuned batch size may reach (<see cref="MaskedForwardTuner"/>): 128 MiB,
+    /// which lets a 224-px ResNet try batches of 32.
+    /// </summary>
+    public const long TunedActivationCap = 128L << 20;
+
+    /// <summary>
+    /// The largest batch size <see cref="MaskedForwardTuner"/> may try on <paramref name="device"/>: on a CPU, as many inputs
+    /// as keep an activation of <paramref name="largestActivationBytes"/> per input (0: not measured) under
+    /// <see cref="TunedActivationCap"/>, at most <see cref="CpuMaxBatchSize"/>; on a GPU, <see cref="GpuBatchSize"/>.
+    /// </summary>
+    public static int MaxTunedBatchSize(long largestActivationBytes, Device device) => device.type == DeviceType.CPU
+        ? (int)Math.Clamp(TunedActivationCap / Math.Max(1, largestActivationBytes), 1, CpuMaxBatchSize)
+        : GpuBatchSize;
+
+    /// <summary>Whether channels-last may be tried on <paramref name="device"/>: not on a CPU that reports no cache sizes
+    /// (<see cref="LibTorchBackends.CpuCachesUnknown"/>).</summary>
+    public static bool ChannelsLastSafe(Device device) => device.type != DeviceType.CPU || !LibTorchBackends.CpuCachesUnknown;
 
     /// <summary>Whether masked inputs on <paramref name="device"/> are forwarded channels-last under <paramref name="layout"/>.</summary>
     public static bool UsesChannelsLast(MaskedInputLayout layout, Device device) => layout switch

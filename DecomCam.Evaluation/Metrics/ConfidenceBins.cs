@@ -28,10 +28,10 @@ public static class ConfidenceBins
         MetricInputs.Model(model);
         MetricInputs.Images(images);
         CheckBins(bins);
-        int batch = MetricInputs.BatchSize(batchSize, images.device);
+        int? batch = MetricInputs.Checked(batchSize);
         using var scope = NewDisposeScope();
         using var scorer = new ModelScorer(model);
-        var both = BatchedScoring.Run(images.shape[0], batch, (s, c) =>
+        var both = scorer.Run(images.shape[0], batch, images, (s, c) =>
         {
             var probabilities = scorer.Logits(images.narrow(0, s, c)).softmax(1);
             var (values, indices) = probabilities.max(1);

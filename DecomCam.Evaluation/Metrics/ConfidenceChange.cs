@@ -30,15 +30,15 @@ public static class ConfidenceChange
         MetricInputs.Maps(maps, n, images.shape[2], images.shape[3]);
         classes ??= TargetClasses.Predicted;
         classes.Validate(n, nameof(classes));
-        int batch = MetricInputs.BatchSize(batchSize, images.device);
+        int? batch = MetricInputs.Checked(batchSize);
 
         using var scope = NewDisposeScope();
         using var scorer = new ModelScorer(model);
         var target = scorer.Classes(classes, images, batch, cancellationToken);
         var weights = maps.to(images.dtype, images.device).unsqueeze(1);
-        var original = BatchedScoring.Run(n, batch,
+        var original = scorer.Run(n, batch, images,
             (s, c) => scorer.Probabilities(images.narrow(0, s, c), target.narrow(0, s, c)), cancellationToken, progress, "confidence: original");
-        var perturbed = BatchedScoring.Run(n, batch,
+        var perturbed = scorer.Run(n, batch, images,
             (s, c) => scorer.Probabilities(images.narrow(0, s, c) * weights.narrow(0, s, c), target.narrow(0, s, c)),
             cancellationToken, progress, "confidence: image x map");
         return new ConfidenceChangeResult(original, perturbed, target).MoveOut();

@@ -56,7 +56,7 @@ public static class DeletionInsertion
         if (options.Steps < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Steps, "Steps must be at least 1.");
         if (!(options.BlurSigma > 0) || !(options.BlurTruncate > 0))
             throw new ArgumentOutOfRangeException(nameof(options), $"BlurSigma ({options.BlurSigma}) and BlurTruncate ({options.BlurTruncate}) must be positive.");
-        int batch = MetricInputs.BatchSize(options.BatchSize, images.device, nameof(options));
+        int? batch = MetricInputs.Checked(options.BatchSize, nameof(options));
         var canvasKind = options.Canvas ?? (deletion ? PerturbationCanvas.Zero : PerturbationCanvas.Blur);
         int steps = options.Steps;
         string stage = deletion ? "deletion" : "insertion";
@@ -73,7 +73,7 @@ public static class DeletionInsertion
 
         long points = steps + 1;
         using var pointCount = points.ToScalar();
-        var scores = BatchedScoring.Run(n * points, batch, (start, count) =>
+        var scores = scorer.Run(n * points, batch, images, (start, count) =>
         {
             var pair = OwnedScalarOps.Arange(start, start + count, device: device);
             var image = pair.div(pointCount, rounding_mode: RoundingMode.floor);

@@ -62,9 +62,21 @@ internal static class MetricInputs
             throw new ArgumentException("Masks must be boolean or hold only the values 0 and 1.", parameter);
     }
 
-    public static int BatchSize(int? batchSize, Device device, string parameter = "batchSize")
+    /// <summary>
+    /// The largest batch size the tuner may try for a metric (<see cref="ModelScorer.Run"/>): on a CPU twice the default
+    /// (metrics do not measure the model's activations, so they stay near the default's memory), on a GPU
+    /// <see cref="MaskedForwards.GpuBatchSize"/>.
+    /// </summary>
+    public static int MaxTunedBatchSize(Device device) => device.type == DeviceType.CUDA ? MaskedForwards.GpuBatchSize : 16;
+
+    /// <summary>A metric's explicit batch size, checked (null: tuned from <see cref="BatchSize"/>'s default).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A batch size below 1.</exception>
+    public static int? Checked(int? batchSize, string parameter = "batchSize")
     {
         if (batchSize is { } b && b < 1) throw new ArgumentOutOfRangeException(parameter, b, "The batch size must be at least 1.");
-        return batchSize ?? (device.type == DeviceType.CUDA ? MaskedForwards.GpuBatchSize : 8);
+        return batchSize;
     }
+
+    /// <summary>The default batch size of the metrics: 8 on a CPU, <see cref="MaskedForwards.GpuBatchSize"/> on a GPU.</summary>
+    public static int BatchSize(Device device) => device.type == DeviceType.CUDA ? MaskedForwards.GpuBatchSize : 8;
 }

@@ -35,14 +35,14 @@ public static class Road
         classes ??= TargetClasses.Predicted;
         classes.Validate(n, nameof(classes));
         var percentiles = CheckOptions(options);
-        int batch = MetricInputs.BatchSize(options.BatchSize, images.device, nameof(options));
+        int? batch = MetricInputs.Checked(options.BatchSize, nameof(options));
         long j = percentiles.Length;
 
         using var scope = NewDisposeScope();
         using var scorer = new ModelScorer(model);
         var device = images.device;
         var target = scorer.Classes(classes, images, batch, cancellationToken);
-        var original = BatchedScoring.Run(n, batch,
+        var original = scorer.Run(n, batch, images,
             (s, c) => scorer.Probabilities(images.narrow(0, s, c), target.narrow(0, s, c)), cancellationToken, progress, "road: original");
         var onDevice = maps.to(images.dtype, device);
         // Items are (order, percentile, image), image fastest: keep masks [2·J·N, H, W] are built per batch from thresholds.
@@ -51,7 +51,7 @@ public static class Road
         long total = 2 * j * n;
         using var imageCount = n.ToScalar();
         using var firstHalf = (j * n).ToScalar();
-        var scores = BatchedScoring.Run(total, batch, (start, count) =>
+        var scores = scorer.Run(total, batch, images, (start, count) =>
         {
             var item = OwnedScalarOps.Arange(start, start + count, device: device);
             var image = item.remainder(imageCount);

@@ -55,4 +55,20 @@ public class BatchedScoringTests
         Assert.Contains("one row per item, [2,...]; it returned [1]", e.Message);
         Assert.Equal(before, TestTensors.LiveTensors);
     }
+
+    [Fact]
+    public void BatchesOfVaryingLengthAreCappedAtTheItemsLeft()
+    {
+        using var scope = NewDisposeScope();
+        var calls = new List<(long Start, long Length)>();
+        var result = BatchedScoring.Run(10, start => start == 0 ? 2 : 5, (start, length) =>
+        {
+            calls.Add((start, length));
+            return arange(start, start + length, dtype: ScalarType.Float64);
+        }, CancellationToken.None);
+        Assert.Equal(new[] { (0L, 2L), (2L, 5L), (7L, 3L) }, calls);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (double)i), result.data<double>().ToArray());
+        Assert.Equal("nextLength", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            BatchedScoring.Run(5, start => start == 0 ? 2 : 0, (_, n) => ones(n), default)).ParamName);
+    }
 }

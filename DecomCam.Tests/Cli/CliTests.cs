@@ -92,7 +92,7 @@ public sealed class CliTests : CliRun
     {
         var (code, output, _) = Run("--help");
         Assert.Equal(0, code);
-        foreach (var option in new[] { "--input", "--model", "--weights", "--layer", "--method", "--target", "--save-map", "--overlay", "--device", "--threads", "--repeat", "--batch-size", "--decom-p", "--decom-q", "--decom-mode", "--save-components", "--unioncam-theta", "--huge-pages", "--plain-heap", "--spin-threads", "--layout", "--verbose" })
+        foreach (var option in new[] { "--input", "--model", "--weights", "--layer", "--method", "--target", "--save-map", "--overlay", "--device", "--threads", "--repeat", "--batch-size", "--decom-p", "--decom-q", "--decom-mode", "--save-components", "--unioncam-theta", "--huge-pages", "--plain-heap", "--spin-threads", "--layout", "--no-tune", "--verbose" })
             Assert.Contains(option, output);
     }
 

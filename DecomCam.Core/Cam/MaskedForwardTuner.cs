@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Cam;
+
+/// <summary>
+/// Masked forwards that tune themselves: on first use for a model instance, input shape, device and dtype, the call's own
+/// batches try a few settings (batch sizes <see cref="CandidateBatchSizes"/> and the heuristic's, up to the request's
+/// memory cap; contiguous and channels-last where that is safe), the fastest per input is kept for the process and used
+/// thereafter. Dimensions the caller pinned are not varied. The candidates are batches the call needed anyway, so nothing
+/// is computed twice and the scores do not depend on the choice beyond float32 rounding (batch composition changes only
+/// rounding); all tuning batches together stay within <see cref="BudgetFraction"/> of one call's inputs, and the choice,
+/// the measured times per input and the time spent are logged at debug level. Thread-safe: the cache holds each model
+/// weakly; two threads tuning the same key at once both tune, and the first to finish is kept.
+/// </summary>
+public sealed class MaskedForwardTuner
+{
+    /// <summary>The default largest share of one call's masked inputs that tuning batches may take: 25%.</summary>
+    public const double DefaultBudgetFraction = 0.25;
+
+    /// <summary>The batch sizes tried besides the heuristic's (those above the request's memory cap are left out).</summary>
+    public static IReadOnlyList<int> CandidateBatchSizes { get; } = [8, 16, 32];
+
+    /// <summary>The process-wide tuner, on the wall clock, that the methods and metrics use.</summary>
+    public static MaskedForwardTuner Shared { get; } = new(() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency);
+
+    private readonly Func<double> _clock;
+    private readonly ConditionalWeakTable<object, ConcurrentDictionary<string, MaskedForwardTuning>> _cache = new();
+
+    /// <summary>A tuner with its own cache, timing batches with <paramref name="clockSeconds"/> (seconds, increasing).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="budgetFraction"/> outside [0, 1].</exception>
+    public MaskedForwardTuner(Func<double> clockSeconds, double budgetFraction = DefaultBudgetFraction)
+    {
+        ArgumentNullException.ThrowIfNull(clockSeconds);
+        if (!(budgetFraction >= 0 && budgetFraction <= 1))
+            throw new ArgumentOutOfRangeException(nameof(budgetFraction), budgetFraction, "The tuning budget is a fraction of a call's inputs, in [0, 1].");
+        _clock = clockSeconds;
+        BudgetFraction = budgetFraction;
+    }
+
+    /// <summary>The largest share of one call's masked inputs that its tuning batches (warm-up and trials) may take.</summary>
+    public double BudgetFraction { get; }
+
+    /// <summary>The setting kept for <paramref name="request"/>'s model, shape, device, dtype and pinned dimensions, or null before it is tuned.</summary>
+    public MaskedForwardTuning? Tuned(MaskedForwardRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _cache.TryGetValue(request.Model, out var byKey) && byKey.TryGetValue(request.Key, out var tuning) ? tuning : null;
+    }
+
+    /// <summary>
+    /// Scores <paramref name="count"/> items through <see cref="BatchedScoring"/> in the tuned setting, tuning it first on
+    /// this call's batches when it is not known yet. <paramref name="score"/> gets items [start, start+length) and
+    /// whether to forward them channels-last, and returns one row per item.
+    /// </summary>
+    /// <returns>The rows of every batch, [count,...], owned by the caller's dispose scope.</returns>
+    public Tensor Run(MaskedForwardRequest request, long count, Func<long, long, bool, Tensor> score, ILogger? logger,
+        CancellationToken cancellationToken, IProgress<CamProgress>? progress = null, string? stage = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(score);
+        if (request.PinnedBatchSize is < 1)
+            throw new ArgumentOutOfRangeException(nameof(request), request.PinnedBatchSize, "The batch size must be at least 1.");
+        if (request.Tune && Tuned(request) is { } tuned)
+            return BatchedScoring.Run(count, request.PinnedBatchSize ?? MaskedForwards.Balanced(count, tuned.BatchSize),
+                (start, length) => score(start, length, tuned.ChannelsLast), cancellationToken, progress, stage);
+        var session = request.Tune ? MaskedForwardTuningSession.Start(request, count, BudgetFraction, _clock) : null;
+        if (session is null)
+        {
+            bool channelsLast = request.PinnedChannelsLast ?? request.DefaultChannelsLast;
+            return BatchedScoring.Run(count, request.PinnedBatchSize ?? request.DefaultBatchSize,
+                (start, length) => score(start, length, channelsLast), cancellationToken, progress, stage);
+        }
+        var result = BatchedScoring.Run(count, session.NextLength, (start, length) => session.Score(start, length, score),
+            cancellationToken, progress, stage);
+        if (session.Outcome() is { } outcome)
+        {
+            if (session.Complete) _cache.GetValue(request.Model, _ => new()).TryAdd(request.Key, outcome);
+            logger?.LogDebug("Masked forwards on {Shape} ({Device}, {Dtype}): batch {Batch}, {Layout}{Partial}; tried {Trials}; tuning took {Seconds:F3} s of this call's work, {Extra:F3} s more than the chosen setting would have",
+                string.Join('x', request.InputShape), request.Device, request.Dtype, outcome.BatchSize,
+                outcome.ChannelsLast ? "channels-last" : "contiguous", session.Complete ? "" : " (tuning incomplete: too few inputs, not kept)",
+                string.Join(", ", outcome.Trials.Select(t => $"{t.BatchSize} {(t.ChannelsLast ? "channels-last" : "contiguous")} {t.SecondsPerInput * 1e3:F2} ms/input")),
+                outcome.TuningSeconds, outcome.ExtraSeconds);
+        }
+        return result;
+    }
+}
