@@ -241,7 +241,7 @@ public abstract partial class CamMethod : ICamMethod
             activations = _recorder.ToFeatureMaps(outputs, x.shape[0]);
             largest = probe?.BytesPerRow ?? 0;
         }
-        if (!isfinite(output).all().item<bool>())
+        if (!ValueRange.AllFinite(output))
             throw new CamException("The model output contains NaN or infinity for this input.");
         var (scores, classes) = needGrad ? WithGrad(() => target.Score(output, rows)) : target.Score(output, rows);
         var modelClasses = target.IsModelClass ? classes : null;
@@ -258,7 +258,7 @@ public abstract partial class CamMethod : ICamMethod
             }
             gradients = _recorder.ToFeatureMaps(grads.Select(g => g.detach()).ToList(), x.shape[0]);
             for (int l = 0; l < gradients.Count; l++)
-                if (!gradients[l].ne(CachedScalars.Zero).any().item<bool>())
+                if (ValueRange.AllZero(gradients[l]))
                     throw new CamException($"The gradients at layer '{LayerNames[l]}' are all zero, so a gradient-based map would be empty. " +
                         "In a vision transformer the last block's output reaches the score only through the class token: " +
                         "explain that block's ln_1 (or an earlier block) instead.");

@@ -72,7 +72,7 @@ public abstract partial class CamMethod
         {
             if (grads[i] is null || grads[i].IsInvalid)
                 throw new CamException($"The target score does not depend on layer '{LayerNames[layers[i]]}' (no gradient): choose a layer that feeds the output.");
-            if (!isfinite(grads[i]).all().item<bool>())
+            if (!ValueRange.AllFinite(grads[i]))
                 throw new CamException($"The gradient at layer '{LayerNames[layers[i]]}' contains NaN or infinity.");
         }
         return grads;

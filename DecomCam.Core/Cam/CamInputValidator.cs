@@ -23,8 +23,7 @@ internal static class CamInputValidator
             if (parameter.dtype != input.dtype)
                 throw new ArgumentException($"The input dtype is {input.dtype} but the model's parameters are {parameter.dtype}; convert the input (input.to({parameter.dtype})).", nameof(input));
         }
-        using var scope = NewDisposeScope();
-        if (!isfinite(input).all().item<bool>())
+        if (!ValueRange.AllFinite(input))
             throw new ArgumentException("The input contains NaN or infinity.", nameof(input));
     }
 }

@@ -20,11 +20,24 @@ public static class Pca
     {
         if (data.dim() != 3) throw new ArgumentException($"PCA expects [M,n,p]; got [{string.Join(",", data.shape)}].", nameof(data));
         var centred = data - data.mean(new long[] { 1 }, keepdim: true);
-        var (u, s, vh) = linalg.svd(centred, fullMatrices: false);
+        var (u, s, vh) = Svd(centred);
         long q = Math.Min(count, s.shape[1]);
         var proj = (u[.., .., ..(int)q] * s[.., ..(int)q].unsqueeze(1)).transpose(1, 2); // [M,q,n]
         var sign = LargestEntrySign(proj);
         return (proj * sign, s[.., ..(int)q], vh[.., ..(int)q, ..] * sign);
+    }
+
+    /// <summary>
+    /// The thin SVD of each matrix of <paramref name="matrices"/> [M,n,p], taken on the tall orientation: for n &lt; p the
+    /// factors of the transpose, swapped (Xᵀ = U' S V'ᵀ gives X = V' S U'ᵀ). LAPACK takes about 2.3x longer on the wide
+    /// form (measured: 1.6 ms for Eigen-CAM's 49x512 against 0.7 ms for 512x49); the factors agree up to rounding and the
+    /// signs that <see cref="LargestEntrySign"/> fixes.
+    /// </summary>
+    private static (Tensor U, Tensor S, Tensor Vh) Svd(Tensor matrices)
+    {
+        if (matrices.shape[1] >= matrices.shape[2]) return linalg.svd(matrices, fullMatrices: false);
+        var (u, s, vh) = linalg.svd(matrices.transpose(1, 2), fullMatrices: false);
+        return (vh.transpose(1, 2), s, u.transpose(1, 2));
     }
 
     /// <summary>

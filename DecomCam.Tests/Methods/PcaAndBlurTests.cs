@@ -26,6 +26,24 @@ public class PcaAndBlurTests
     }
 
     [Fact]
+    public void WideMatricesGiveTheSameFactorsAsTheirSvd()
+    {
+        // Fewer observations than variables (Eigen-CAM's 49 positions x 512 channels) takes the SVD of the transpose.
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var data = randn(2, 7, 30);
+        var (proj, s, axes) = Pca.Project(data, 7);
+        Assert.Equal(new long[] { 2, 7, 7 }, proj.shape);
+        Assert.Equal(new long[] { 2, 7, 30 }, axes.shape);
+        var centred = data - data.mean(new long[] { 1 }, keepdim: true);
+        var (_, direct, _) = linalg.svd(centred, fullMatrices: false);
+        Assert.True(TestTensors.MaxAbsDiff(s, direct) < 1e-4f); // singular values ~5: float32 SVD rounding, any ISA
+        Assert.True(TestTensors.MaxAbsDiff(proj.transpose(1, 2).matmul(axes), centred) < 1e-4f);
+        var rows = axes.matmul(axes.transpose(1, 2)); // orthonormal axes: the identity; a swapped factor breaks shapes or this
+        Assert.True(TestTensors.MaxAbsDiff(rows, eye(7).expand(2, 7, 7)) < 1e-4f);
+    }
+
+    [Fact]
     public void SignRuleMakesTheLargestEntryPositive()
     {
         using var scope = NewDisposeScope();
