@@ -127,4 +127,19 @@ public class VisionTransformerTests
         Assert.True(gradient.abs().max().item<float>() > 1e-6, "the score's gradient reaches the probabilities");
         model.Dispose();
     }
+
+    [Fact]
+    public void SecondDerivativesFlowThroughTheAttention()
+    {
+        using var scope = NewDisposeScope();
+        using var model = VitLoader.LoadTorchvision(File("vit_torchvision.safetensors"), heads: 2);
+        var norm = (nn.Module<Tensor, Tensor>)model.named_modules().Single(m => m.name == "encoder.layers.encoder_layer_0.ln_1").module;
+        Tensor? activation = null;
+        var remover = norm.register_forward_hook((_, _, output) => { activation = output; return output; });
+        var logits = model.call(Npy("vit_input.npy"));
+        remover.remove();
+        var gradient = autograd.grad([logits[0, 3]], [activation!], retain_graph: true, create_graph: true)[0];
+        var curvature = autograd.grad([gradient.square().sum()], [activation!])[0];
+        Assert.True(curvature.abs().max().item<float>() > 1e-6, "a non-zero second derivative through softmax(QK^T)");
+    }
 }
