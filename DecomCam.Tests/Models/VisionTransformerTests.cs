@@ -1,5 +1,6 @@
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Tests.Models;
@@ -43,6 +44,40 @@ public class VisionTransformerTests
         using var model = VitLoader.LoadHuggingFace(File("vit_hf.safetensors"), heads: 2);
         Assert.Equal(new VisionTransformerConfig(32, 8, 2, 2, 16, 32, 10, 1e-12), model.Config);
         AssertLogits(model, "vit_input.npy", "vit_logits.npy");
+    }
+
+    [Fact]
+    public void HuggingFaceDeitPrefixAndPoolerLoadDistilledAndUnknownKeysAreRefused()
+    {
+        using var scope = NewDisposeScope();
+        var dir = Directory.CreateTempSubdirectory("decomcam-vit-").FullName;
+        try
+        {
+            var hf = StateDictLoader.Read(File("vit_hf.safetensors"));
+            string Write(string name, Dictionary<string, Tensor> sd)
+            {
+                var path = Path.Combine(dir, name);
+                Safetensors.SaveStateDict(path, sd);
+                return path;
+            }
+
+            var deit = hf.ToDictionary(e => e.Key.StartsWith("vit.", StringComparison.Ordinal) ? "deit." + e.Key[4..] : e.Key, e => e.Value);
+            deit["deit.pooler.dense.weight"] = ones(16, 16);
+            using (var model = VitLoader.LoadHuggingFace(Write("deit.safetensors", deit), heads: 2))
+                AssertLogits(model, "vit_input.npy", "vit_logits.npy");
+
+            var distilled = new Dictionary<string, Tensor>(hf) { ["vit.embeddings.distillation_token"] = zeros(1, 1, 16) };
+            var e = Assert.Throws<ArgumentException>(() => VitLoader.LoadHuggingFace(Write("distilled.safetensors", distilled), heads: 2));
+            Assert.Contains("distilled DeiT", e.Message);
+
+            var extra = new Dictionary<string, Tensor>(hf) { ["vit.encoder.layer.0.attention.extra.weight"] = ones(2) };
+            e = Assert.Throws<ArgumentException>(() => VitLoader.LoadHuggingFace(Write("extra.safetensors", extra), heads: 2));
+            Assert.Contains("vit.encoder.layer.0.attention.extra.weight", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
