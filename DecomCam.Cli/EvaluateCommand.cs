@@ -24,7 +24,7 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         var settings = new EvaluationOptions
         {
             Methods = options.Methods,
-            Layers = [options.Layer ?? ModelZoo.DefaultLayer(modelName)],
+            Layers = [((CamLayer)(options.Layer ?? ModelZoo.DefaultLayer(modelName))).WithReshape(ModelZoo.DefaultReshape(modelName))],
             ModelName = modelName,
             Steps = options.Steps,
             Bins = options.Bins,

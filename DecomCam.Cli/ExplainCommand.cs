@@ -109,7 +109,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
 
     private List<CamLayer> Layers(ClipSetup? clip, Onnx.OnnxModel? onnx, string modelName, long[]? inputShape)
     {
-        var reshape = options.Reshape ?? clip?.DefaultReshape ?? ActivationReshape.None;
+        var reshape = options.Reshape ?? clip?.DefaultReshape ?? (onnx is null ? ModelZoo.DefaultReshape(modelName) : ActivationReshape.None);
         return (options.Layer ?? clip?.DefaultLayer ?? onnx?.DefaultLayer(inputShape).NodeName ?? ModelZoo.DefaultLayer(modelName)).Split(',')
             .Select(l => ((CamLayer)l.Trim()).WithReshape(reshape)).ToList();
     }

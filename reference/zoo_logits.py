@@ -3,7 +3,8 @@
 Run with Debian's interpreter (torch 1.13, torchvision 0.14):  /usr/bin/python3 reference/zoo_logits.py [NAME ...]
 (no names: every model)
 
-For each model: fill with detinit.fill_module, run an eval-mode forward on detinit.fill_value("input", (2,3,64,64)),
+For each model: fill with detinit.fill_module, run an eval-mode forward on detinit.fill_value("input", (2,3,64,64))
+(the ViTs, whose position embedding fixes the input size: (1,3,224,224)),
 and write <name>_logits.npy (float32) and <name>_keys.txt (one "key<TAB>comma-separated shape<TAB>dtype" line per
 state-dict entry, in state-dict order). Also writes input.npy, and ShapesNet's filled state dict as
 shapesnet_detinit.pth (torch.save of the state dict) and shapesnet_detinit.safetensors.
@@ -28,7 +29,9 @@ TORCHVISION = [
     "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
     "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
 ]
+TRANSFORMERS = {"vit-b-16": "vit_b_16", "vit-b-32": "vit_b_32", "swin-t": "swin_t"}
 INPUT_SHAPE = (2, 3, 64, 64)
+VIT_INPUT_SHAPE = (1, 3, 224, 224)
 
 
 def build(name: str) -> torch.nn.Module:
@@ -36,7 +39,7 @@ def build(name: str) -> torch.nn.Module:
         return ShapesNet(num_classes=4)
     if name == "scenenet":
         return SceneNet(num_classes=8)
-    return getattr(torchvision.models, name)(weights=None, num_classes=1000)
+    return getattr(torchvision.models, TRANSFORMERS.get(name, name))(weights=None, num_classes=1000)
 
 
 def write_keys(model: torch.nn.Module, path: str) -> None:
@@ -51,8 +54,9 @@ def main() -> None:
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     x_np = detinit.fill_value("input", INPUT_SHAPE)
     np.save(os.path.join(OUT, "input.npy"), x_np.astype(np.float32))
-    x = torch.from_numpy(x_np)
-    for name in sys.argv[1:] or TORCHVISION + ["shapesnet", "scenenet"]:
+    for name in sys.argv[1:] or TORCHVISION + list(TRANSFORMERS) + ["shapesnet", "scenenet"]:
+        shape = VIT_INPUT_SHAPE if name.startswith("vit") else INPUT_SHAPE
+        x = torch.from_numpy(detinit.fill_value("input", shape))
         model = build(name)
         detinit.fill_module(model)
         model.eval()

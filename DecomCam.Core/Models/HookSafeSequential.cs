@@ -4,7 +4,8 @@ namespace DecomCamNet.Models;
 
 /// <summary>
 /// An ordered container of single-tensor modules, registered under the names "0", "1", ... exactly like PyTorch's
-/// <c>nn.Sequential</c>, so state-dict keys and dotted module names (<c>features.29</c>) match torchvision.
+/// <c>nn.Sequential</c>, so state-dict keys and dotted module names (<c>features.29</c>) match torchvision; or under
+/// given names, like an <c>nn.Sequential</c> built from an <c>OrderedDict</c> (<c>encoder.layers.encoder_layer_11</c>).
 /// </summary>
 /// <remarks>
 /// Unlike TorchSharp's <c>Sequential</c>, which disposes each intermediate output as soon as the next child has consumed
@@ -38,10 +39,29 @@ public sealed class HookSafeSequential : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Creates the container; children are registered under the given names, applied in the given order.</summary>
+    /// <param name="modules">The child modules with their names, applied in order.</param>
+    /// <exception cref="ArgumentException">A name is empty or repeated.</exception>
+    public HookSafeSequential(IEnumerable<(string Name, nn.Module<Tensor, Tensor> Module)> modules)
+        : base(nameof(HookSafeSequential))
+    {
+        ArgumentNullException.ThrowIfNull(modules);
+        _children = new List<nn.Module<Tensor, Tensor>>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, module) in modules)
+        {
+            ArgumentNullException.ThrowIfNull(module, nameof(modules));
+            if (string.IsNullOrEmpty(name) || !names.Add(name))
+                throw new ArgumentException($"Child names must be non-empty and distinct; '{name}' is not.", nameof(modules));
+            register_module(name, module);
+            _children.Add(module);
+        }
+    }
+
     /// <summary>The number of children.</summary>
     public int Count => _children.Count;
 
-    /// <summary>The child at <paramref name="index"/> (the one named <c>index.ToString()</c>).</summary>
+    /// <summary>The child at <paramref name="index"/> (the one named <c>index.ToString()</c> unless names were given).</summary>
     /// <param name="index">Zero-based position.</param>
     public nn.Module<Tensor, Tensor> this[int index] => _children[index];
 

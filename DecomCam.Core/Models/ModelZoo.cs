@@ -3,8 +3,10 @@ using TorchSharp;
 namespace DecomCamNet.Models;
 
 /// <summary>
-/// Creates the built-in architectures by name: torchvision's ResNets and VGGs (with torchvision's state-dict keys, so
-/// torchvision checkpoints load with <see cref="StateDictLoader"/>), the tiny <see cref="ShapesNet"/> and the demo <see cref="SceneNet"/>.
+/// Creates the built-in architectures by name: torchvision's ResNets, VGGs and vision transformers (<c>vit-b-16</c>,
+/// <c>vit-b-32</c>: <see cref="VisionTransformer"/>; <c>swin-t</c>: <see cref="SwinTransformer"/>), with torchvision's
+/// state-dict keys, so torchvision checkpoints load with <see cref="StateDictLoader"/>; the tiny <see cref="ShapesNet"/>
+/// and the demo <see cref="SceneNet"/>.
 /// </summary>
 public static class ModelZoo
 {
@@ -12,6 +14,7 @@ public static class ModelZoo
     [
         "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
         "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
+        "vit-b-16", "vit-b-32", "swin-t",
         "shapesnet", "scenenet",
     ];
 
@@ -49,6 +52,9 @@ public static class ModelZoo
             "resnet152" => ResNet.ResNet152(classes, device),
             "shapesnet" => new ShapesNet(classes, device),
             "scenenet" => new SceneNet(classes, device),
+            "vit-b-16" => new VisionTransformer(VisionTransformerConfig.VitB16 with { NumClasses = (int)classes }, device),
+            "vit-b-32" => new VisionTransformer(VisionTransformerConfig.VitB32 with { NumClasses = (int)classes }, device),
+            "swin-t" => new SwinTransformer(SwinConfig.SwinT with { NumClasses = (int)classes }, device),
             _ => new VGG(VggDepth(key), key.EndsWith("_bn", StringComparison.Ordinal), classes, device: device),
         };
         model.eval();
@@ -58,7 +64,10 @@ public static class ModelZoo
     /// <summary>
     /// The usual CAM target layer of an architecture, as a dotted module name: <c>layer4</c> for the ResNets,
     /// <c>features.N</c> (N = index of the last ReLU in <c>features</c>, 29 for VGG-16) for the VGGs, <c>block3</c>
-    /// for ShapesNet, <c>block4</c> for SceneNet.
+    /// for ShapesNet, <c>block4</c> for SceneNet; for the ViTs the last block's first norm
+    /// <c>encoder.layers.encoder_layer_11.ln_1</c> (pytorch-grad-cam's recipe: after the last block only the class token
+    /// reaches the score), for Swin-T the last stage <c>features.7</c>. Transformer layers need
+    /// <see cref="DefaultReshape"/>.
     /// </summary>
     /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
     /// <exception cref="ArgumentException">The name is unknown (the message lists the valid names).</exception>
@@ -71,13 +80,32 @@ public static class ModelZoo
             return "block3";
         if (key == "scenenet")
             return "block4";
+        if (key.StartsWith("vit", StringComparison.Ordinal))
+            return $"encoder.layers.encoder_layer_{VisionTransformerConfig.VitB16.Layers - 1}.ln_1";
+        if (key == "swin-t")
+            return SwinConfig.SwinT.LastStage;
         var index = VGG.LastReluIndex(VggDepth(key), key.EndsWith("_bn", StringComparison.Ordinal));
         return "features." + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>
+    /// How the output of an architecture's <see cref="DefaultLayer"/> (and of its other blocks) becomes a feature map:
+    /// <see cref="ActivationReshape.Vit"/> for the ViTs (batch-first tokens <c>[N, 1 + 14², 768]</c>, class token dropped),
+    /// <see cref="ActivationReshape.Swin"/> for Swin-T (<c>[N, h, w, C]</c>), <see cref="ActivationReshape.None"/> for the CNNs.
+    /// </summary>
+    /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
+    /// <exception cref="ArgumentException">The name is unknown (the message lists the valid names).</exception>
+    public static ActivationReshape DefaultReshape(string name) => Normalize(name) switch
+    {
+        "vit-b-16" or "vit-b-32" => ActivationReshape.Vit,
+        "swin-t" => ActivationReshape.Swin,
+        _ => ActivationReshape.None,
+    };
+
+    /// <summary>
     /// The preprocessing an architecture was trained with, for images loaded with <see cref="Imaging.ImageLoader"/>: the
-    /// ImageNet pipeline (<c>Resize(256)</c>, <c>CenterCrop(224)</c>, ImageNet normalisation) for the ResNets and VGGs;
+    /// ImageNet pipeline (<c>Resize(256)</c>, <c>CenterCrop(224)</c>, ImageNet normalisation) for the ResNets, VGGs and
+    /// ViTs; for Swin-T, torchvision's weights' <c>Resize(232)</c> bicubic, <c>CenterCrop(224)</c>;
     /// for the bundled SceneNet, the shorter side resized to its <see cref="SceneNet.TrainingSize"/> (an image of another
     /// size meets features of other scales and is often misclassified), ImageNet normalisation as in its training; for the
     /// untrained ShapesNet, the image as it is.
@@ -88,6 +116,7 @@ public static class ModelZoo
     {
         "scenenet" => new Imaging.ImagePreprocessing { Resize = SceneNet.TrainingSize },
         "shapesnet" => Imaging.ImagePreprocessing.None,
+        "swin-t" => new Imaging.ImagePreprocessing { Resize = 232, CenterCrop = 224, Filter = Imaging.ResizeFilter.Bicubic },
         _ => Imaging.ImagePreprocessing.ImageNet,
     };
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace DecomCamNet.Models;
 
-/// <summary>What <see cref="StateDictLoader.Load"/> did.</summary>
+/// <summary>What <see cref="StateDictLoader.Load(nn.Module, string, bool)"/> did.</summary>
 public sealed class StateDictLoadResult
 {
     internal StateDictLoadResult(
@@ -68,7 +68,7 @@ public static class StateDictLoader
     /// <summary>Key in <see cref="Exception.Data"/> of a mismatch error: the keys whose shapes differ (string[]).</summary>
     public const string ShapeMismatchesDataKey = "ShapeMismatches";
 
-    /// <summary>The file extensions <see cref="Load"/> understands (lower case, with the dot).</summary>
+    /// <summary>The file extensions <see cref="Load(nn.Module, string, bool)"/> understands (lower case, with the dot).</summary>
     public static IReadOnlyList<string> SupportedExtensions { get; } =
         Array.AsReadOnly(new[] { ".safetensors", ".pth", ".pt", ".bin" });
 
@@ -100,6 +100,25 @@ public static class StateDictLoader
     }
 
     /// <summary>
+    /// Copies a state dict already in memory into <paramref name="model"/>, with the checks of <see cref="Load(nn.Module, string, bool)"/>
+    /// (for checkpoints whose keys were renamed first, such as Hugging Face ViTs in <see cref="VitLoader"/>).
+    /// </summary>
+    /// <param name="model">The module to fill; its parameters and buffers are overwritten in place.</param>
+    /// <param name="stateDict">The tensors by key; they are copied, not kept, and stay the caller's.</param>
+    /// <param name="source">Where the tensors came from, for messages (a file name).</param>
+    /// <param name="strict">As for <see cref="Load(nn.Module, string, bool)"/>.</param>
+    /// <returns>A summary: number of tensors loaded, tolerated key differences, stripped prefix.</returns>
+    /// <exception cref="InvalidDataException">The keys or shapes do not fit the model (then nothing was copied; see
+    /// <see cref="Load(nn.Module, string, bool)"/>).</exception>
+    public static StateDictLoadResult Load(nn.Module model, IReadOnlyDictionary<string, Tensor> stateDict, string source, bool strict = true)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stateDict);
+        ArgumentNullException.ThrowIfNull(source);
+        return CheckAndCopy(model, source, stateDict, strict);
+    }
+
+    /// <summary>
     /// Reads the state dict in <paramref name="path"/> into new CPU tensors, by key, without a model (for architectures
     /// whose hyperparameters are inferred from the keys and shapes, such as CLIP's). The caller disposes the tensors.
     /// </summary>
@@ -120,7 +139,7 @@ public static class StateDictLoader
     }
 
     private static StateDictLoadResult CheckAndCopy(
-        nn.Module model, string path, Dictionary<string, Tensor> loaded, bool strict)
+        nn.Module model, string path, IReadOnlyDictionary<string, Tensor> loaded, bool strict)
     {
         var target = model.state_dict();
 
@@ -131,9 +150,10 @@ public static class StateDictLoader
             && !target.Keys.All(k => k.StartsWith(DataParallelPrefix, StringComparison.Ordinal)))
         {
             strippedPrefix = DataParallelPrefix;
-            source = new Dictionary<string, Tensor>(loaded.Count, StringComparer.Ordinal);
+            var stripped = new Dictionary<string, Tensor>(loaded.Count, StringComparer.Ordinal);
             foreach (var (key, tensor) in loaded)
-                source[key[DataParallelPrefix.Length..]] = tensor;
+                stripped[key[DataParallelPrefix.Length..]] = tensor;
+            source = stripped;
         }
 
         // Like PyTorch's BatchNorm, accept checkpoints that predate the num_batches_tracked buffer.

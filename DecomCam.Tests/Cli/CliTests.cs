@@ -77,6 +77,20 @@ public sealed class CliTests : CliRun
         Assert.Contains("gradcam on layer4 for class 238", output);
     }
 
+    [Theory]
+    [InlineData("vit-b-32", 224, "encoder.layers.encoder_layer_11.ln_1")]
+    [InlineData("swin-t", 64, "features.7")]
+    public void TransformerZooModelsRunOnTheirDefaultLayerWithTheirReshape(string model, int size, string layer)
+    {
+        using var scope = NewDisposeScope();
+        NpyFile.Write(P("x.npy"), TestTensors.Batch(1, size, size));
+        var (code, output, err) = Run("explain", "--model", model, "--random-weights", "--input", P("x.npy"), "--save-map", P("m.npy"), "--overlay", P("o.png"), "--target", "238");
+        Assert.True(code == 0, err);
+        Assert.Contains($"gradcam on {layer} for class 238", output);
+        using var map = NpyFile.Read(P("m.npy"));
+        Assert.Equal(size, map.shape[^1]);
+    }
+
     [Fact]
     public void HugePagesGiveTheSameMap()
     {

@@ -7,6 +7,9 @@ internal static class ZooGolden
 {
     public static readonly long[] InputShape = [2, 3, 64, 64];
 
+    /// <summary>The input of a model's parity golden: <see cref="InputShape"/>, or one 224x224 image for the ViTs (their position embedding fixes the size).</summary>
+    public static long[] InputShapeOf(string model) => model.StartsWith("vit", StringComparison.Ordinal) ? [1, 3, 224, 224] : InputShape;
+
     public static string Dir => Path.Combine(AppContext.BaseDirectory, "Golden", "zoo");
 
     public static string File(string name) => Path.Combine(Dir, name);

@@ -41,6 +41,10 @@ public class ZooNamesTests
     [InlineData("shapesnet", "block3")]
     [InlineData("shapesnet", "block1.0")]
     [InlineData("scenenet", "block4.2")]
+    [InlineData("vit-b-16", "encoder.layers.encoder_layer_11.ln_1")]
+    [InlineData("vit-b-16", "encoder.layers.encoder_layer_11.self_attention.attn_probs")]
+    [InlineData("swin-t", "features.7.1.attn.attn_probs")]
+    [InlineData("swin-t", "features.6.reduction")]
     public void NamedModulesContainTorchvisionNames(string model, string layer)
     {
         using var scope = NewDisposeScope();
@@ -71,7 +75,22 @@ public class ZooNamesTests
     [InlineData("shapesnet", "block3")]
     [InlineData("ShapesNet", "block3")]
     [InlineData("scenenet", "block4")]
+    [InlineData("vit-b-16", "encoder.layers.encoder_layer_11.ln_1")]
+    [InlineData("vit-b-32", "encoder.layers.encoder_layer_11.ln_1")]
+    [InlineData("swin-t", "features.7")]
     public void DefaultLayer(string model, string expected) => Assert.Equal(expected, ModelZoo.DefaultLayer(model));
+
+    [Fact]
+    public void TransformersComeWithTheirTokenReshapeAndTorchvisionPreprocessing()
+    {
+        Assert.Equal(ActivationReshape.Vit, ModelZoo.DefaultReshape("vit-b-16"));
+        Assert.Equal(ActivationReshape.Vit, ModelZoo.DefaultReshape("ViT-B-32"));
+        Assert.Equal(ActivationReshape.Swin, ModelZoo.DefaultReshape("swin-t"));
+        Assert.Equal(ActivationReshape.None, ModelZoo.DefaultReshape("resnet50"));
+        Assert.Equal(DecomCamNet.Imaging.ImagePreprocessing.ImageNet, ModelZoo.Preprocessing("vit-b-16"));
+        var swin = ModelZoo.Preprocessing("swin-t");
+        Assert.Equal((232, 224, DecomCamNet.Imaging.ResizeFilter.Bicubic), (swin.Resize, swin.CenterCrop, swin.Filter));
+    }
 
     [Theory]
     [InlineData("vgg11")]
@@ -95,9 +114,12 @@ public class ZooNamesTests
     }
 
     [Fact]
-    public void NamesListsAllFourteenModels()
+    public void NamesListsAllEighteenModels()
     {
-        Assert.Equal(15, ModelZoo.Names.Count);
+        Assert.Equal(18, ModelZoo.Names.Count);
+        Assert.Contains("vit-b-16", ModelZoo.Names);
+        Assert.Contains("vit-b-32", ModelZoo.Names);
+        Assert.Contains("swin-t", ModelZoo.Names);
         Assert.Contains("resnet152", ModelZoo.Names);
         Assert.Contains("vgg19_bn", ModelZoo.Names);
         Assert.Contains("shapesnet", ModelZoo.Names);

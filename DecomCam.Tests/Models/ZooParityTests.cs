@@ -25,7 +25,7 @@ public class ZooParityTests(ITestOutputHelper output)
         var fillTime = watch.Elapsed - createTime;
 
         using var noGrad = no_grad();
-        var x = DeterministicInit.Input(ZooGolden.InputShape);
+        var x = DeterministicInit.Input(ZooGolden.InputShapeOf(name));
         var logits = model.call(x);
         var forwardTime = watch.Elapsed - fillTime - createTime;
 
