@@ -218,7 +218,7 @@ public abstract partial class CamMethod : ICamMethod
         bool needGrad = (RequiresGradients && !GradientsInOwnPasses) || needInputGrad;
         Tensor output;
         IReadOnlyList<Tensor> outputs, activations;
-        long largest = 0;
+        long largest = 0, held = 0;
         _recorder.Start();
         using (var mode = needGrad ? enable_grad() : no_grad())
         using (var probe = UsesMaskedForwards && x.device.type == TorchSharp.DeviceType.CPU ? new LargestActivationProbe(Model, x.shape[0]) : null)
@@ -229,6 +229,7 @@ public abstract partial class CamMethod : ICamMethod
             outputs = _recorder.CollectOutputs();
             activations = _recorder.ToFeatureMaps(outputs, x.shape[0]);
             largest = probe?.BytesPerRow ?? 0;
+            held = probe?.HeldBytesPerRow ?? 0;
         }
         if (!isfinite(output).all().item<bool>())
             throw new CamException("The model output contains NaN or infinity for this input.");
@@ -254,7 +255,7 @@ public abstract partial class CamMethod : ICamMethod
             x.requires_grad_(false);
         }
         return new CamContext(Model, x.detach(), output.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),
-            gradients, inputGradient, LayerNames, MaskedLayout, largest, progress, ct);
+            gradients, inputGradient, LayerNames, MaskedLayout, largest, held, progress, ct);
     }
 
     private static T WithGrad<T>(Func<T> f)

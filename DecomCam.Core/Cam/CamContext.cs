@@ -14,10 +14,12 @@ public sealed class CamContext
 
     internal CamContext(nn.Module<Tensor, Tensor> model, Tensor input, Tensor output, CamTarget target, Tensor scores, Tensor? classes,
         IReadOnlyList<Tensor> activations, IReadOnlyList<Tensor>? gradients, Tensor? inputGradient, IReadOnlyList<string> layerNames,
-        MaskedInputLayout maskedLayout, long largestActivationBytes, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
+        MaskedInputLayout maskedLayout, long largestActivationBytes, long heldActivationBytes, IProgress<CamProgress>? progress,
+        CancellationToken cancellationToken)
     {
         MaskedLayout = maskedLayout;
         LargestActivationBytes = largestActivationBytes;
+        HeldActivationBytes = heldActivationBytes;
         Model = model;
         Input = input;
         Output = output;
@@ -84,12 +86,18 @@ public sealed class CamContext
     public long LargestActivationBytes { get; }
 
     /// <summary>
+    /// The most bytes per input row of submodule outputs alive at once during the first forward pass, when it ran without
+    /// gradients (what a masked batch holds per input); 0 if not measured.
+    /// </summary>
+    public long HeldActivationBytes { get; }
+
+    /// <summary>
     /// The default number of masked inputs per forward for <paramref name="count"/> items: on a CPU, equal batches that
-    /// keep the largest activation under <see cref="MaskedForwards.CpuActivationBudget"/>; on a GPU,
-    /// <see cref="MaskedForwards.GpuBatchSize"/>.
+    /// keep the largest activation under <see cref="MaskedForwards.CpuActivationBudget"/> and what a batch holds under
+    /// <see cref="MaskedForwards.CpuHeldBudget"/>; on a GPU, <see cref="MaskedForwards.GpuBatchSize"/>.
     /// </summary>
     public int DefaultBatchSize(long count) => Input.device.type == DeviceType.CPU
-        ? MaskedForwards.Balanced(count, MaskedForwards.CpuBatchSize(LargestActivationBytes))
+        ? MaskedForwards.Balanced(count, MaskedForwards.CpuBatchSize(LargestActivationBytes, HeldActivationBytes))
         : MaskedForwards.GpuBatchSize;
 
     /// <summary>Where long stages report progress.</summary>
