@@ -229,7 +229,7 @@ public abstract partial class CamMethod : ICamMethod
         bool needGrad = (RequiresGradients && !GradientsInOwnPasses) || needInputGrad;
         Tensor output;
         IReadOnlyList<Tensor> outputs, activations;
-        long largest = 0;
+        long largest = 0, held = 0;
         _recorder.Start();
         using (var mode = needGrad ? enable_grad() : no_grad())
         using (var probe = UsesMaskedForwards && x.device.type == TorchSharp.DeviceType.CPU ? new LargestActivationProbe(Model, x.shape[0]) : null)
@@ -240,6 +240,7 @@ public abstract partial class CamMethod : ICamMethod
             outputs = _recorder.CollectOutputs();
             activations = _recorder.ToFeatureMaps(outputs, x.shape[0]);
             largest = probe?.BytesPerRow ?? 0;
+            held = probe?.HeldBytesPerRow ?? 0;
         }
         if (!ValueRange.AllFinite(output))
             throw new CamException("The model output contains NaN or infinity for this input.");
@@ -265,7 +266,7 @@ public abstract partial class CamMethod : ICamMethod
             x.requires_grad_(false);
         }
         return new CamContext(Model, x.detach(), output.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),
-            gradients, inputGradient, LayerNames, MaskedLayout, TuneMaskedForwards, largest, progress, ct, Logger);
+            gradients, inputGradient, LayerNames, MaskedLayout, TuneMaskedForwards, largest, held, progress, ct, Logger);
     }
 
     private static T WithGrad<T>(Func<T> f)

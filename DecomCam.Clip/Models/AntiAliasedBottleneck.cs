@@ -1,4 +1,4 @@
-using DecomCamNet.Native;
+using DecomCamNet.Models;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
@@ -53,11 +53,10 @@ public sealed class AntiAliasedBottleneck : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
-        var y = relu1.call(bn1.call(conv1.call(input)));
-        y = relu2.call(bn2.call(conv2.call(y)));
-        y = bn3.call(conv3.call(avgpool.call(y)));
-        var identity = downsample is null ? input : downsample.call(input);
-        return relu3.call(y.add(identity, CachedScalars.One));
+        var free = IntermediateRelease.For(input);
+        var y = free.Chain(input, conv1, bn1, relu1, conv2, bn2, relu2, avgpool, conv3, bn3);
+        var identity = downsample is null ? input : free.Then(input, downsample);
+        return free.Then(free.Add(y, identity), relu3);
     }
 }
 
@@ -91,5 +90,5 @@ public sealed class AntiAliasedDownsample : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => bn.call(conv.call(pool.call(input)));
+    public override Tensor forward(Tensor input) => IntermediateRelease.For(input).Chain(input, pool, conv, bn);
 }

@@ -1,3 +1,4 @@
+using DecomCamNet.Models;
 using DecomCamNet.Native;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -52,6 +53,7 @@ public sealed class AttentionPool2d : nn.Module<Tensor, Tensor>
                 $"attnpool expects [N, {_width}, {_grid}, {_grid}], got [{string.Join(", ", input.shape)}].", nameof(input));
         long batch = input.shape[0], head = _width / _heads;
         // Temporaries are disposed one by one: a dispose scope here would also dispose what hooks on the projections keep.
+        var free = IntermediateRelease.For(input);
         using var flat = input.flatten(2);
         using var tokens = flat.permute(2, 0, 1);                                        // [hw, N, C]
         using var mean = tokens.mean(new long[] { 0 }, keepdim: true);
@@ -59,17 +61,19 @@ public sealed class AttentionPool2d : nn.Module<Tensor, Tensor>
         using var x = cat(new[] { mean, tokens }, 0).add_(position, CachedScalars.One);                     // [hw + 1, N, C]
         long length = x.shape[0];
         using var first = x.narrow(0, 0, 1);
-        using var q = SplitHeads(q_proj.call(first), 1, batch, head);                   // [N, heads, 1, d]
-        using var k = SplitHeads(k_proj.call(x), length, batch, head);                  // [N, heads, L, d]
-        using var v = SplitHeads(v_proj.call(x), length, batch, head);
+        using var q = SplitHeads(free, q_proj.call(first), 1, batch, head);                   // [N, heads, 1, d]
+        using var k = SplitHeads(free, k_proj.call(x), length, batch, head);                  // [N, heads, L, d]
+        using var v = SplitHeads(free, v_proj.call(x), length, batch, head);
         using var attended = nn.functional.scaled_dot_product_attention(q, k, v);       // [N, heads, 1, d]
         using var pooled = attended.reshape(batch, _width);
         return c_proj.call(pooled);
     }
 
-    private Tensor SplitHeads(Tensor projected, long length, long batch, long head)
+    private Tensor SplitHeads(IntermediateRelease free, Tensor projected, long length, long batch, long head)
     {
         using var split = projected.view(length, batch, _heads, head);
-        return split.permute(1, 2, 0, 3);
+        var heads = split.permute(1, 2, 0, 3);
+        free.Release(projected);
+        return heads;
     }
 }

@@ -1,3 +1,4 @@
+using DecomCamNet.Models;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Clip.Models;
@@ -25,5 +26,5 @@ public sealed class ClipMlp : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => c_proj.call(gelu.call(c_fc.call(input)));
+    public override Tensor forward(Tensor input) => IntermediateRelease.For(input).Chain(input, c_fc, gelu, c_proj);
 }

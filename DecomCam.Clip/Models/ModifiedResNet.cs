@@ -87,10 +87,7 @@ public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         VisionInput.Check(input, InputResolution);
-        var x = relu1.call(bn1.call(conv1.call(input)));
-        x = relu2.call(bn2.call(conv2.call(x)));
-        x = avgpool.call(relu3.call(bn3.call(conv3.call(x))));
-        x = layer4.call(layer3.call(layer2.call(layer1.call(x))));
-        return attnpool.call(x);
+        return IntermediateRelease.For(input).Chain(
+            input, conv1, bn1, relu1, conv2, bn2, relu2, conv3, bn3, relu3, avgpool, layer1, layer2, layer3, layer4, attnpool);
     }
 }

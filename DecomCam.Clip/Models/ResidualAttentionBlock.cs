@@ -1,3 +1,4 @@
+using DecomCamNet.Models;
 using DecomCamNet.Native;
 using static TorchSharp.torch;
 
@@ -33,8 +34,14 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
+        var free = IntermediateRelease.For(input);
+        var attended = free.Then(ln_1.call(input), attn);
         // x is no module's output (so no hook holds it): it is freed here rather than by the caller's dispose scope.
-        using var x = input.add(attn.call(ln_1.call(input)), CachedScalars.One);
-        return x.add(mlp.call(ln_2.call(x)), CachedScalars.One);
+        using var x = input.add(attended, CachedScalars.One);
+        free.Release(attended);
+        var transformed = free.Then(ln_2.call(x), mlp);
+        var result = x.add(transformed, CachedScalars.One);
+        free.Release(transformed);
+        return result;
     }
 }

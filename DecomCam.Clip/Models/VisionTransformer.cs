@@ -1,3 +1,4 @@
+using DecomCamNet.Models;
 using DecomCamNet.Native;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -75,15 +76,23 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         VisionInput.Check(input, InputResolution);
         long batch = input.shape[0];
         // Temporaries are disposed one by one: a dispose scope here would also dispose what hooks on the children keep.
+        var free = IntermediateRelease.For(input);
         var embedded = conv1.call(input);
         using var flat = embedded.flatten(2);
+        free.Release(embedded);
         using var patches = flat.permute(0, 2, 1);                                   // [N, grid^2, width]
         using var cls = class_embedding.expand(batch, 1, _width);
-        using var tokens = cat(new[] { cls, patches }, 1).add_(positional_embedding, CachedScalars.One);  // [N, L, width]
+        using var tokens = cat(new[] { cls, patches }, 1);                           // [N, L, width]
+        tokens.add_(positional_embedding, CachedScalars.One);
         var normed = ln_pre.call(tokens);
         using var sequenceFirst = normed.permute(1, 0, 2);                          // [L, N, width]
+        free.Release(normed);
         var encoded = transformer.call(sequenceFirst);
         using var classToken = encoded[0];
-        return ln_post.call(classToken).matmul(proj);
+        free.Release(encoded);
+        var final = ln_post.call(classToken);
+        var projected = final.matmul(proj);
+        free.Release(final);
+        return projected;
     }
 }

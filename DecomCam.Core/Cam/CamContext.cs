@@ -16,13 +16,14 @@ public sealed class CamContext
 
     internal CamContext(nn.Module<Tensor, Tensor> model, Tensor input, Tensor output, CamTarget target, Tensor scores, Tensor? classes,
         IReadOnlyList<Tensor> activations, IReadOnlyList<Tensor>? gradients, Tensor? inputGradient, IReadOnlyList<string> layerNames,
-        MaskedInputLayout maskedLayout, bool tuneMaskedForwards, long largestActivationBytes, IProgress<CamProgress>? progress,
-        CancellationToken cancellationToken, ILogger? logger)
+        MaskedInputLayout maskedLayout, bool tuneMaskedForwards, long largestActivationBytes, long heldActivationBytes,
+        IProgress<CamProgress>? progress, CancellationToken cancellationToken, ILogger? logger)
     {
         MaskedLayout = maskedLayout;
         TuneMaskedForwards = tuneMaskedForwards;
         _logger = logger;
         LargestActivationBytes = largestActivationBytes;
+        HeldActivationBytes = heldActivationBytes;
         Model = model;
         Input = input;
         Output = output;
@@ -92,12 +93,18 @@ public sealed class CamContext
     public long LargestActivationBytes { get; }
 
     /// <summary>
+    /// The most bytes per input row of submodule outputs alive at once during the first forward pass, when it ran without
+    /// gradients (what a masked batch holds per input); 0 if not measured.
+    /// </summary>
+    public long HeldActivationBytes { get; }
+
+    /// <summary>
     /// The default number of masked inputs per forward for <paramref name="count"/> items: on a CPU, equal batches that
-    /// keep the largest activation under <see cref="MaskedForwards.CpuActivationBudget"/>; on a GPU,
-    /// <see cref="MaskedForwards.GpuBatchSize"/>.
+    /// keep the largest activation under <see cref="MaskedForwards.CpuActivationBudget"/> and what a batch holds under
+    /// <see cref="MaskedForwards.CpuHeldBudget"/>; on a GPU, <see cref="MaskedForwards.GpuBatchSize"/>.
     /// </summary>
     public int DefaultBatchSize(long count) => Input.device.type == DeviceType.CPU
-        ? MaskedForwards.Balanced(count, MaskedForwards.CpuBatchSize(LargestActivationBytes))
+        ? MaskedForwards.Balanced(count, MaskedForwards.CpuBatchSize(LargestActivationBytes, HeldActivationBytes))
         : MaskedForwards.GpuBatchSize;
 
     /// <summary>Where long stages report progress.</summary>
@@ -141,7 +148,7 @@ public sealed class CamContext
         var request = new MaskedForwardRequest(Model, Input.shape.Skip(1).ToArray(), device, Input.dtype,
             DefaultBatchSize(count), MaskedForwards.UsesChannelsLast(MaskedLayout, device), batchSize,
             MaskedLayout == MaskedInputLayout.Auto ? null : MaskedForwards.UsesChannelsLast(MaskedLayout, device),
-            MaskedForwards.ChannelsLastSafe(device), MaskedForwards.MaxTunedBatchSize(LargestActivationBytes, device), TuneMaskedForwards);
+            MaskedForwards.ChannelsLastSafe(device), MaskedForwards.MaxTunedBatchSize(LargestActivationBytes, device, HeldActivationBytes), TuneMaskedForwards);
         return MaskedForwardTuner.Shared.Run(request, count, (start, length, channelsLast) =>
         {
             var (inputs, rows) = build(start, length);

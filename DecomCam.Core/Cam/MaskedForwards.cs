@@ -9,7 +9,8 @@ namespace DecomCamNet.Cam;
 /// <para>Batch size on a CPU: libtorch allocates with glibc's <c>malloc</c>, which serves blocks up to 32 MiB from its
 /// heap (reused from forward to forward) and larger ones with <c>mmap</c> (fresh pages, faulted in and zeroed on every
 /// forward: two to three times slower here). The default batch therefore keeps the model's largest activation, measured
-/// during the call's first forward pass, under <see cref="CpuActivationBudget"/>, and splits the work into equal batches:
+/// during the call's first forward pass, under <see cref="CpuActivationBudget"/>, and the layer outputs a batch holds at once,
+/// measured in the same pass, under <see cref="CpuHeldBudget"/>, and splits the work into equal batches:
 /// a 224-px ResNet takes 10 masked inputs per forward (its 64x112x112 stem output is 3.2 MB per image), a VGG 2.</para>
 /// <para>Layout: channels-last batches run oneDNN's blocked kernels, faster per image from batches of about 8 on
 /// (ResNet-18, 224 px, 10 inputs: 0.21 s against 0.23 s contiguous) but much slower for one or two inputs (the weights are
@@ -31,11 +32,27 @@ public static class MaskedForwards
     public const int GpuBatchSize = 32;
 
     /// <summary>
-    /// The CPU default batch size: as many inputs as keep an activation of <paramref name="largestActivationBytes"/> per
-    /// input under <see cref="CpuActivationBudget"/> (at least 1, at most <see cref="CpuMaxBatchSize"/>).
+    /// Most bytes of layer outputs that one CPU masked batch may hold at once: 512 MiB. A model that frees its
+    /// intermediates under no_grad (the zoo's, <see cref="DecomCamNet.Models.IntermediateRelease"/>) holds a few layer
+    /// outputs per input and never reaches it at the activation budget's batch sizes; one that keeps every layer's output
+    /// until its dispose scope ends (about 200 MiB per input for a 224-px ResNet-50) gets smaller batches instead.
     /// </summary>
-    public static int CpuBatchSize(long largestActivationBytes) =>
-        (int)Math.Clamp(CpuActivationBudget / Math.Max(1, largestActivationBytes), 1, CpuMaxBatchSize);
+    public const long CpuHeldBudget = 512L << 20;
+
+    /// <summary>
+    /// The CPU default batch size: as many inputs as keep an activation of <paramref name="largestActivationBytes"/> per
+    /// input under <see cref="CpuActivationBudget"/> and, when <paramref name="heldBytesPerRow"/> is known (positive), the
+    /// layer outputs a batch holds at once under <see cref="CpuHeldBudget"/> (at least 1, at most <see cref="CpuMaxBatchSize"/>).
+    /// </summary>
+    /// <param name="largestActivationBytes">The largest layer output per input, in bytes.</param>
+    /// <param name="heldBytesPerRow">The most bytes of layer outputs alive at once per input during a forward without
+    /// gradients; 0 when not measured.</param>
+    public static int CpuBatchSize(long largestActivationBytes, long heldBytesPerRow = 0)
+    {
+        long byActivation = CpuActivationBudget / Math.Max(1, largestActivationBytes);
+        long byHeld = heldBytesPerRow > 0 ? CpuHeldBudget / heldBytesPerRow : CpuMaxBatchSize;
+        return (int)Math.Clamp(Math.Min(byActivation, byHeld), 1, CpuMaxBatchSize);
+    }
 
     /// <summary>
     /// The batch size that splits <paramref name="count"/> items into the fewest equal batches of at most
@@ -57,10 +74,12 @@ public static class MaskedForwards
     /// <summary>
     /// The largest batch size <see cref="MaskedForwardTuner"/> may try on <paramref name="device"/>: on a CPU, as many inputs
     /// as keep an activation of <paramref name="largestActivationBytes"/> per input (0: not measured) under
-    /// <see cref="TunedActivationCap"/>, at most <see cref="CpuMaxBatchSize"/>; on a GPU, <see cref="GpuBatchSize"/>.
+    /// <see cref="TunedActivationCap"/> and, when <paramref name="heldBytesPerRow"/> is known (positive), what a batch
+    /// holds at once under <see cref="CpuHeldBudget"/>, at most <see cref="CpuMaxBatchSize"/>; on a GPU, <see cref="GpuBatchSize"/>.
     /// </summary>
-    public static int MaxTunedBatchSize(long largestActivationBytes, Device device) => device.type == DeviceType.CPU
-        ? (int)Math.Clamp(TunedActivationCap / Math.Max(1, largestActivationBytes), 1, CpuMaxBatchSize)
+    public static int MaxTunedBatchSize(long largestActivationBytes, Device device, long heldBytesPerRow = 0) => device.type == DeviceType.CPU
+        ? (int)Math.Clamp(Math.Min(TunedActivationCap / Math.Max(1, largestActivationBytes),
+            heldBytesPerRow > 0 ? CpuHeldBudget / heldBytesPerRow : CpuMaxBatchSize), 1, CpuMaxBatchSize)
         : GpuBatchSize;
 
     /// <summary>Whether channels-last may be tried on <paramref name="device"/>: not on a CPU that reports no cache sizes

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Models;
@@ -8,10 +9,11 @@ namespace DecomCamNet.Models;
 /// given names, like an <c>nn.Sequential</c> built from an <c>OrderedDict</c> (<c>encoder.layers.encoder_layer_11</c>).
 /// </summary>
 /// <remarks>
-/// Unlike TorchSharp's <c>Sequential</c>, which disposes each intermediate output as soon as the next child has consumed
-/// it, this container leaves intermediates alive (free them with a dispose scope). A forward hook on a child therefore
-/// receives a tensor that stays valid after the whole model has run, which class-activation-map methods rely on.
-/// Every child is invoked through <c>call</c>, so forward hooks fire.
+/// Every child is invoked through <c>call</c>, so forward hooks fire. When no gradient is being recorded, each
+/// intermediate output is freed as soon as the next child has consumed it (<see cref="IntermediateRelease"/>), so a
+/// gradient-free batch holds one layer's output at a time rather than all of them; a forward hook that keeps a child's
+/// output must keep a second handle (<c>output.alias()</c>). Under gradients intermediates stay alive until their dispose
+/// scope ends. The container's input is never freed.
 /// </remarks>
 public sealed class HookSafeSequential : nn.Module<Tensor, Tensor>
 {
@@ -68,11 +70,7 @@ public sealed class HookSafeSequential : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
-        var x = input;
-        foreach (var child in _children)
-        {
-            x = child.call(x);
-        }
-        return _children.Count == 0 ? input.alias() : x;
+        if (_children.Count == 0) return input.alias();
+        return IntermediateRelease.For(input).Chain(input, CollectionsMarshal.AsSpan(_children));
     }
 }

@@ -1,4 +1,3 @@
-using DecomCamNet.Native;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Models;
@@ -51,10 +50,10 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
-        var y = relu.call(bn1.call(conv1.call(input)));
-        y = bn2.call(conv2.call(y));
-        var identity = downsample is null ? input : downsample.call(input);
-        return relu.call(y.add(identity, CachedScalars.One));
+        var free = IntermediateRelease.For(input);
+        var y = free.Chain(input, conv1, bn1, relu, conv2, bn2);
+        var identity = downsample is null ? input : free.Then(input, downsample);
+        return free.Then(free.Add(y, identity), relu);
     }
 }
 
@@ -100,11 +99,10 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
-        var y = relu.call(bn1.call(conv1.call(input)));
-        y = relu.call(bn2.call(conv2.call(y)));
-        y = bn3.call(conv3.call(y));
-        var identity = downsample is null ? input : downsample.call(input);
-        return relu.call(y.add(identity, CachedScalars.One));
+        var free = IntermediateRelease.For(input);
+        var y = free.Chain(input, conv1, bn1, relu, conv2, bn2, relu, conv3, bn3);
+        var identity = downsample is null ? input : free.Then(input, downsample);
+        return free.Then(free.Add(y, identity), relu);
     }
 }
 
@@ -223,9 +221,10 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
-        var x = maxpool.call(relu.call(bn1.call(conv1.call(input))));
-        x = layer4.call(layer3.call(layer2.call(layer1.call(x))));
-        x = avgpool.call(x).flatten(1);
-        return fc.call(x);
+        var free = IntermediateRelease.For(input);
+        var x = free.Chain(input, conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4, avgpool);
+        var flat = x.flatten(1);
+        free.Release(x, flat);
+        return free.Then(flat, fc);
     }
 }

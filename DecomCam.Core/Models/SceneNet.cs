@@ -53,9 +53,10 @@ public sealed class SceneNet : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
-        var x = pool2.call(block2.call(block1.call(input)));
-        x = pool3.call(block3.call(x));
-        x = gap.call(block4.call(x)).flatten(1);
-        return fc.call(x);
+        var free = IntermediateRelease.For(input);
+        var x = free.Chain(input, block1, block2, pool2, block3, pool3, block4, gap);
+        var flat = x.flatten(1);
+        free.Release(x, flat);
+        return free.Then(flat, fc);
     }
 }

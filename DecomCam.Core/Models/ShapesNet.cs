@@ -49,9 +49,10 @@ public sealed class ShapesNet : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
-        var x = pool1.call(block1.call(input));
-        x = pool2.call(block2.call(x));
-        x = gap.call(block3.call(x)).flatten(1);
-        return fc.call(x);
+        var free = IntermediateRelease.For(input);
+        var x = free.Chain(input, block1, pool1, block2, pool2, block3, gap);
+        var flat = x.flatten(1);
+        free.Release(x, flat);
+        return free.Then(flat, fc);
     }
 }

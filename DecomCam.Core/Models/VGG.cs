@@ -109,7 +109,10 @@ public sealed class VGG : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
-        var x = avgpool.call(features.call(input)).flatten(1);
-        return classifier.call(x);
+        var free = IntermediateRelease.For(input);
+        var x = free.Chain(input, features, avgpool);
+        var flat = x.flatten(1);
+        free.Release(x, flat);
+        return free.Then(flat, classifier);
     }
 }
