@@ -59,6 +59,9 @@ public sealed record CamMethodSettings
     /// <summary>Deep Feature Factorization's number of concepts K.</summary>
     public DffOptions Dff { get; init; } = new();
 
+    /// <summary>The attention methods' head fusion, discard ratio and token grid (rollout, gradient rollout, Chefer relevance).</summary>
+    public RolloutOptions Rollout { get; init; } = new();
+
     /// <summary>RefineCAM's base method, by name (run on each layer with these settings).</summary>
     public string RefineBase { get; init; } = new RefineCamOptions().BaseMethod;
 }

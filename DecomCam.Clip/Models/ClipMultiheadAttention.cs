@@ -23,7 +23,7 @@ public sealed class ClipMultiheadAttention : nn.Module<Tensor, Tensor>
     private readonly Parameter in_proj_weight;
     private readonly Parameter in_proj_bias;
     private readonly nn.Module<Tensor, Tensor> out_proj;
-    private readonly AttentionProbabilities attn_probs = new();
+    private readonly AttentionProbabilities? attn_probs; // full attention only: a causal one never calls it
     private readonly long _width;
     private readonly long _heads;
     private readonly bool _causal;
@@ -44,6 +44,7 @@ public sealed class ClipMultiheadAttention : nn.Module<Tensor, Tensor>
         in_proj_weight = nn.Parameter(empty(3 * width, width, device: device).normal_(0, Math.Pow(width, -0.5)));
         in_proj_bias = nn.Parameter(zeros(3 * width, device: device));
         out_proj = nn.Linear(width, width, device: device);
+        attn_probs = causal ? null : new AttentionProbabilities();
         RegisterComponents();
     }
 
@@ -81,7 +82,7 @@ public sealed class ClipMultiheadAttention : nn.Module<Tensor, Tensor>
         using var logits = q.matmul(kt).mul_(scale);
         using var probabilities = logits.softmax(-1);
         // The identity returns the same handle; a tensor a hook put in its place belongs to the hook's scope.
-        var exposed = attn_probs.call(probabilities);
+        var exposed = attn_probs!.call(probabilities);
         return exposed.matmul(v);
     }
 }
