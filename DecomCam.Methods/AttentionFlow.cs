@@ -56,10 +56,17 @@ internal static class AttentionFlow
     /// [M, h, w] (row-major; square unless the options give the grid).
     /// </summary>
     /// <exception cref="CamException">The patch tokens do not fill the grid.</exception>
-    public static Tensor ClassTokenMap(Tensor relevance, RolloutOptions options, string layer)
+    public static Tensor ClassTokenMap(Tensor relevance, RolloutOptions options, string layer) => TokenMap(relevance.select(1, 0), options, layer);
+
+    /// <summary>
+    /// One value per token [M, T] as a map of the patch tokens [M, h, w] (the prefix tokens dropped; row-major; square
+    /// unless the options give the grid).
+    /// </summary>
+    /// <exception cref="CamException">The patch tokens do not fill the grid.</exception>
+    public static Tensor TokenMap(Tensor perToken, RolloutOptions options, string layer)
     {
-        var row = relevance.select(1, 0).unsqueeze(-1); // [M, T, 1]: one channel per token
+        var tokens = perToken.unsqueeze(-1); // [M, T, 1]: one channel per token
         var reshape = new ActivationReshape(ActivationLayout.Tokens, options.PrefixTokens, options.GridHeight, options.GridWidth);
-        return reshape.ToFeatureMap(row, row.shape[0], layer).squeeze(1);
+        return reshape.ToFeatureMap(tokens, tokens.shape[0], layer).squeeze(1);
     }
 }

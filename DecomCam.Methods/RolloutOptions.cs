@@ -2,7 +2,7 @@ namespace DecomCamNet;
 
 /// <summary>
 /// Settings of the attention methods (<see cref="AttentionRollout"/>, <see cref="GradientRollout"/>,
-/// <see cref="CheferRelevance"/>): how heads are fused and how many of the lowest attentions are
+/// <see cref="CheferRelevance"/>, <see cref="LeGrad"/>): how heads are fused and how many of the lowest attentions are
 /// discarded (the rollouts), and how the tokens lie on the patch grid (all).
 /// </summary>
 /// <param name="HeadFusion">Attention rollout's fusion of the heads; default mean (jacobgil/vit-explain's default).</param>

@@ -6,7 +6,11 @@ filled with detinit, explained with our own transcriptions of the formulas:
   with one change: rows are renormalised (a / a.sum(-1, keepdim=True), as the paper says); vit-explain's
   a / a.sum(dim=-1) broadcasts the row sums over columns.
 - Chefer relevance (Chefer, Gur and Wolf 2021, self-attention rule): R = I; R += mean_h(relu(grad * A)) @ R.
-Writes the class token's row over the patches on the 4x4 grid (before any normalisation), [N,4,4] float32.
+- LeGrad (Bousselham et al. 2024), written from the paper (torch-cam's LeGrad needs torch 2.x; Debian's is 1.13): per
+  block l, s_l = head(ln(z_l[:, 0]))[target] with z_l the block's output tokens; E_l = relu(ds_l / dA_l) averaged over
+  heads and queries, the class token's key dropped; the map is the mean of E_l over blocks.
+Writes the rollouts' and Chefer's class-token row over the patches, and LeGrad's mean over blocks, on the 4x4 grid
+(before any normalisation), [N,4,4] float32.
 Run with Debian's python3 (torch 1.13): python3 reference/attention_reference.py DecomCam.Tests/Golden/attention
 """
 import os
@@ -80,6 +84,21 @@ def attentions_and_grads(model, x, target):
     return [a.detach() for a in seen], [g.detach() for g in grads]
 
 
+def legrad(model, x, target):
+    seen, blocks = [], []
+    hooks = [b.attn.attn_probs.register_forward_hook(lambda m, i, o: seen.append(o)) for b in model.blocks]
+    hooks += [b.register_forward_hook(lambda m, i, o: blocks.append(o)) for b in model.blocks]
+    model(x)
+    for h in hooks:
+        h.remove()
+    maps = []
+    for a, z in zip(seen, blocks):
+        score = model.head(model.ln(z[:, 0]))[0, target]
+        g = torch.autograd.grad(score, [a], retain_graph=True)[0]
+        maps.append(g.clamp(min=0).mean(1).mean(1)[0, 1:].reshape(4, 4))
+    return torch.stack(maps).mean(0)
+
+
 def discard(fused, ratio, keep_class_token):
     flat = fused.reshape(fused.shape[0], -1).clone()
     _, lowest = flat.topk(int(flat.shape[-1] * ratio), -1, False)
@@ -127,7 +146,7 @@ def main():
     torch.set_grad_enabled(True)
     model = detinit.fill_module(TinyVit()).eval()
     x = torch.from_numpy(detinit.fill_value("input", (2, 3, 16, 16)))
-    maps = {k: [] for k in ["rollout_mean_0.9", "rollout_max_0.5", "rollout_min_0", "gradrollout_0.9", "gradrollout_0", "chefer"]}
+    maps = {k: [] for k in ["rollout_mean_0.9", "rollout_max_0.5", "rollout_min_0", "gradrollout_0.9", "gradrollout_0", "chefer", "legrad"]}
     for i, target in enumerate(TARGETS):
         att, grads = attentions_and_grads(model, x[i:i + 1], target)
         maps["rollout_mean_0.9"].append(rollout(att, 0.9, "mean"))
@@ -136,6 +155,7 @@ def main():
         maps["gradrollout_0.9"].append(grad_rollout(att, grads, 0.9))
         maps["gradrollout_0"].append(grad_rollout(att, grads, 0.0))
         maps["chefer"].append(chefer(att, grads))
+        maps["legrad"].append(legrad(model, x[i:i + 1], target).detach())
     with torch.no_grad():
         np.save(os.path.join(out_dir, "tinyvit_logits.npy"), model(x).numpy().astype(np.float32))
     for name, per_image in maps.items():

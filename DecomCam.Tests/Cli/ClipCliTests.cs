@@ -62,7 +62,7 @@ public sealed class ClipCliTests : CliRun
         Assert.True(MaxDiff(kept, Map("--method", "rollout")) > 1e-3f); // the default discards 90%
         // This ViT has one head (width 64), so every fusion gives the same map; the goldens test the fusions.
         Assert.Equal(kept, Map("--method", "rollout", "--discard-ratio", "0", "--head-fusion", "max"));
-        foreach (var method in new[] { "gradrollout", "chefer" })
+        foreach (var method in new[] { "gradrollout", "chefer", "legrad" })
             Assert.True(Map("--method", method).All(v => v is >= 0f and <= 1f));
         var (badCode, _, badErr) = Run("explain", "--model", "clip", "--weights", weights, "--prompt", "a cat",
             "--method", "rollout", "--discard-ratio", "1", "--save-map", P("m.npy"));

@@ -27,6 +27,7 @@ public class AttentionMethodTests
         { "gradrollout", "gradrollout_0.9", AttentionHeadFusion.Mean, 0.9 },
         { "gradrollout", "gradrollout_0", AttentionHeadFusion.Mean, 0.0 },
         { "chefer", "chefer", AttentionHeadFusion.Mean, 0.9 },
+        { "legrad", "legrad", AttentionHeadFusion.Mean, 0.9 },
     };
 
     [Fact]
@@ -45,13 +46,14 @@ public class AttentionMethodTests
     {
         using var scope = NewDisposeScope();
         using var model = new TinyVit();
-        var settings = new CamMethodSettings { Rollout = new RolloutOptions(fusion, discard) };
-        using var cam = CamMethods.Create(method, model, Array.Empty<CamLayer>(), settings);
+        using var cam = CamMethods.Create(method, model, Array.Empty<CamLayer>(), TinyVitSettings(new RolloutOptions(fusion, discard)));
         using var result = cam.Explain(DeterministicInit.Input(new long[] { 2, 3, 16, 16 }), Targets);
         var expected = Golden(golden);
-        // Relevances of order 0.1 after two layers of 17x17 products in float32; a wrong fusion, discard or row
-        // normalisation moves them by more than 1e-3.
-        Assert.True(TestTensors.MaxAbsDiff(expected, result.RawMaps[^1]) < 1e-5f, $"{golden}: {TestTensors.MaxAbsDiff(expected, result.RawMaps[^1])}");
+        // LeGrad's map is the mean of its per-block maps; the others' is the last layer's relevance.
+        var raw = method == "legrad" ? stack(result.RawMaps, 0).mean(new long[] { 0 }) : result.RawMaps[^1];
+        // Relevances of order 0.01 to 0.1 after two layers of 17x17 products in float32; a wrong fusion, discard, row
+        // normalisation or block score moves them by more than 1e-3.
+        Assert.True(TestTensors.MaxAbsDiff(expected, raw) < 1e-5f, $"{golden}: {TestTensors.MaxAbsDiff(expected, raw)}");
         Assert.Equal(new[] { "blocks.0.attn.attn_probs", "blocks.1.attn.attn_probs" }, result.LayerNames);
         Assert.Equal(new long[] { 2, 16, 16 }, result.Maps.shape);
     }
@@ -99,7 +101,7 @@ public class AttentionMethodTests
     {
         using var model = new TinyVit();
         using var x = TestTensors.Batch(2, 16, 16);
-        var cam = CamMethods.Create(method, model, new CamLayer[] { "head" });
+        var cam = CamMethods.Create(method, model, new CamLayer[] { "head" }, TinyVitSettings(new RolloutOptions()));
         using (var scope = NewDisposeScope())
         using (var r = cam.Explain(x, Targets))
         {
@@ -129,6 +131,24 @@ public class AttentionMethodTests
         var e = Assert.Throws<ArgumentException>(() => CamMethods.Create(method, model, new CamLayer[] { "features" }));
         Assert.Contains("attn_probs", e.Message);
         Assert.Equal(0, AttentionHooks(model));
+    }
+
+    [Fact]
+    public void LeGradNeedsTheHeadOrATokenClassifier()
+    {
+        using var model = new TinyVit();
+        var e = Assert.Throws<ArgumentException>(() => new LeGrad(model));
+        Assert.Contains(nameof(ITokenClassifier), e.Message);
+        Assert.Throws<ArgumentException>(() => new LeGrad(model, new LeGradOptions("ln", "nohead")));
+        Assert.Throws<ArgumentException>(() => new LeGrad(model, new LeGradOptions("ln", "head", new[] { "blocks.0" })));
+        Assert.Equal(0, AttentionHooks(model));
+        // The blocks are inferred two levels above attn_probs; naming them gives the same map.
+        using var x = TestTensors.Batch(1, 16, 16);
+        using var inferred = new LeGrad(model, new LeGradOptions("ln", "head"));
+        using var named = new LeGrad(model, new LeGradOptions("ln", "head", new[] { "blocks.0", "blocks.1" }));
+        using var a = inferred.Explain(x, 2);
+        using var b = named.Explain(x, 2);
+        Assert.Equal(0f, TestTensors.MaxAbsDiff(a.Maps, b.Maps));
     }
 
     [Fact]
@@ -169,6 +189,10 @@ public class AttentionMethodTests
         Assert.Equal(0, isnan(result.Maps).sum().item<long>());
         Assert.True(result.RawMaps[^1].sum().item<float>() > 0f);
     }
+
+    /// <summary>The settings for the tiny ViT: its final norm and head for LeGrad.</summary>
+    private static CamMethodSettings TinyVitSettings(RolloutOptions rollout) =>
+        new() { Rollout = rollout, LeGrad = new LeGradOptions("ln", "head") };
 
     /// <summary>The forward hooks on the model's attention probabilities (its ModuleList keeps no hook dictionary).</summary>
     private static int AttentionHooks(nn.Module model) =>
