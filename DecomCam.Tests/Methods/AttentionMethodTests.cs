@@ -198,6 +198,23 @@ public class AttentionMethodTests
     private static int AttentionHooks(nn.Module model) =>
         model.named_modules().Where(m => m.module is AttentionProbabilities).Sum(m => TestTensors.ForwardHookCount(m.module));
 
+    [Fact]
+    public void ShapleyCamOnClipVitTakesTheExactDoubleBackward()
+    {
+        // CLIP's image attention is written out (softmax, attn_probs, matmul), so it has a double backward: no fallback.
+        using var scope = NewDisposeScope();
+        var config = new ClipConfig(32, 64, new[] { 2 }, 64, 16, 77, 49408, 32, 2, 1);
+        using var clip = DeterministicInit.FillModule(new ClipModel(config));
+        clip.eval();
+        using var prompts = new ClipPrompts(clip, new[] { "a photo of a cat", "a red car" });
+        var log = new ListLogger();
+        CamLayer layer = ((CamLayer)"visual.transformer.resblocks.1.ln_1").WithReshape(ActivationReshape.VitSequenceFirst);
+        using var cam = new ShapleyCam(clip, layer, log);
+        using var result = cam.Explain(DeterministicInit.Input(new long[] { 1, 3, 64, 64 }), prompts.ZeroShot);
+        Assert.DoesNotContain(log.Messages, m => m.StartsWith("ShapleyCAM"));
+        Assert.Equal(0, isnan(result.Maps).sum().item<long>());
+    }
+
     private static Tensor Golden(string name) => NpyFile.Read(RepoPaths.Golden("attention", $"tinyvit_{name}.npy"));
 
     /// <summary>
