@@ -21,9 +21,9 @@ public class FamilyBenchmarks : WorkloadBenchmark
     [ParamsSource(nameof(Methods))]
     public override string Method { get; set; } = "cam";
 
-    /// <summary>Baselines, then every method that neither CamBenchmarks nor ScoreCamBenchmarks times.</summary>
+    /// <summary>Baselines, then every CNN method that neither CamBenchmarks nor ScoreCamBenchmarks times.</summary>
     public static IEnumerable<string> Methods =>
         new[] { CamWorkload.Forward, CamWorkload.ForwardBackward }.Concat(CamMethods.Names.Except(
-            CamBenchmarks.Methods.Concat(new[] { "scorecam", "unioncam", "sscam", "iscam" })))
+            CamBenchmarks.Methods.Concat(new[] { "scorecam", "unioncam", "sscam", "iscam" }).Concat(CamMethods.AttentionMethods)))
         .Concat(new[] { CamWorkload.SsCamOneSample, CamWorkload.IsCamOneSample });
 }

@@ -166,6 +166,12 @@ internal sealed class ExplainCommandLine
         var noiseStd = _bound.Add(CheckedOptions.OptionalNumber("--noise-std",
             "Gaussian noise sigma of smoothgradcam++ (default 0.3, on the normalised input) and sscam (2, on the masks)", 0, 1e6),
             (o, v) => o with { Settings = o.Settings with { NoiseStd = v } });
+        _bound.Add(CheckedOptions.Choice("--head-fusion", "rollout: how each layer's attention heads are fused", Defaults.Settings.Rollout.HeadFusion,
+            ("mean", AttentionHeadFusion.Mean), ("max", AttentionHeadFusion.Max), ("min", AttentionHeadFusion.Min)),
+            (o, v) => o with { Settings = o.Settings with { Rollout = o.Settings.Rollout with { HeadFusion = v ?? o.Settings.Rollout.HeadFusion } } });
+        _bound.Add(CheckedOptions.Number("--discard-ratio", "rollout, gradrollout: share of each layer's lowest attentions set to zero",
+            0, 0.9999, Defaults.Settings.Rollout.DiscardRatio),
+            (o, v) => o with { Settings = o.Settings with { Rollout = o.Settings.Rollout with { DiscardRatio = v } } });
         _bound.Add(new Option<bool>("--aug-smooth") { Description = "any method: average the maps of 6 test-time " +
             "augmentations (horizontal flip x input scaled by 0.9, 1, 1.1), flipped back; 6x the time" },
             (o, v) => o with { Settings = o.Settings with { AugSmooth = v } });

@@ -45,15 +45,29 @@ public abstract partial class CamMethod
         return TakeGradients(pass.Scores, new[] { pass.LayerOutputs[layer] }, new[] { layer }, null, createGraph)[0];
     }
 
+    /// <summary>
+    /// The gradient of Σ <paramref name="objective"/> (a differentiable function of <paramref name="pass"/>'s forward other
+    /// than its target scores, e.g. the target scored on an intermediate block) with respect to layer
+    /// <paramref name="layer"/>'s output, in that output's layout; the pass's graph is kept for further gradients.
+    /// </summary>
+    /// <exception cref="CamException">No gradient reaches the layer, the objective does not depend on it, or the gradient is not finite.</exception>
+    protected Tensor LayerGradientOf(Tensor objective, RecordedPass pass, int layer)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        ArgumentNullException.ThrowIfNull(pass);
+        return TakeGradients(objective, new[] { pass.LayerOutputs[layer] }, new[] { layer }, null, createGraph: false, retainGraph: true)[0];
+    }
+
     /// <summary>Layer <paramref name="layer"/>'s output, or a gradient with respect to it, as a feature map [M,C,h,w] (detached).</summary>
     protected Tensor AsFeatureMap(int layer, Tensor tensor, long rows) => _recorder.ToFeatureMap(layer, tensor.detach(), rows);
 
     /// <summary>
     /// d Σ objective / d outputs (the recorded outputs of the layers <paramref name="layers"/>), then d / d
-    /// <paramref name="input"/> as the last entry when it is given. Checks that a gradient can reach every layer, that the
+    /// <paramref name="input"/> as the last entry when it is given; the graph is kept with <paramref name="createGraph"/> or
+    /// <paramref name="retainGraph"/>. Checks that a gradient can reach every layer, that the
     /// objective has one, and that each result exists and is finite.
     /// </summary>
-    private IList<Tensor> TakeGradients(Tensor objective, IReadOnlyList<Tensor> outputs, IReadOnlyList<int> layers, Tensor? input, bool createGraph)
+    private IList<Tensor> TakeGradients(Tensor objective, IReadOnlyList<Tensor> outputs, IReadOnlyList<int> layers, Tensor? input, bool createGraph, bool retainGraph = false)
     {
         for (int i = 0; i < outputs.Count; i++)
             if (!outputs[i].requires_grad)
@@ -65,7 +79,7 @@ public abstract partial class CamMethod
         IList<Tensor> grads;
         using (var mode = enable_grad())
         using (LibTorchBackends.SafeBackward())
-            grads = autograd.grad(new[] { objective.sum() }, wrt, retain_graph: createGraph, create_graph: createGraph, allow_unused: true);
+            grads = autograd.grad(new[] { objective.sum() }, wrt, retain_graph: createGraph || retainGraph, create_graph: createGraph, allow_unused: true);
         if (input is not null && (grads[^1] is null || grads[^1].IsInvalid))
             throw new CamException("The target score does not depend on the input (no input gradient).");
         for (int i = 0; i < outputs.Count; i++)

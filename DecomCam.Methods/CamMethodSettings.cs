@@ -59,6 +59,13 @@ public sealed record CamMethodSettings
     /// <summary>Deep Feature Factorization's number of concepts K.</summary>
     public DffOptions Dff { get; init; } = new();
 
+    /// <summary>The attention methods' head fusion, discard ratio and token grid (rollout, gradient rollout, Chefer
+    /// relevance; LeGrad reads the token grid).</summary>
+    public RolloutOptions Rollout { get; init; } = new();
+
+    /// <summary>LeGrad's final norm, head and blocks, for a model that does not implement <see cref="Models.ITokenClassifier"/>.</summary>
+    public LeGradOptions LeGrad { get; init; } = new();
+
     /// <summary>RefineCAM's base method, by name (run on each layer with these settings).</summary>
     public string RefineBase { get; init; } = new RefineCamOptions().BaseMethod;
 }

@@ -8,13 +8,21 @@ public static class CamMethods
 {
     /// <summary>The method names: gradcam, gradcam++, xgradcam, layercam, hirescam, eigencam, scorecam, unioncam, decomcam,
     /// cam, eigengradcam, gradcamelementwise, randomcam, ablationcam, kpcacam, fullgrad, smoothgradcam++, sscam, iscam,
-    /// finercam, shapleycam, fem, segeigencam, refinecam, dff, guidedbackprop, guidedgradcam.</summary>
+    /// finercam, shapleycam, fem, segeigencam, refinecam, dff, guidedbackprop, guidedgradcam, rollout, gradrollout, chefer, legrad.</summary>
     public static IReadOnlyList<string> Names { get; } = new[]
     {
         "gradcam", "gradcam++", "xgradcam", "layercam", "hirescam", "eigencam", "scorecam", "unioncam", "decomcam",
         "cam", "eigengradcam", "gradcamelementwise", "randomcam", "ablationcam", "kpcacam", "fullgrad", "smoothgradcam++", "sscam", "iscam",
         "finercam", "shapleycam", "fem", "segeigencam", "refinecam", "dff", "guidedbackprop", "guidedgradcam",
+        "rollout", "gradrollout", "chefer", "legrad",
     };
+
+    /// <summary>
+    /// The methods that read a transformer's attention probabilities instead of target layers (rollout, gradrollout,
+    /// chefer, legrad): they need a model whose attention modules follow the <see cref="Models.AttentionProbabilities"/>
+    /// convention, and do not run on a CNN.
+    /// </summary>
+    public static IReadOnlyList<string> AttentionMethods { get; } = new[] { "rollout", "gradrollout", "chefer", "legrad" };
 
     /// <summary>Other spellings of method names (shells and file names without <c>+</c>), and the names they stand for.</summary>
     public static IReadOnlyDictionary<string, string> Aliases { get; } = new Dictionary<string, string>
@@ -70,6 +78,10 @@ public static class CamMethods
             "dff" => new DeepFeatureFactorization(model, layers, s.Dff with { Classifier = classifier ?? s.Dff.Classifier }, logger),
             "guidedbackprop" => new GuidedBackprop(model, layers, logger),
             "guidedgradcam" => new GuidedGradCam(model, layers, logger),
+            "rollout" => new AttentionRollout(model, s.Rollout, layers, logger),
+            "gradrollout" => new GradientRollout(model, s.Rollout, layers, logger),
+            "chefer" => new CheferRelevance(model, s.Rollout, layers, logger),
+            "legrad" => new LeGrad(model, s.LeGrad, s.Rollout, layers, logger),
             _ => throw new InvalidOperationException($"{canonical} is in Names but not created here."),
         };
         try { method.Configure(s.MaskedLayout, s.TuneMaskedForwards, s.AugSmooth, s.EigenSmooth); }

@@ -16,7 +16,8 @@ namespace DecomCamNet;
 /// </summary>
 /// <remarks>
 /// Every operation between the layer and the score needs a double backward, and some have none (libtorch's CPU
-/// <c>scaled_dot_product_attention</c>, used by CLIP's attention and by many users' transformers). The second backward
+/// <c>scaled_dot_product_attention</c>, used by many users' transformers; CLIP's image attention is computed explicitly
+/// and has one). The second backward
 /// runs through <see cref="CaughtGradient"/>, so such a model is found without ending the process, and H·A is then
 /// taken by central finite differences of first-order gradients along A itself:
 /// H·A = d/dt G(tA) at t = 1 ≈ (G(A(1+ε)) − G(A(1−ε))) / 2ε, ε = <see cref="FiniteDifferenceStep"/>, with two more

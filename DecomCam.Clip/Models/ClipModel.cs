@@ -1,4 +1,5 @@
 using DecomCamNet.Clip.Tokenizer;
+using DecomCamNet.Models;
 using DecomCamNet.Native;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -23,7 +24,7 @@ namespace DecomCamNet.Clip.Models;
 /// sequence-first, so hooks inside <c>visual.transformer</c> see [L, N, width]. Forwards create no dispose scope of
 /// their own (one would also free what forward hooks keep): run them inside the caller's scope.</para>
 /// </remarks>
-public sealed class ClipModel : nn.Module<Tensor, Tensor>
+public sealed class ClipModel : nn.Module<Tensor, Tensor>, ITokenClassifier
 {
     /// <summary>Keys that OpenAI's released (TorchScript) state dicts carry besides the weights; <c>build_model</c> drops them.</summary>
     private static readonly string[] MetadataKeys = ["input_resolution", "context_length", "vocab_size"];
@@ -79,6 +80,16 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
     /// <summary>The image encoder (<c>visual</c>): a <see cref="ModifiedResNet"/> or a <see cref="VisionTransformer"/>,
     /// [N, 3, R, R] to [N, embed_dim]. Hooks on it use names without the <c>visual.</c> prefix.</summary>
     public nn.Module<Tensor, Tensor> Visual => visual;
+
+    /// <inheritdoc />
+    /// <remarks>The ViT image encoder's blocks (<c>visual.transformer.resblocks.N</c>); none for a ResNet one.</remarks>
+    public IReadOnlyList<string> TokenBlocks => visual is VisionTransformer vit ? vit.TokenBlocks.Select(b => $"visual.{b}").ToArray() : [];
+
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">The image encoder is a ResNet, which has no token blocks.</exception>
+    public Tensor ClassifyTokens(Tensor blockOutput) => visual is VisionTransformer vit
+        ? vit.ClassifyTokens(blockOutput)
+        : throw new NotSupportedException("This CLIP model's image encoder is a ResNet: it has no token blocks to score.");
 
     /// <summary>The learned log inverse temperature (a 0-d parameter): CLIP's logits are
     /// <c>exp(LogitScale)</c> times the cosine similarities of the normalised embeddings.</summary>

@@ -1,3 +1,5 @@
+using DecomCamNet.Models;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -10,16 +12,18 @@ namespace DecomCamNet.Clip.Models;
 /// </summary>
 /// <remarks>
 /// TorchSharp's own <c>nn.MultiheadAttention</c> is a native module whose forward takes four tensors and returns a
-/// tuple, so it cannot sit in a single-tensor block; this one runs <c>scaled_dot_product_attention</c> (scale
-/// 1/sqrt(head width)). With <c>causal</c>, position i attends to positions 0..i only (CLIP's text encoder): libtorch
-/// applies the mask itself, so no [L, L] mask tensor is kept or rebuilt. Its CPU kernel has no double backward
-/// (ShapleyCAM then takes its Hessian term by finite differences).
+/// tuple, so it cannot sit in a single-tensor block. The full attention (the image encoder) is computed explicitly,
+/// softmax(Q Kᵀ / sqrt(head width)) → <c>attn_probs</c> → · V, so that the attention methods read the probabilities
+/// [N, heads, L, L] from its <see cref="AttentionProbabilities"/> submodule and gradients reach them (and it has a
+/// double backward). With <c>causal</c> (CLIP's text encoder, where nothing needs the probabilities), position i
+/// attends to positions 0..i only through <c>scaled_dot_product_attention</c>, which applies the mask itself.
 /// </remarks>
 public sealed class ClipMultiheadAttention : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter in_proj_weight;
     private readonly Parameter in_proj_bias;
     private readonly nn.Module<Tensor, Tensor> out_proj;
+    private readonly AttentionProbabilities? attn_probs; // full attention only: a causal one never calls it
     private readonly long _width;
     private readonly long _heads;
     private readonly bool _causal;
@@ -40,6 +44,7 @@ public sealed class ClipMultiheadAttention : nn.Module<Tensor, Tensor>
         in_proj_weight = nn.Parameter(empty(3 * width, width, device: device).normal_(0, Math.Pow(width, -0.5)));
         in_proj_bias = nn.Parameter(zeros(3 * width, device: device));
         out_proj = nn.Linear(width, width, device: device);
+        attn_probs = causal ? null : new AttentionProbabilities();
         RegisterComponents();
     }
 
@@ -63,9 +68,21 @@ public sealed class ClipMultiheadAttention : nn.Module<Tensor, Tensor>
         using var q = qkv[0];
         using var k = qkv[1];
         using var v = qkv[2];
-        using var attended = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: _causal);
+        using var attended = _causal ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true) : Attend(q, k, v);
         using var sequenceFirst = attended.permute(2, 0, 1, 3);                   // [L, N, heads, head width]
         using var merged = sequenceFirst.reshape(length, batch, _width);
         return out_proj.call(merged);
+    }
+
+    /// <summary>softmax(Q Kᵀ · scale) through <c>attn_probs</c>, times V; [N, heads, L, head width] each.</summary>
+    private Tensor Attend(Tensor q, Tensor k, Tensor v)
+    {
+        using var scale = (1.0 / Math.Sqrt(_width / _heads)).ToScalar();
+        using var kt = k.transpose(-2, -1);
+        using var logits = q.matmul(kt).mul_(scale);
+        using var probabilities = logits.softmax(-1);
+        // The identity returns the same handle; a tensor a hook put in its place belongs to the hook's scope.
+        var exposed = attn_probs!.call(probabilities);
+        return exposed.matmul(v);
     }
 }

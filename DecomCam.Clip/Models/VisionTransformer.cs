@@ -14,7 +14,7 @@ namespace DecomCamNet.Clip.Models;
 /// The transformer runs sequence-first, as OpenAI's does: a forward hook on <c>transformer.resblocks.N.*</c> sees
 /// [L, N, width] with L = 1 + grid^2, the class token first and the patches in row-major order after it.
 /// </remarks>
-public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
+public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, ITokenClassifier
 {
     private readonly nn.Module<Tensor, Tensor> conv1;
     private readonly Parameter class_embedding;
@@ -94,5 +94,19 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         var projected = final.matmul(proj);
         free.Release(final);
         return projected;
+    }
+
+    /// <inheritdoc />
+    /// <remarks><c>transformer.resblocks.N</c>, whose outputs are sequence-first tokens [L, N, width].</remarks>
+    public IReadOnlyList<string> TokenBlocks => Enumerable.Range(0, transformer.Layers).Select(i => $"transformer.resblocks.{i}").ToArray();
+
+    /// <inheritdoc />
+    /// <remarks>The image embedding of a block's output [L, N, width]: <c>ln_post</c> of the class token times <c>proj</c>.</remarks>
+    public Tensor ClassifyTokens(Tensor blockOutput)
+    {
+        ArgumentNullException.ThrowIfNull(blockOutput);
+        if (blockOutput.ndim != 3 || blockOutput.shape[2] != _width)
+            throw new ArgumentException($"Expected a block's sequence-first tokens [L, N, {_width}], got [{string.Join(", ", blockOutput.shape)}].", nameof(blockOutput));
+        return ln_post.call(blockOutput[0]).matmul(proj);
     }
 }

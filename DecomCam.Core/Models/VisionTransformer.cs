@@ -16,7 +16,7 @@ namespace DecomCamNet.Models;
 /// <see cref="ActivationReshape.Vit"/>. Every block's attention probabilities pass through a hookable
 /// <c>self_attention.attn_probs</c> (<see cref="AttentionProbabilities"/>).
 /// </remarks>
-public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
+public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, ITokenClassifier
 {
     private readonly nn.Module<Tensor, Tensor> conv_proj;
     private readonly Parameter class_token;
@@ -68,5 +68,20 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         var encoded = encoder.call(sequence); // a module's output: hooks may hold it
         using var classToken = encoded.select(1, 0);
         return heads.call(classToken);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> TokenBlocks => Enumerable.Range(0, Config.Layers).Select(i => $"encoder.layers.encoder_layer_{i}").ToArray();
+
+    /// <inheritdoc />
+    /// <remarks>The logits of a block's output [N, T, width]: <c>encoder.ln</c> of the class token, then <c>heads</c>.</remarks>
+    public Tensor ClassifyTokens(Tensor blockOutput)
+    {
+        ArgumentNullException.ThrowIfNull(blockOutput);
+        if (blockOutput.ndim != 3 || blockOutput.shape[2] != Config.HiddenDim)
+            throw new ArgumentException($"Expected a block's batch-first tokens [N, T, {Config.HiddenDim}], got [{string.Join(", ", blockOutput.shape)}].", nameof(blockOutput));
+        using var classToken = blockOutput.select(1, 0);
+        using var normed = encoder.FinalNorm(classToken);
+        return heads.call(normed);
     }
 }

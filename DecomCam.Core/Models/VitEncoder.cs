@@ -35,6 +35,9 @@ public sealed class VitEncoder : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>The final LayerNorm (<c>ln</c>) applied to tokens [N, T, width] (what follows the last block).</summary>
+    internal Tensor FinalNorm(Tensor tokens) => ln.call(tokens);
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {

@@ -45,6 +45,36 @@ public sealed class ClipCliTests : CliRun
     }
 
     [Fact]
+    public void AttentionMethodsTakeTheirSettingsOnTheVit()
+    {
+        string weights = SmallClip(true);
+        float[] Map(params string[] extra)
+        {
+            var (code, output, err) = Run(new[] { "explain", "--model", "clip", "--weights", weights, "--prompt", "a cat",
+                "--prompt", "a dog", "--save-map", P("m.npy") }.Concat(extra).ToArray());
+            Assert.True(code == 0, err + output);
+            using var map = NpyFile.Read(P("m.npy"));
+            Assert.Equal(new long[] { 1, 64, 64 }, map.shape);
+            return map.data<float>().ToArray();
+        }
+        static float MaxDiff(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
+        var kept = Map("--method", "rollout", "--discard-ratio", "0");
+        Assert.True(MaxDiff(kept, Map("--method", "rollout")) > 1e-3f); // the default discards 90%
+        // This ViT has one head (width 64), so every fusion gives the same map; the goldens test the fusions.
+        Assert.Equal(kept, Map("--method", "rollout", "--discard-ratio", "0", "--head-fusion", "max"));
+        foreach (var method in new[] { "gradrollout", "chefer", "legrad" })
+            Assert.True(Map("--method", method).All(v => v is >= 0f and <= 1f));
+        var (badCode, _, badErr) = Run("explain", "--model", "clip", "--weights", weights, "--prompt", "a cat",
+            "--method", "rollout", "--discard-ratio", "1", "--save-map", P("m.npy"));
+        Assert.Equal(2, badCode);
+        Assert.Contains("--discard-ratio", badErr);
+        (badCode, _, badErr) = Run("explain", "--model", "clip", "--weights", weights, "--prompt", "a cat",
+            "--method", "rollout", "--head-fusion", "median", "--save-map", P("m.npy"));
+        Assert.Equal(2, badCode);
+        Assert.Contains("--head-fusion", badErr);
+    }
+
+    [Fact]
     public void AllPromptsGiveOneMapPerPromptNamedAfterIt()
     {
         var (code, output, err) = Run("explain", "--model", "clip", "--weights", SmallClip(false), "--method", "gradcam",

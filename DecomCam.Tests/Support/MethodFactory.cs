@@ -5,18 +5,22 @@ namespace DecomCamNet.Tests.Support;
 /// <summary>Every method by its CLI name, for tests that must hold for all of them.</summary>
 internal static class MethodFactory
 {
-    public static TheoryData<string> All()
-    {
-        var data = new TheoryData<string>();
-        foreach (var n in CamMethods.Names) data.Add(n);
-        return data;
-    }
+    /// <summary>Every method that runs on a CNN's target layers (all but <see cref="CamMethods.AttentionMethods"/>).</summary>
+    public static TheoryData<string> All() => AllBut();
 
-    /// <summary>Every method but <paramref name="excluded"/>.</summary>
+    /// <summary>Every method that runs on a CNN's target layers but <paramref name="excluded"/>.</summary>
     public static TheoryData<string> AllBut(params string[] excluded)
     {
         var data = new TheoryData<string>();
-        foreach (var n in CamMethods.Names.Except(excluded)) data.Add(n);
+        foreach (var n in CamMethods.Names.Except(CamMethods.AttentionMethods).Except(excluded)) data.Add(n);
+        return data;
+    }
+
+    /// <summary>The methods that read a transformer's attention probabilities.</summary>
+    public static TheoryData<string> Attention()
+    {
+        var data = new TheoryData<string>();
+        foreach (var n in CamMethods.AttentionMethods) data.Add(n);
         return data;
     }
 
