@@ -81,8 +81,12 @@ public sealed class ClipMultiheadAttention : nn.Module<Tensor, Tensor>
         using var kt = k.transpose(-2, -1);
         using var logits = q.matmul(kt).mul_(scale);
         using var probabilities = logits.softmax(-1);
-        // The identity returns the same handle; a tensor a hook put in its place belongs to the hook's scope.
+        // attn_probs returns a handle of its own (or a hook's tensor): without gradients it is freed once read, as the
+        // zoo's intermediates are (IntermediateRelease); a hook that keeps it keeps an alias.
+        var release = IntermediateRelease.For(probabilities);
         var exposed = attn_probs!.call(probabilities);
-        return exposed.matmul(v);
+        var attended = exposed.matmul(v);
+        release.Release(exposed, probabilities);
+        return attended;
     }
 }
