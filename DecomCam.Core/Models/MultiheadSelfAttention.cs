@@ -65,8 +65,9 @@ public sealed class MultiheadSelfAttention : nn.Module<Tensor, Tensor>
         using var keysT = k.transpose(-2, -1);
         using var logits = scaled.matmul(keysT);
         using var probabilities = logits.softmax(-1);
-        var recorded = attn_probs.call(probabilities); // a module's output: hooks may hold it
+        var recorded = attn_probs.call(probabilities); // a module's output: hooks keep an alias of it
         using var attended = recorded.matmul(v);                                  // [N, heads, T, d]
+        IntermediateRelease.For(probabilities).Release(recorded, probabilities); // without gradients, freed once read
         using var tokensFirst = attended.transpose(1, 2);
         using var merged = tokensFirst.reshape(batch, length, _width);
         return out_proj.call(merged);

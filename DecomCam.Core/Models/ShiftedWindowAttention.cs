@@ -98,8 +98,9 @@ public sealed class ShiftedWindowAttention : nn.Module<Tensor, Tensor>
         using var biased = logits.add(bias, CachedScalars.One);
         using var masked = shiftH + shiftW > 0 ? Masked(biased, paddedH, paddedW, shiftH, shiftW) : biased.alias();
         using var probabilities = masked.softmax(-1);
-        var recorded = attn_probs.call(probabilities); // a module's output: hooks may hold it
+        var recorded = attn_probs.call(probabilities); // a module's output: hooks keep an alias of it
         using var attended = recorded.matmul(v).transpose(1, 2).reshape(batch * windows, area, _width);
+        IntermediateRelease.For(probabilities).Release(recorded, probabilities); // without gradients, freed once read
         using var mixed = proj.call(attended).view(batch, windowsH, windowsW, ws, ws, _width).permute(0, 1, 3, 2, 4, 5)
             .reshape(batch, paddedH, paddedW, _width);
         using var unrolled = shiftH + shiftW > 0 ? mixed.roll([shiftH, shiftW], [1, 2]) : mixed.alias();
