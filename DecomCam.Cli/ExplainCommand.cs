@@ -51,7 +51,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             return new ImageSetCommand(options, stdout, stderr).Run(setMethod, modelName, settings, preprocessing, device);
         }
         var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
-        if (options.ListLayers) return ListLayers(model, onnx, input.shape);
+        if (options.ListLayers) return ListLayers(model, clip, onnx, modelName, input.shape);
         var layers = Layers(clip, onnx, modelName, input.shape);
         var labels = clip?.Prompts.ToArray() ?? ZooModelLoader.Labels(options.Labels, demo);
 
@@ -124,8 +124,13 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         return device;
     }
 
-    /// <summary><c>--list-layers</c>: every feature-map layer with its output shape for this input, the default marked.</summary>
-    private int ListLayers(nn.Module<Tensor, Tensor> model, Onnx.OnnxModel? onnx, long[] inputShape)
+    /// <summary>
+    /// <c>--list-layers</c>: every feature-map layer with its output shape for this input, the default marked; layers
+    /// whose output the reshape in force (<c>--reshape</c>, else the model's) turns into a feature map (transformer
+    /// tokens) show the feature map's shape after an arrow, and feature-map layers that need no reshape while another
+    /// is in force say so.
+    /// </summary>
+    private int ListLayers(nn.Module<Tensor, Tensor> model, ClipSetup? clip, Onnx.OnnxModel? onnx, string modelName, long[] inputShape)
     {
         if (onnx is not null)
         {
@@ -134,11 +139,18 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             foreach (var layer in layers) stdout.WriteLine(layer + (layer.NodeName == chosen.NodeName ? "  (default)" : ""));
             return 0;
         }
-        string? fallback = options.Model is null || ModelZoo.Names.Contains(options.Model) ? ModelZoo.DefaultLayer(options.Model ?? BundledAssets.DemoModel) : null;
-        foreach (var (name, shape) in LayerShapes.FeatureMaps(model, inputShape))
-            stdout.WriteLine($"{name} [{string.Join(",", shape)}]" + (name == fallback ? "  (default)" : ""));
+        var reshape = options.Reshape ?? clip?.DefaultReshape ?? ModelZoo.DefaultReshape(modelName);
+        string? fallback = clip?.DefaultLayer ?? (options.Model is null || ModelZoo.Names.Contains(options.Model) ? ModelZoo.DefaultLayer(modelName) : null);
+        foreach (var layer in LayerShapes.Explainable(model, inputShape, reshape))
+        {
+            string shape = Shape(layer.OutputShape) + (layer.Reshape == ActivationReshape.None ? "" : " -> " + Shape(layer.FeatureMapShape));
+            string note = layer.Reshape == reshape ? "" : "  (--reshape none)";
+            stdout.WriteLine($"{layer.Name} {shape}{note}" + (layer.Name == fallback ? "  (default)" : ""));
+        }
         return 0;
     }
+
+    private static string Shape(long[] shape) => $"[{string.Join(",", shape)}]";
 
     private void Time(ICamMethod method, Tensor input, CamTarget? target, ProgressBar progress)
     {
