@@ -109,9 +109,10 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
 
     private List<CamLayer> Layers(ClipSetup? clip, Onnx.OnnxModel? onnx, string modelName, long[]? inputShape)
     {
-        var reshape = options.Reshape ?? clip?.DefaultReshape ?? (onnx is null ? ModelZoo.DefaultReshape(modelName) : ActivationReshape.None);
+        // An ONNX layer without --reshape gets one inferred from its output for this input (tokens onto the patch grid).
+        var reshape = options.Reshape ?? clip?.DefaultReshape ?? (onnx is null ? ModelZoo.DefaultReshape(modelName) : null);
         return (options.Layer ?? clip?.DefaultLayer ?? onnx?.DefaultLayer(inputShape).NodeName ?? ModelZoo.DefaultLayer(modelName)).Split(',')
-            .Select(l => ((CamLayer)l.Trim()).WithReshape(reshape)).ToList();
+            .Select(l => ((CamLayer)l.Trim()).WithReshape(reshape ?? onnx!.InferReshape(l.Trim(), inputShape))).ToList();
     }
 
     internal static Device ParseDevice(string text)

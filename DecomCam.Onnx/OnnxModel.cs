@@ -125,6 +125,34 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoute
         ExplainableLayers(inputShape).LastOrDefault(l => l.OutputShape![2] * l.OutputShape[3] > 1)
         ?? throw new InvalidOperationException("No node of the graph outputs a feature map [N,C,h,w] with more than one position.");
 
+    /// <summary>
+    /// How <paramref name="layer"/>'s output becomes a feature map, inferred from its shape for an input of
+    /// <paramref name="inputShape"/> (default: the graph's, batch 1): <see cref="ActivationReshape.None"/> for a
+    /// feature map <c>[N,C,h,w]</c>; for transformer tokens <c>[N,T,C]</c> a token reshape onto the largest patch grid of
+    /// the input that the tokens fill, the tokens left over (class and register tokens) taken as the leading prefix
+    /// (a ViT-B/16 at 224×224: 197 tokens, a 14×14 grid and one class token); <see cref="ActivationReshape.None"/> for
+    /// any other output too, which a CAM then refuses as no feature map.
+    /// </summary>
+    /// <param name="layer">A node name, output tensor name or module path.</param>
+    /// <param name="inputShape">The input shape <c>[N,3,H,W]</c> the layer will see.</param>
+    /// <exception cref="ArgumentException">The layer is not in the graph, or no patch grid fits its tokens.</exception>
+    public ActivationReshape InferReshape(string layer, long[]? inputShape = null)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        string path = _layers.ToModulePath(layer);
+        var device = parameters().FirstOrDefault()?.device ?? CPU;
+        var shapes = ShapeProbe.OutputShapes(_plan, StoredValues(), InputShape, inputShape, device);
+        int step = _plan.Steps.Select((s, i) => (s, i)).First(t => t.s.Layer.ModulePath == path).i;
+        var output = shapes[step] ?? throw new ArgumentException($"Layer '{layer}' produced no output in the shape probe.", nameof(layer));
+        var input = inputShape ?? InputShape.ToArray();
+        return output.Length switch
+        {
+            4 => ActivationReshape.None,
+            3 when input.Length == 4 => TokenGrid.Infer(output[1], input[2], input[3], layer),
+            _ => ActivationReshape.None,
+        };
+    }
+
     /// <inheritdoc />
     public string ToModulePath(string name) => _layers.ToModulePath(name);
 
