@@ -128,7 +128,8 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoute
     /// <summary>
     /// How <paramref name="layer"/>'s output becomes a feature map, inferred from its shape for an input of
     /// <paramref name="inputShape"/> (default: the graph's, batch 1): <see cref="ActivationReshape.None"/> for a
-    /// feature map <c>[N,C,h,w]</c>; for transformer tokens <c>[N,T,C]</c> a token reshape onto the largest patch grid of
+    /// feature map <c>[N,C,h,w]</c>; <see cref="ActivationReshape.Swin"/> for a channels-last grid <c>[N,h,w,C]</c>
+    /// (axes 1 and 2, not 2 and 3, divide the image by one patch size); for transformer tokens <c>[N,T,C]</c> a token reshape onto the largest patch grid of
     /// the input that the tokens fill, the tokens left over (class and register tokens) taken as the leading prefix
     /// (a ViT-B/16 at 224×224: 197 tokens, a 14×14 grid and one class token); <see cref="ActivationReshape.None"/> for
     /// any other output too, which a CAM then refuses as no feature map.
@@ -145,12 +146,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoute
         int step = _plan.Steps.Select((s, i) => (s, i)).First(t => t.s.Layer.ModulePath == path).i;
         var output = shapes[step] ?? throw new ArgumentException($"Layer '{layer}' produced no output in the shape probe.", nameof(layer));
         var input = inputShape ?? InputShape.ToArray();
-        return output.Length switch
-        {
-            4 => ActivationReshape.None,
-            3 when input.Length == 4 => TokenGrid.Infer(output[1], input[2], input[3], layer),
-            _ => ActivationReshape.None,
-        };
+        return input.Length == 4 ? TokenGrid.Infer(output, input[2], input[3], layer) : ActivationReshape.None;
     }
 
     /// <inheritdoc />

@@ -3,12 +3,14 @@ using static TorchSharp.torch;
 namespace DecomCamNet.Onnx.Operators;
 
 /// <summary>
-/// Equal, Where and Expand: the shape arithmetic torch.onnx emits around an expanded class token
+/// Equal, Not, Where and Expand: the shape arithmetic torch.onnx emits around an expanded class token
 /// (<c>Where(Equal(shape, -1), 1, shape)</c> feeding Expand), and Where as a general broadcasting select.
 /// </summary>
 internal static class SelectionOps
 {
     public static OnnxKernel Equal(NodeContext node) => inputs => inputs[0]!.eq(inputs[1]!);
+
+    public static OnnxKernel Not(NodeContext node) => inputs => inputs[0]!.logical_not();
 
     public static OnnxKernel Where(NodeContext node) => inputs => where(inputs[0]!, inputs[1]!, inputs[2]!);
 

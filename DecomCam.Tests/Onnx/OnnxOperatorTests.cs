@@ -7,7 +7,8 @@ namespace DecomCamNet.Tests.Onnx;
 /// <summary>
 /// Hand-built graphs: forms that tf2onnx and older exporters write but PyTorch does not (auto_pad, attribute-style Clip,
 /// opset-11 Softmax, NHWC transposes, every Resize coordinate mode, edge padding, transposed Gemm) and the transformer
-/// operators outside the exported ViT's forms (Gelu, LayerNormalization over two axes, bidirectional Expand) agree with ONNX
+/// operators outside the exported ViT's and Swin's forms (Gelu, LayerNormalization over two axes, bidirectional Expand,
+/// ScatterND with a negative index, float Mod) agree with ONNX
 /// Runtime; what is not supported fails at load with the node, operator and opset named.
 /// </summary>
 [Collection(OneDnnOffCollection.Name)]
@@ -64,6 +65,12 @@ public class OnnxOperatorTests(ITestOutputHelper output)
             .Node("Equal", "unknown", new[] { "shape", "minus" })
             .Node("Where", "resolved", new[] { "unknown_out", "one", "shape" })
             .Node("Expand", "expand", new[] { "erf_out", "resolved_out" }),
+        ["scatternd with a negative index, then fmod against divisors of both signs (opset 16)"] = () => new OnnxGraphBuilder(16, 2, 3, 4, 5)
+            .Ints("idx", 1, -1, 0, 2).Ints("idx_shape", 2, 2).Initializer("updates", 2, 4, 5)
+            .Initializer("divisor", new[] { 0.3f, -0.7f, 1.1f, 0.5f, -0.9f }, 5)
+            .Node("Reshape", "indices", new[] { "idx", "idx_shape" })
+            .Node("ScatterND", "scatter", new[] { "x", "indices_out", "updates" })
+            .Node("Mod", "mod", new[] { "scatter_out", "divisor" }, ("fmod", 1L)),
     };
 
     [Theory]
