@@ -16,7 +16,8 @@ namespace DecomCamNet.Onnx;
 /// <remarks>
 /// Layers: a node's name, the name of the tensor it outputs (both as Netron shows them) or its module path all select
 /// it (<see cref="ILayerNameMap"/>); <see cref="DefaultLayer(long[])"/> is the last node whose output is a feature map.
-/// Operators: those of image CNNs as PyTorch, tf2onnx and ML.NET export them (<see cref="SupportedOperators"/>); an
+/// Operators: those of image CNNs as PyTorch, tf2onnx and ML.NET export them, and of torchvision's ViT and Swin as
+/// torch.onnx exports them (<see cref="SupportedOperators"/>); an
 /// unsupported operator, attribute, data type or opset is an <see cref="OnnxImportException"/> naming the node.
 /// The model has one input (other graph inputs must be initializers) and returns one output.
 /// Threads: a forward keeps all its values in locals and its nodes keep no state, so several threads may run forwards
