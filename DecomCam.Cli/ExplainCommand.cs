@@ -109,9 +109,12 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
 
     private List<CamLayer> Layers(ClipSetup? clip, Onnx.OnnxModel? onnx, string modelName, long[]? inputShape)
     {
-        var reshape = options.Reshape ?? clip?.DefaultReshape ?? (onnx is null ? ModelZoo.DefaultReshape(modelName) : ActivationReshape.None);
+        // An ONNX layer without --reshape gets one inferred from its output for this input (tokens onto the patch grid,
+        // channels-last grids); images of their own sizes through a graph of no fixed size leave feature maps as they are.
+        var reshape = options.Reshape ?? clip?.DefaultReshape ?? (onnx is null ? ModelZoo.DefaultReshape(modelName)
+            : inputShape is null && onnx.FixedImageSize is null ? ActivationReshape.None : null);
         return (options.Layer ?? clip?.DefaultLayer ?? onnx?.DefaultLayer(inputShape).NodeName ?? ModelZoo.DefaultLayer(modelName)).Split(',')
-            .Select(l => ((CamLayer)l.Trim()).WithReshape(reshape)).ToList();
+            .Select(l => ((CamLayer)l.Trim()).WithReshape(reshape ?? onnx!.InferReshape(l.Trim(), inputShape))).ToList();
     }
 
     internal static Device ParseDevice(string text)

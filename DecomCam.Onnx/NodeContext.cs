@@ -35,6 +35,9 @@ internal sealed class NodeContext
     /// <summary>Whether input <paramref name="index"/> is given (present and not an empty name).</summary>
     public bool HasInput(int index) => index < _node.Input.Count && _node.Input[index].Length > 0;
 
+    /// <summary>Whether output <paramref name="index"/> is declared with a name (an omitted optional output has an empty one).</summary>
+    public bool HasOutput(int index) => index < _node.Output.Count && _node.Output[index].Length > 0;
+
     /// <summary>The value of input <paramref name="index"/> when it is an initializer or a Constant node's output; otherwise null.</summary>
     public TorchSharp.torch.Tensor? ConstantInput(int index) => HasInput(index) ? _constant(_node.Input[index]) : null;
 

@@ -16,7 +16,8 @@ namespace DecomCamNet.Onnx;
 /// <remarks>
 /// Layers: a node's name, the name of the tensor it outputs (both as Netron shows them) or its module path all select
 /// it (<see cref="ILayerNameMap"/>); <see cref="DefaultLayer(long[])"/> is the last node whose output is a feature map.
-/// Operators: those of image CNNs as PyTorch, tf2onnx and ML.NET export them (<see cref="SupportedOperators"/>); an
+/// Operators: those of image CNNs as PyTorch, tf2onnx and ML.NET export them, and of torchvision's ViT and Swin as
+/// torch.onnx exports them (<see cref="SupportedOperators"/>); an
 /// unsupported operator, attribute, data type or opset is an <see cref="OnnxImportException"/> naming the node.
 /// The model has one input (other graph inputs must be initializers) and returns one output.
 /// Threads: a forward keeps all its values in locals and its nodes keep no state, so several threads may run forwards
@@ -124,6 +125,30 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoute
     public OnnxLayer DefaultLayer(long[]? inputShape = null) =>
         ExplainableLayers(inputShape).LastOrDefault(l => l.OutputShape![2] * l.OutputShape[3] > 1)
         ?? throw new InvalidOperationException("No node of the graph outputs a feature map [N,C,h,w] with more than one position.");
+
+    /// <summary>
+    /// How <paramref name="layer"/>'s output becomes a feature map, inferred from its shape for an input of
+    /// <paramref name="inputShape"/> (default: the graph's, batch 1): <see cref="ActivationReshape.None"/> for a
+    /// feature map <c>[N,C,h,w]</c>; <see cref="ActivationReshape.Swin"/> for a channels-last grid <c>[N,h,w,C]</c>
+    /// (axes 1 and 2, not 2 and 3, divide the image by one patch size); for transformer tokens <c>[N,T,C]</c> a token reshape onto the largest patch grid of
+    /// the input that the tokens fill, the tokens left over (class and register tokens) taken as the leading prefix
+    /// (a ViT-B/16 at 224×224: 197 tokens, a 14×14 grid and one class token); <see cref="ActivationReshape.None"/> for
+    /// any other output too, which a CAM then refuses as no feature map.
+    /// </summary>
+    /// <param name="layer">A node name, output tensor name or module path.</param>
+    /// <param name="inputShape">The input shape <c>[N,3,H,W]</c> the layer will see.</param>
+    /// <exception cref="ArgumentException">The layer is not in the graph, or no patch grid fits its tokens.</exception>
+    public ActivationReshape InferReshape(string layer, long[]? inputShape = null)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        string path = _layers.ToModulePath(layer);
+        var device = parameters().FirstOrDefault()?.device ?? CPU;
+        var shapes = ShapeProbe.OutputShapes(_plan, StoredValues(), InputShape, inputShape, device);
+        int step = _plan.Steps.Select((s, i) => (s, i)).First(t => t.s.Layer.ModulePath == path).i;
+        var output = shapes[step] ?? throw new ArgumentException($"Layer '{layer}' produced no output in the shape probe.", nameof(layer));
+        var input = inputShape ?? InputShape.ToArray();
+        return input.Length == 4 ? TokenGrid.Infer(output, input[2], input[3], layer) : ActivationReshape.None;
+    }
 
     /// <inheritdoc />
     public string ToModulePath(string name) => _layers.ToModulePath(name);

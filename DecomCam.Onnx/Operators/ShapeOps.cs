@@ -19,7 +19,10 @@ internal static class ShapeOps
         if (node.HasInput(2))
         {
             var training = node.ConstantInput(2) ?? throw node.Error("training_mode must be a constant (only inference is supported)");
-            if (OnnxTensors.ToLongs(training).Any(v => v != 0)) throw node.Error("training_mode is true; only inference is supported");
+            // torchvision 0.14's Swin exports its attention dropout (ratio 0) in training mode: still the identity.
+            bool zeroRatio = node.ConstantInput(1) is { } ratio && OnnxTensors.ToDoubles(ratio).All(r => r == 0);
+            if (OnnxTensors.ToLongs(training).Any(v => v != 0) && !zeroRatio)
+                throw node.Error("training_mode is true with a nonzero ratio; only inference is supported");
         }
         return inputs => inputs[0]!.alias();
     }

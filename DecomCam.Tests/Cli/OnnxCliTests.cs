@@ -29,6 +29,24 @@ public sealed class OnnxCliTests : CliRun
     }
 
     [Fact]
+    public void AnExportedVitExplainsAtATokenNodeWithTheReshapeInferred()
+    {
+        using var scope = NewDisposeScope();
+        var x = NpyFile.Read(RepoPaths.Golden("vit", "vit_input.npy"));
+        NpyFile.Write(P("x.npy"), x);
+        const string lastNorm = "/encoder/layers/encoder_layer_1/ln_1/LayerNormalization";
+        var (code, output, err) = Run("explain", "--model", RepoPaths.Golden("onnx", "vit_opset17.onnx"), "--input", P("x.npy"),
+            "--method", "gradcam", "--layer", lastNorm, "--target", "3,7", "--save-map", P("m.npy"));
+        Assert.True(code == 0, err);
+        Assert.Contains("for class 3", output);
+
+        using var zoo = VitLoader.LoadTorchvision(RepoPaths.Golden("vit", "vit_torchvision.safetensors"), heads: 2);
+        using var cam = new GradCam(zoo, ((CamLayer)"encoder.layers.encoder_layer_1.ln_1").WithReshape(ActivationReshape.Vit));
+        using var expected = cam.Explain(x, new[] { 3, 7 });
+        Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-4f);
+    }
+
+    [Fact]
     public void ListLayersPrintsShapesAndMarksTheDefault()
     {
         var (code, output, err) = Run("explain", "--model", ShapesNetOnnx, "--list-layers");

@@ -6,7 +6,9 @@ namespace DecomCamNet.Tests.Onnx;
 
 /// <summary>
 /// Hand-built graphs: forms that tf2onnx and older exporters write but PyTorch does not (auto_pad, attribute-style Clip,
-/// opset-11 Softmax, NHWC transposes, every Resize coordinate mode, edge padding, transposed Gemm) agree with ONNX
+/// opset-11 Softmax, NHWC transposes, every Resize coordinate mode, edge padding, transposed Gemm) and the transformer
+/// operators outside the exported ViT's and Swin's forms (Gelu, LayerNormalization over two axes, bidirectional Expand,
+/// ScatterND with a negative index, float Mod) agree with ONNX
 /// Runtime; what is not supported fails at load with the node, operator and opset named.
 /// </summary>
 [Collection(OneDnnOffCollection.Name)]
@@ -51,6 +53,24 @@ public class OnnxOperatorTests(ITestOutputHelper output)
         ["split into num_outputs parts, the last one shorter (opset 18)"] = () => new OnnxGraphBuilder(18, 1, 2, 3, 5)
             .Node("Split", "split", 3, null, ("axis", 3L), ("num_outputs", 3L))
             .Node("Concat", "rotate", new[] { "split_out2", "split_out", "split_out1" }, ("axis", 3L)),
+        ["transformer operators: layer norm over two axes, gelu tanh and exact, pow, sqrt, erf, where/equal/expand (opset 20)"] = () =>
+            new OnnxGraphBuilder(20, 2, 3, 4, 5)
+            .Initializer("scale", 4, 5).Initializer("bias", 4, 5).Ints("two", 2).Ints("shape", 3, -1, 1, 1, 1).Ints("minus", -1).Ints("one", 1)
+            .Node("LayerNormalization", "ln", new[] { "x", "scale", "bias" }, ("axis", -2L), ("epsilon", 1e-3f))
+            .Node("Gelu", "gelu_tanh", null, ("approximate", "tanh"))
+            .Node("Gelu", "gelu")
+            .Node("Pow", "square", new[] { "gelu_out", "two" })
+            .Node("Sqrt", "sqrt")
+            .Node("Erf", "erf")
+            .Node("Equal", "unknown", new[] { "shape", "minus" })
+            .Node("Where", "resolved", new[] { "unknown_out", "one", "shape" })
+            .Node("Expand", "expand", new[] { "erf_out", "resolved_out" }),
+        ["scatternd with a negative index, then fmod against divisors of both signs (opset 16)"] = () => new OnnxGraphBuilder(16, 2, 3, 4, 5)
+            .Ints("idx", 1, -1, 0, 2).Ints("idx_shape", 2, 2).Initializer("updates", 2, 4, 5)
+            .Initializer("divisor", new[] { 0.3f, -0.7f, 1.1f, 0.5f, -0.9f }, 5)
+            .Node("Reshape", "indices", new[] { "idx", "idx_shape" })
+            .Node("ScatterND", "scatter", new[] { "x", "indices_out", "updates" })
+            .Node("Mod", "mod", new[] { "scatter_out", "divisor" }, ("fmod", 1L)),
     };
 
     [Theory]
