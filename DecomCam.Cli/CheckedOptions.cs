@@ -10,6 +10,17 @@ namespace DecomCamNet.Cli;
 /// </summary>
 internal static class CheckedOptions
 {
+    /// <summary>The device every command runs on unless <c>--device</c> says otherwise.</summary>
+    public const string DefaultDevice = "cpu";
+
+    /// <summary>The torch device option of every command that runs a model (cpu, cuda, cuda:N), <see cref="DefaultDevice"/> when absent.</summary>
+    public static Option<string> Device()
+    {
+        var option = new Option<string>("--device") { HelpName = "D", DefaultValueFactory = _ => DefaultDevice, Description = "cpu, cuda, cuda:1, ..." };
+        option.CompletionSources.Add("cpu", "cuda");
+        return option;
+    }
+
     /// <summary>An integer option, at least <paramref name="min"/>, <paramref name="defaultValue"/> when absent.</summary>
     public static Option<int> Int(string name, string description, int min, int defaultValue) => new(name)
     {

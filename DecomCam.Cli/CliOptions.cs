@@ -26,7 +26,7 @@ internal sealed record CliOptions
     public bool BareOverlay { get; init; }
     public string? SaveComponents { get; init; }
     public float Alpha { get; init; } = 0.5f;
-    public string Device { get; init; } = "cpu";
+    public string Device { get; init; } = CheckedOptions.DefaultDevice;
     public int? Threads { get; init; }
     public int Repeat { get; init; }
     public string? Labels { get; init; }

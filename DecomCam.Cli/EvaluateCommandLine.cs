@@ -61,7 +61,7 @@ internal sealed class EvaluateCommandLine
         _bound.Group("Preprocessing (default: the model's own)");
         ImageOptions.Declare(_bound, o => o.Image, (o, v) => o with { Image = v });
         _bound.Group("Runtime");
-        _bound.Add(new Option<string>("--device") { HelpName = "D", DefaultValueFactory = _ => Defaults.Device, Description = "cpu, cuda, cuda:1, ..." },
+        _bound.Add(CheckedOptions.Device(),
             (o, v) => o with { Device = v });
         _bound.Add(CheckedOptions.OptionalInt("--threads", "CPU threads for torch", 1),
             (o, v) => o with { Threads = v });

@@ -24,7 +24,7 @@ internal sealed record EvaluateOptions
     public int BatchSize { get; init; } = Library.BatchSize;
     public int? Threads { get; init; }
     public Verbosity Verbosity { get; init; } = new();
-    public string Device { get; init; } = "cpu";
+    public string Device { get; init; } = CheckedOptions.DefaultDevice;
     public ImageOptions Image { get; init; } = new();
     public bool Road { get; init; }
     public bool Report { get; init; }

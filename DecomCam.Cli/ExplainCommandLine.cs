@@ -57,8 +57,7 @@ internal sealed class ExplainCommandLine
         _bound.Group("Preprocessing (default: the model's own)");
         ImageOptions.Declare(_bound, o => o.Image, (o, v) => o with { Image = v });
         _bound.Group("Runtime");
-        var device = _bound.Add(new Option<string>("--device") { HelpName = "D", DefaultValueFactory = _ => Defaults.Device,
-            Description = "cpu, cuda, cuda:1, ..." },
+        _bound.Add(CheckedOptions.Device(),
             (o, v) => o with { Device = v });
         var threads = _bound.Add(CheckedOptions.OptionalInt("--threads", "CPU threads for torch (default: torch's choice)", 1),
             (o, v) => o with { Threads = v });
@@ -234,7 +233,6 @@ internal sealed class ExplainCommandLine
             (o, v) => o with { Report = v });
 
         method.CompletionSources.Add(CamMethods.Names.ToArray());
-        device.CompletionSources.Add("cpu", "cuda");
         reshape.CompletionSources.Add("vit", "vit-seq-first", "swin", "none");
         _checks = r =>
         {

@@ -32,8 +32,7 @@ internal sealed class TrainDemoCommandLine
             (o, v) => o with { LearningRate = v });
         _bound.Add(CheckedOptions.Int("--held-out", "held-out scenes for the accuracy report", 1, Defaults.HeldOut),
             (o, v) => o with { HeldOut = v });
-        var device = _bound.Add(new Option<string>("--device") { HelpName = "D", DefaultValueFactory = _ => Defaults.Device,
-            Description = "cpu, cuda, cuda:1, ..." },
+        _bound.Add(CheckedOptions.Device(),
             (o, v) => o with { Device = v });
         var threads = _bound.Add(CheckedOptions.OptionalInt("--threads", "CPU threads for torch (default: all cores)", 1),
             (o, v) => o with { Threads = v });

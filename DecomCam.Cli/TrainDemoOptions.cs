@@ -10,7 +10,7 @@ internal sealed record TrainDemoOptions
     public int BatchSize { get; init; } = Library.BatchSize;
     public double LearningRate { get; init; } = Library.MaxLearningRate;
     public int HeldOut { get; init; } = Library.HeldOut;
-    public string Device { get; init; } = "cpu";
+    public string Device { get; init; } = CheckedOptions.DefaultDevice;
     public int? Threads { get; init; }
     public Verbosity Verbosity { get; init; } = new();
     public string Out { get; init; } = "scenenet.safetensors";
