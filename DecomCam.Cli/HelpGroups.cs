@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.Runtime.CompilerServices;
 
 namespace DecomCamNet.Cli;
 
@@ -12,13 +13,12 @@ namespace DecomCamNet.Cli;
 /// </summary>
 internal static class HelpGroups
 {
-    private static readonly Dictionary<Command, IReadOnlyList<(string Title, IReadOnlyList<Option> Options)>> Groups = [];
+    // Weak keys: every CliApp.Run builds its commands anew, and their groups go with them.
+    private static readonly ConditionalWeakTable<Command, IReadOnlyList<(string Title, IReadOnlyList<Option> Options)>> Groups = new();
 
     /// <summary>Shows <paramref name="command"/>'s options in <paramref name="groups"/>.</summary>
-    public static void Set(Command command, IReadOnlyList<(string Title, IReadOnlyList<Option> Options)> groups)
-    {
-        lock (Groups) Groups[command] = groups;
-    }
+    public static void Set(Command command, IReadOnlyList<(string Title, IReadOnlyList<Option> Options)> groups) =>
+        Groups.AddOrUpdate(command, groups);
 
     /// <summary>Makes the help of <paramref name="root"/> and its subcommands use the groups.</summary>
     public static void UseIn(RootCommand root)
@@ -68,9 +68,7 @@ internal static class HelpGroups
         public override int Invoke(ParseResult parseResult)
         {
             var command = parseResult.CommandResult.Command;
-            IReadOnlyList<(string Title, IReadOnlyList<Option> Options)>? groups;
-            lock (Groups) Groups.TryGetValue(command, out groups);
-            if (groups is null) return inner.Invoke(parseResult);
+            if (!Groups.TryGetValue(command, out var groups)) return inner.Invoke(parseResult);
             var configuration = parseResult.InvocationConfiguration;
             var output = configuration.Output;
             var buffer = new StringWriter();
