@@ -35,24 +35,18 @@ internal static class CallBreakdown
         CamTarget target = 238;
         using var gradCam = CamMethods.Create("gradcam", model, new CamLayer[] { "layer4" });
         using var eigenCam = CamMethods.Create("eigencam", model, new CamLayer[] { "layer4" });
-        var children = model.named_children().ToDictionary(c => c.name, c => (nn.Module<Tensor, Tensor>)c.module);
-        var trunk = new[] { "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4" }.Select(n => children[n]).ToArray();
-        var (avgpool, fc) = (children["avgpool"], children["fc"]);
-        using var classes = tensor(new long[] { 238 });
-
-        Tensor Layer4(Tensor x) => trunk.Aggregate(x, (y, m) => m.call(y));
-        Tensor Score(Tensor a) => fc.call(avgpool.call(a).flatten(1)).gather(1, classes.unsqueeze(1)).squeeze(1);
+        var trunk = new ResNetTrunk(model, 238);
 
         // Fixed tensors the step timings work on: one call's output, layer4's activation and gradient.
         using var fixedScope = NewDisposeScope();
         var output = Forward(model, input);
-        var (activation, gradient) = ActivationAndGradient(input, Layer4, Score);
+        var (activation, gradient) = trunk.ActivationAndGradient(input);
         var raw = LayerMap.Weighted(gradient.mean(new long[] { 2, 3 }), activation).WeightedChannels!.sum(1);
 
         var lines = new (string Name, string Kind, Action Work)[]
         {
             ("forward (no hooks, no_grad)", "floor", () => Forward(model, input)),
-            ("forward + backward to layer4 (no hooks)", "floor", () => ActivationAndGradient(input, Layer4, Score)),
+            ("forward + backward to layer4 (no hooks)", "floor", () => trunk.ActivationAndGradient(input)),
             ("Grad-CAM call", "call", () => gradCam.Explain(input, target).Dispose()),
             ("Eigen-CAM call", "call", () => eigenCam.Explain(input, target).Dispose()),
             ("input check (CamInputValidator)", "gradcam step", () => CamInputValidator.Validate(input, model)),
@@ -82,7 +76,7 @@ internal static class CallBreakdown
                 double ms = clock.Elapsed.TotalMilliseconds;
                 if (round >= 0) times[i].Add(ms);
             }
-        var median = times.Select(Median).ToArray();
+        var median = times.Select(Medians.Of).ToArray();
         double Of(string name) => median[Array.FindIndex(lines, l => l.Name == name)];
         double gradCamMs = Of("Grad-CAM call"), floor = Of("forward + backward to layer4 (no hooks)");
         double bookkeeping = gradCamMs - floor - Enumerable.Range(0, lines.Length).Where(i => lines[i].Kind == "gradcam step").Sum(i => median[i]);
@@ -107,21 +101,6 @@ internal static class CallBreakdown
         return model.call(input);
     }
 
-    private static (Tensor Activation, Tensor Gradient) ActivationAndGradient(Tensor input, Func<Tensor, Tensor> layer4, Func<Tensor, Tensor> score)
-    {
-        using var mode = enable_grad();
-        var activation = layer4(input);
-        using var safe = LibTorchBackends.SafeBackward();
-        var gradient = autograd.grad(new[] { score(activation).sum() }, new[] { activation })[0];
-        return (activation.detach(), gradient);
-    }
-
     private static string Row(string name, double ms, double of) =>
         string.Create(CultureInfo.InvariantCulture, $"| {name} | {ms:F2} | {100 * ms / of:F1}% |");
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 }

@@ -2,7 +2,9 @@
 # Side-by-side speed against the libraries users would otherwise pick: pytorch-grad-cam (Grad-CAM, Score-CAM) and the
 # official DecomCAM code, run with Debian's python3-torch (see anchors/README.md), against our command line on the same
 # weights (torchvision's seeded random ResNet, saved as .pth) and the same 224x224 input, layer4, class 238, CPU.
-# Each pair runs one after the other in the same run; ratios are ours / theirs (below 1: we are faster).
+# Each pair runs one after the other in the same run; ratios are ours / theirs (below 1: we are faster). Beside each pair,
+# the same run times our floor (`DecomCam.Benchmarks floor`: the forwards and backward the method cannot avoid, alone) and
+# gives ours / floor, which says how much of our time is anything but those forwards.
 # Every case runs under each CPU profile, and our masked methods (DecomCAM, Score-CAM) under each masked layout, so that
 # one machine stands in for the CPUs users have; the first column says which profile and layout a row used.
 # Usage: bash DecomCam.Benchmarks/compare-anchors.sh GRAD_CAM_SRC DECOMCAM_SRC [models] [threads] [busy] [profiles] [layouts] [methods]
@@ -24,7 +26,9 @@ for layout in $layouts; do
 done
 py=/usr/bin/python3
 dotnet build DecomCam.Cli -c Release -v q -nologo >/dev/null
+dotnet build DecomCam.Benchmarks -c Release -v q -nologo >/dev/null
 cli=DecomCam.Cli/bin/Release/net10.0/decomcam.dll
+benchmarks=DecomCam.Benchmarks/bin/Release/net10.0/DecomCam.Benchmarks.dll
 work=$(mktemp -d)
 trap 'rm -rf "$work"; [ -n "${hog:-}" ] && kill "$hog" 2>/dev/null || true' EXIT
 if [ "$busy" = busy ]; then $py -c 'while True: pass' & hog=$!; fi
@@ -47,11 +51,15 @@ ours() { # model repeat options...
     --target 238 --threads "$threads" --repeat "$repeat" --overlay "$work/o.png" "$@" 2>/dev/null \
     | sed -n 's/^median_seconds=//p' || true
 }
-row() { # profile model method ours-label anchor theirs ours (an empty time: that run failed)
-  awk -v p="$1" -v m="$2" -v x="$3" -v o="$4" -v a="$5" -v t="$6" -v u="$7" 'BEGIN {
+floor() { # model method repeat: our floor's seconds
+  env "${profile_env[@]}" dotnet "$benchmarks" floor "$1" "$2" "$3" "$threads" 2>/dev/null | sed -n 's/^median_seconds=//p' || true
+}
+row() { # profile model method ours-label anchor theirs ours floor (an empty time: that run failed)
+  awk -v p="$1" -v m="$2" -v x="$3" -v o="$4" -v a="$5" -v t="$6" -v u="$7" -v f="$8" 'BEGIN {
     tt = t == "" ? "failed" : sprintf("%.3f s", t); ut = u == "" ? "failed" : sprintf("%.3f s", u)
-    r = (t == "" || u == "") ? "-" : sprintf("%.2f", u / t)
-    printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", p, m, x, o, a, tt, ut, r }'
+    ft = f == "" ? "failed" : sprintf("%.3f s", f)
+    r = (t == "" || u == "") ? "-" : sprintf("%.2f", u / t); q = (f == "" || u == "") ? "-" : sprintf("%.2f", u / f)
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p, m, x, o, a, tt, ut, r, ft, q }'
 }
 wants() { [[ " $methods " == *" $1 "* ]]; }
 
@@ -59,8 +67,8 @@ native=$(grep -qw avx512f /proc/cpuinfo && echo AVX-512 || echo AVX2)
 caches=$([ -d /sys/devices/system/cpu/cpu0/cache ] && echo reported || echo "not reported")
 echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); native profile: $native; cache sizes $caches"
 echo
-echo "| profile | model | method | ours | anchor | anchor time | our time | ratio |"
-echo "|---|---|---|---|---|---:|---:|---:|"
+echo "| profile | model | method | ours | anchor | anchor time | our time | ratio | our floor | ours / floor |"
+echo "|---|---|---|---|---|---:|---:|---:|---:|---:|"
 for model in $models; do
   use_profile native
   $py DecomCam.Benchmarks/anchors/bench_anchors.py --grad-cam-src "$gradcam_src" --models "$model" --methods gradcam \
@@ -68,21 +76,21 @@ for model in $models; do
   for profile in $profiles; do
     use_profile "$profile"
     if wants gradcam; then
-      t=$(theirs "$model" gradcam 10); u=$(ours "$model" 10 --method gradcam)
-      row "$profile" "$model" gradcam defaults pytorch-grad-cam "$t" "$u"
+      t=$(theirs "$model" gradcam 10); u=$(ours "$model" 10 --method gradcam); f=$(floor "$model" gradcam 10)
+      row "$profile" "$model" gradcam defaults pytorch-grad-cam "$t" "$u" "$f"
     fi
     if wants decomcam; then
-      t=$(theirs "$model" decomcam 10)
+      t=$(theirs "$model" decomcam 10); f=$(floor "$model" decomcam 10)
       for layout in $layouts; do
         u=$(ours "$model" 10 --method decomcam --decom-mode official --layout "$layout")
-        row "$profile, $layout" "$model" decomcam "--decom-mode official" official-decomcam "$t" "$u"
+        row "$profile, $layout" "$model" decomcam "--decom-mode official" official-decomcam "$t" "$u" "$f"
       done
     fi
     if wants scorecam && [ "$model" = resnet18 ]; then
-      t=$(theirs "$model" scorecam 2)
+      t=$(theirs "$model" scorecam 2); f=$(floor "$model" scorecam 2)
       for layout in $layouts; do
-        u=$(ours "$model" 2 --method scorecam --layout "$layout"); row "$profile, $layout" "$model" scorecam defaults "pytorch-grad-cam (32)" "$t" "$u"
-        u=$(ours "$model" 2 --method scorecam --batch-size 32 --layout "$layout"); row "$profile, $layout" "$model" scorecam "--batch-size 32" "pytorch-grad-cam (32)" "$t" "$u"
+        u=$(ours "$model" 2 --method scorecam --layout "$layout"); row "$profile, $layout" "$model" scorecam defaults "pytorch-grad-cam (32)" "$t" "$u" "$f"
+        u=$(ours "$model" 2 --method scorecam --batch-size 32 --layout "$layout"); row "$profile, $layout" "$model" scorecam "--batch-size 32" "pytorch-grad-cam (32)" "$t" "$u" "$f"
       done
     fi
   done
