@@ -35,6 +35,9 @@ internal static class CallBreakdown
         CamTarget target = 238;
         using var gradCam = CamMethods.Create("gradcam", model, new CamLayer[] { "layer4" });
         using var eigenCam = CamMethods.Create("eigencam", model, new CamLayer[] { "layer4" });
+        using var decomCam = CamMethods.Create("decomcam", model, new CamLayer[] { "layer4" },
+            new CamMethodSettings { DecomCam = new DecomCamOptions(Integration: DecomIntegration.Official) });
+        using var blends = randn(10, 3, 224, 224);
         var trunk = new ResNetTrunk(model, 238);
 
         // Fixed tensors the step timings work on: one call's output, layer4's activation and gradient.
@@ -49,6 +52,9 @@ internal static class CallBreakdown
             ("forward + backward to layer4 (no hooks)", "floor", () => trunk.ActivationAndGradient(input)),
             ("Grad-CAM call", "call", () => gradCam.Explain(input, target).Dispose()),
             ("Eigen-CAM call", "call", () => eigenCam.Explain(input, target).Dispose()),
+            ("DecomCAM call (official integration)", "call", () => decomCam.Explain(input, target).Dispose()),
+            ("forward of 10 images (no hooks, no_grad): DecomCAM's Q blends", "floor", () => Forward(model, blends)),
+            ("the same, channels-last", "floor", () => Forward(model, MaskedForwards.ToChannelsLast(blends))),
             ("input check (CamInputValidator)", "gradcam step", () => CamInputValidator.Validate(input, model)),
             ("model state guard + eval()", "gradcam step", () => { using (ModelState.Capture(model)) model.eval(); }),
             ("oneDNN route check", "gradcam step", () => LibTorchBackends.NeedsOneDnnOff(model)),
@@ -93,6 +99,10 @@ internal static class CallBreakdown
         Console.WriteLine(Row("**Grad-CAM beyond forward + backward**", gradCamMs - floor, gradCamMs));
         Console.WriteLine(Row("**Eigen-CAM beyond the plain forward** (share of the Eigen-CAM call)",
             Of("Eigen-CAM call") - Of("forward (no hooks, no_grad)"), Of("Eigen-CAM call")));
+        double decomCamMs = Of("DecomCAM call (official integration)");
+        Console.WriteLine(Row("**DecomCAM beyond its floor** (forward + backward, forward of 10; share of the DecomCAM call)",
+            decomCamMs - floor - Math.Min(Of("forward of 10 images (no hooks, no_grad): DecomCAM's Q blends"), Of("the same, channels-last")),
+            decomCamMs));
     }
 
     private static Tensor Forward(nn.Module<Tensor, Tensor> model, Tensor input)
