@@ -61,7 +61,8 @@ internal sealed class ExecutionPlan
     /// </summary>
     /// <param name="input">The graph's input.</param>
     /// <param name="stored">The current stored values, in the order of <see cref="StoredSlots"/>.</param>
-    /// <param name="hooks">Whether each node runs through its module's <c>call</c> (forward hooks fire) or its kernel alone.</param>
+    /// <param name="hooks">Whether each node runs through its module's <c>call</c> (forward hooks fire, and attention
+    /// Softmax outputs pass through their <c>attn_probs</c> child) or its kernel alone.</param>
     /// <param name="observe">Told each step's index and first output as soon as the step has run; null for none.</param>
     /// <exception cref="InvalidOperationException">A node failed; the message names it and the shapes of its inputs.</exception>
     public Tensor Run(Tensor input, IReadOnlyList<Tensor> stored, bool hooks, Action<int, Tensor>? observe = null)
@@ -83,6 +84,7 @@ internal sealed class ExecutionPlan
                     throw new InvalidOperationException($"ONNX node '{step.Layer.NodeName}' ({step.Layer.OpType}) failed on inputs of shapes " +
                         string.Join(" ", arguments.Select(a => a is null ? "-" : $"[{string.Join(",", a.shape)}]")) + ": " + e.Message, e);
                 }
+                if (hooks && step.Module.IsAttention) outputs[0] = step.Module.ExposeAttention(outputs[0], input.shape[0]);
                 (values[step.Output], owned[step.Output]) = (outputs[0], true);
                 for (int k = 1; k < outputs.Length; k++)
                 {

@@ -59,6 +59,7 @@ internal static class OnnxImporter
         var ordered = TopologicalOrder.Of(graph, name => constants.ContainsKey(name) || name == inputName);
         var nodes = new List<PlannedNode>();
         var modulePaths = new HashSet<string>(usedNames, StringComparer.Ordinal);
+        var weighingValues = graph.Node.Where(n => n.OpType == "MatMul" && n.Input.Count > 0).Select(n => n.Input[0]).ToHashSet(StringComparer.Ordinal);
         foreach (var (node, index) in ordered)
         {
             var display = node.Name.Length > 0 ? node.Name : $"{node.OpType}_{index}";
@@ -77,7 +78,8 @@ internal static class OnnxImporter
             var inputSlots = node.Input.Select(n => n.Length == 0 ? -1 : Slot(n)).ToArray();
             var linearWeight = NodeRoles.LinearWeight(context);
             var module = new OnnxNodeModule(path, node.OpType, kernel, k => k < inputSlots.Length ? storedValue(inputSlots[k]) : null,
-                linearWeight, NodeRoles.LinearBias(context, linearWeight is not null), NodeRoles.ChannelBias(context));
+                linearWeight, NodeRoles.LinearBias(context, linearWeight is not null), NodeRoles.ChannelBias(context),
+                isAttention: node.OpType == "Softmax" && weighingValues.Contains(node.Output[0]));
             bool several = OperatorRegistry.HasSeveralOutputs(node.OpType);
             var outputSlots = node.Output.Select((o, k) => k == 0 || several && o.Length > 0 ? Slot(o) : -1).ToArray();
             nodes.Add(new PlannedNode(module, new OnnxLayer(display, node.Output[0], path, node.OpType, null), inputSlots, outputSlots));

@@ -46,6 +46,25 @@ public sealed class OnnxCliTests : CliRun
         Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-4f);
     }
 
+    [Theory]
+    [InlineData("rollout")]
+    [InlineData("chefer")]
+    public void AnExportedVitExplainsWithTheAttentionMethodsAsTheZooVit(string method)
+    {
+        using var scope = NewDisposeScope();
+        var x = NpyFile.Read(RepoPaths.Golden("vit", "vit_input.npy"));
+        NpyFile.Write(P("x.npy"), x);
+        var (code, output, err) = Run("explain", "--model", RepoPaths.Golden("onnx", "vit_opset14.onnx"), "--input", P("x.npy"),
+            "--method", method, "--discard-ratio", "0.5", "--target", "3,7", "--save-map", P("m.npy"));
+        Assert.True(code == 0, err);
+        Assert.Contains("for class 3", output);
+
+        using var zoo = VitLoader.LoadTorchvision(RepoPaths.Golden("vit", "vit_torchvision.safetensors"), heads: 2);
+        using var cam = CamMethods.Create(method, zoo, Array.Empty<CamLayer>(), new CamMethodSettings { Rollout = new RolloutOptions(DiscardRatio: 0.5) });
+        using var expected = cam.Explain(x, new[] { 3, 7 });
+        Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-4f);
+    }
+
     [Fact]
     public void ListLayersPrintsShapesAndMarksTheDefault()
     {
