@@ -20,14 +20,18 @@ namespace DecomCamNet.Onnx;
 /// torch.onnx exports them (<see cref="SupportedOperators"/>); an
 /// unsupported operator, attribute, data type or opset is an <see cref="OnnxImportException"/> naming the node.
 /// The model has one input (other graph inputs must be initializers) and returns one output.
+/// Transformers: each attention Softmax's output passes through an <c>attn_probs</c> child
+/// (<see cref="AttentionProbabilities"/>), so the attention methods run on the graph, and the model is an
+/// <see cref="ITokenClassifier"/> whose blocks are found from the graph's structure (LeGrad).
 /// Threads: a forward keeps all its values in locals and its nodes keep no state, so several threads may run forwards
 /// (and <see cref="ExplainableLayers"/> or <see cref="DefaultLayer"/>, which run the kernels without hooks) on one
 /// instance at once. Registering or removing hooks (which every CAM method does) edits TorchSharp's hook tables, which
 /// are not thread-safe: CAM calls that run at the same time need one instance each.
 /// </remarks>
-public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoutedConvolutions
+public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoutedConvolutions, ITokenClassifier
 {
     private readonly ExecutionPlan _plan;
+    private readonly Lazy<int[]> _blocks;
     private readonly LayerIndex _layers;
     private readonly (string Path, bool IsParameter)[] _stored;
     private readonly Dictionary<int, (string Path, bool IsParameter)> _storedBySlot;
@@ -44,6 +48,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoute
         (_plan, _layers, Opset, InputName, InputShape, OutputName) = (graph.Plan, graph.Layers, graph.Opset, graph.InputName, graph.InputShape, graph.OutputName);
         _stored = graph.Stored.Select(s => (s.Path, s.IsParameter)).ToArray();
         _storedBySlot = graph.Stored.ToDictionary(s => s.Slot, s => (s.Path, s.IsParameter));
+        _blocks = new Lazy<int[]>(() => TransformerBlocks.Find(_plan));
     }
 
     /// <summary>Reads an ONNX model file (external tensor data is read from beside it).</summary>
@@ -152,6 +157,26 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoute
 
     /// <inheritdoc />
     public string ToModulePath(string name) => _layers.ToModulePath(name);
+
+    /// <summary>
+    /// The nodes whose outputs are a transformer's block outputs, one per attention Softmax (module paths, in run order),
+    /// found from the graph's structure: each is a node after which its output is the only computed value later nodes
+    /// read (LeGrad needs them).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The graph has fewer than two attention layers, or its blocks' outputs
+    /// are not such values (the message says which).</exception>
+    public IReadOnlyList<string> TokenBlocks => _blocks.Value.Select(i => _plan.Steps[i].Layer.ModulePath).ToArray();
+
+    /// <summary>
+    /// The graph's output computed from <paramref name="blockOutput"/> taken as the last block's output: the nodes after
+    /// it (the final norm, the class token's selection and the head of a ViT), run on it. Differentiable; no hooks fire.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The block outputs cannot be found (see <see cref="TokenBlocks"/>).</exception>
+    public Tensor ClassifyTokens(Tensor blockOutput)
+    {
+        ArgumentNullException.ThrowIfNull(blockOutput);
+        return _plan.RunAfter(_blocks.Value[^1], blockOutput, StoredValues());
+    }
 
     /// <summary>The current stored values (wherever the model now lives), in the plan's order.</summary>
     private Tensor[] StoredValues()

@@ -49,6 +49,7 @@ public sealed class OnnxCliTests : CliRun
     [Theory]
     [InlineData("rollout")]
     [InlineData("chefer")]
+    [InlineData("legrad")]
     public void AnExportedVitExplainsWithTheAttentionMethodsAsTheZooVit(string method)
     {
         using var scope = NewDisposeScope();

@@ -10,7 +10,9 @@ namespace DecomCamNet.Tests.Onnx;
 /// <summary>
 /// The attention methods on the ONNX exports of the reduced seeded torchvision ViT (reference/export_onnx_transformers.py):
 /// the interpreter exposes each attention Softmax ([N·heads, T, T] as PyTorch's MultiheadAttention exports it) as
-/// <c>attn_probs</c> [N, heads, T, T], and rollout, gradient rollout and Chefer relevance give the zoo ViT's maps.
+/// <c>attn_probs</c> [N, heads, T, T], rollout, gradient rollout and Chefer relevance give the zoo ViT's maps, and so
+/// does LeGrad, with the blocks' outputs found from the graph (each block's second residual sum) and scored through the
+/// graph's tail.
 /// </summary>
 [Collection(OneDnnOffCollection.Name)]
 public class OnnxAttentionTests
@@ -23,7 +25,7 @@ public class OnnxAttentionTests
     {
         var data = new TheoryData<string, string>();
         foreach (var file in new[] { "vit_opset14.onnx", "vit_opset17.onnx" })
-            foreach (var method in new[] { "rollout", "gradrollout", "chefer" })
+            foreach (var method in new[] { "rollout", "gradrollout", "chefer", "legrad" })
                 data.Add(file, method);
         return data;
     }
@@ -87,5 +89,33 @@ public class OnnxAttentionTests
             Assert.True(TestTensors.MaxAbsDiff(actual.RawMaps[l], expected.RawMaps[l]) < 1e-4f,
                 $"{method} layer {l}: max |raw difference| {TestTensors.MaxAbsDiff(actual.RawMaps[l], expected.RawMaps[l]):g3}");
         Assert.True(TestTensors.MaxAbsDiff(actual.Maps, expected.Maps) < 1e-4f, $"{method}: max |map difference| {TestTensors.MaxAbsDiff(actual.Maps, expected.Maps):g3}");
+    }
+
+    [Theory]
+    [InlineData("vit_opset14.onnx")]
+    [InlineData("vit_opset17.onnx")]
+    public void TheBlocksAreTheResidualSumsAfterEachMlpAndTheTailIsTheHead(string file)
+    {
+        using var scope = NewDisposeScope();
+        using var onnx = OnnxModel.Load(RepoPaths.Golden("onnx", file));
+        Assert.Equal(new[] { onnx.ToModulePath("/encoder/layers/encoder_layer_0/Add_1"), onnx.ToModulePath("/encoder/layers/encoder_layer_1/Add_1") },
+            onnx.TokenBlocks);
+        using var zoo = Zoo();
+        var tokens = Input().mean(new long[] { 1 }).reshape(2, 64, 16)[.., ..17]; // any [2, 17, 16] tokens
+        using var noGrad = no_grad();
+        var expected = zoo.ClassifyTokens(tokens);
+        var actual = onnx.ClassifyTokens(tokens);
+        Assert.True(TestTensors.MaxAbsDiff(actual, expected) < 1e-5f, $"{TestTensors.MaxAbsDiff(actual, expected):g3}");
+        Assert.False(tokens.IsInvalid);
+    }
+
+    [Fact]
+    public void LeGradOnAGraphWithoutAttentionSaysSo()
+    {
+        using var onnx = OnnxModel.Load(RepoPaths.Golden("onnx", "shapesnet_opset17.onnx"));
+        var e = Assert.Throws<ArgumentException>(() => CamMethods.Create("legrad", onnx, Array.Empty<CamLayer>()));
+        Assert.Contains("exposes no attention probabilities", e.Message);
+        var blocks = Assert.Throws<InvalidOperationException>(() => onnx.TokenBlocks);
+        Assert.Contains("0 attention Softmax node(s)", blocks.Message);
     }
 }
