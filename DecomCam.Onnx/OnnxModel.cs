@@ -109,27 +109,54 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoute
     }
 
     /// <summary>
-    /// The nodes whose output is a feature map <c>[N,C,h,w]</c> (the layers a CAM can explain), in the order they run,
-    /// with their output shapes for one image of <paramref name="inputShape"/> (default: the graph's input shape, batch 1).
+    /// The nodes whose output is a feature map <c>[N,C,h,w]</c> (the layers a CAM can explain) and, with
+    /// <paramref name="withTokens"/>, those whose output is batch-first transformer tokens <c>[N,T,C]</c> that a patch
+    /// grid of the input fits, in the order they run, with their output shapes for one image of
+    /// <paramref name="inputShape"/> (default: the graph's input shape, batch 1) and the reshape inferred for each
+    /// (<see cref="InferReshape"/>: the token grid, Swin's channels-last grid, none for a feature map).
     /// The shapes are measured by a forward of zeros through the node kernels alone: no forward hook fires.
     /// </summary>
     /// <exception cref="ArgumentException">The graph's input shape is not fixed and none is given.</exception>
-    public IReadOnlyList<OnnxLayer> ExplainableLayers(long[]? inputShape = null)
+    public IReadOnlyList<OnnxLayer> ExplainableLayers(long[]? inputShape = null, bool withTokens = false) =>
+        Measured(inputShape).Where(l => l.Reshape is not null && (l.OutputShape!.Length == 4 || withTokens)).ToArray();
+
+    /// <summary>
+    /// The default CAM layer, measured with the graph's input shape (or <paramref name="inputShape"/>): in a
+    /// transformer whose attention runs on tokens <c>[N,T,C]</c> (a ViT), the last block's first norm (the last node
+    /// before the last attention Softmax that every path from the block's input to it passes through and whose output
+    /// has the block input's shape; the class token dropped by its inferred reshape), as for the zoo ViT; otherwise the
+    /// last node whose output is a feature map with more than one position, i.e. the last before global pooling.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No node outputs a feature map.</exception>
+    public OnnxLayer DefaultLayer(long[]? inputShape = null)
     {
-        var device = parameters().FirstOrDefault()?.device ?? CPU;
-        var shapes = ShapeProbe.OutputShapes(_plan, StoredValues(), InputShape, inputShape, device);
-        return _plan.Steps.Select((s, i) => s.Layer with { OutputShape = shapes[i] })
-            .Where(l => l.OutputShape is { Length: 4 }).ToArray();
+        var layers = Measured(inputShape);
+        if (TransformerBlocks.FirstNormOfLastBlock(_plan, layers.Select(l => l.OutputShape).ToArray()) is int norm
+            && layers[norm].Reshape?.Layout == ActivationLayout.Tokens)
+            return layers[norm];
+        return layers.LastOrDefault(l => l.OutputShape is { Length: 4 } && l.Reshape is not null && l.OutputShape[2] * l.OutputShape[3] > 1)
+            ?? throw new InvalidOperationException("No node of the graph outputs a feature map [N,C,h,w] with more than one position.");
     }
 
     /// <summary>
-    /// The default CAM layer: the last node whose output is a feature map with more than one position, i.e. the last
-    /// before global pooling, measured with the graph's input shape (or <paramref name="inputShape"/>).
+    /// Every node with its output shape for <paramref name="inputShape"/> and, where the output is a feature map, a
+    /// channels-last grid or tokens of the input's batch that a patch grid fits, the reshape that makes it a feature map.
     /// </summary>
-    /// <exception cref="InvalidOperationException">No node outputs a feature map.</exception>
-    public OnnxLayer DefaultLayer(long[]? inputShape = null) =>
-        ExplainableLayers(inputShape).LastOrDefault(l => l.OutputShape![2] * l.OutputShape[3] > 1)
-        ?? throw new InvalidOperationException("No node of the graph outputs a feature map [N,C,h,w] with more than one position.");
+    private OnnxLayer[] Measured(long[]? inputShape)
+    {
+        var device = parameters().FirstOrDefault()?.device ?? CPU;
+        var shapes = ShapeProbe.OutputShapes(_plan, StoredValues(), InputShape, inputShape, device);
+        var input = inputShape ?? InputShape.Select((d, i) => i == 0 && d < 0 ? 1 : d).ToArray();
+        return _plan.Steps.Select((s, i) => s.Layer with { OutputShape = shapes[i], Reshape = shapes[i] is { } shape ? Reshape(shape, input) : null }).ToArray();
+    }
+
+    private static ActivationReshape? Reshape(long[] output, long[] input) => (output.Length, input.Length) switch
+    {
+        (4, 4) => TokenGrid.Infer(output, input[2], input[3], ""),
+        (4, _) => ActivationReshape.None,
+        (3, 4) when output[0] == input[0] => TokenGrid.TryInfer(output[1], input[2], input[3]) is { } tokens && tokens.GridHeight * tokens.GridWidth > 1 ? tokens : null,
+        _ => null,
+    };
 
     /// <summary>
     /// How <paramref name="layer"/>'s output becomes a feature map, inferred from its shape for an input of

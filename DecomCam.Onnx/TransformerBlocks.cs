@@ -58,4 +58,37 @@ internal static class TransformerBlocks
     }
 
     private static string Name(ExecutionPlan plan, int step) => plan.Steps[step].Layer.NodeName;
+
+    /// <summary>
+    /// The step of the last block's first norm: the last step between the last block's input (the last cut before the
+    /// last attention Softmax) and that Softmax that every path from the input to the Softmax passes through and whose
+    /// output has the input's shape (a pre-norm block's <c>ln_1</c>, decomposed or not); null when the graph has no
+    /// attention layer or no such step.
+    /// </summary>
+    /// <param name="plan">The graph.</param>
+    /// <param name="shapes">Each step's output shape for one probe input.</param>
+    public static int? FirstNormOfLastBlock(ExecutionPlan plan, IReadOnlyList<long[]?> shapes)
+    {
+        int attention = Enumerable.Range(0, plan.Steps.Count).LastOrDefault(i => plan.Steps[i].Module.IsAttention, -1);
+        if (attention < 0) return null;
+        int input = Cuts(plan).LastOrDefault(c => c < attention, -1);
+        if (input < 0 || shapes[input] is not { } shape) return null;
+        for (int step = attention - 1; step > input; step--)
+            if (shapes[step] is { } s && s.SequenceEqual(shape) && PassesThrough(plan, input, step, attention)) return step;
+        return null;
+    }
+
+    /// <summary>Whether every path from step <paramref name="from"/>'s output to step <paramref name="to"/> passes through step <paramref name="via"/>.</summary>
+    private static bool PassesThrough(ExecutionPlan plan, int from, int via, int to)
+    {
+        var reached = new HashSet<int> { plan.Steps[from].Output };
+        for (int i = from + 1; i <= to; i++)
+        {
+            var step = plan.Steps[i];
+            if (i == via || !step.Inputs.Any(reached.Contains)) continue;
+            if (i == to) return false;
+            foreach (var slot in step.OtherOutputs.Prepend(step.Output).Where(s => s >= 0)) reached.Add(slot);
+        }
+        return true;
+    }
 }
