@@ -11,7 +11,8 @@ namespace DecomCamNet.Onnx;
 /// between or during calls. A Gemm or
 /// MatMul node with a constant weight is an <see cref="ILinearLayer"/> (CAM's classifier), a Conv node with a bias or a
 /// BatchNormalization node an <see cref="IChannelBiasLayer"/> (FullGrad), a Relu node an <see cref="IRectifierLayer"/> (Guided Backpropagation).
-/// An attention Softmax (one whose output is the left operand of a MatMul: the probabilities that weight the values)
+/// An attention Softmax (one whose output is the left operand of a MatMul, directly or through Dropout and Identity
+/// nodes: the probabilities that weight the values)
 /// has a child <c>attn_probs</c> (<see cref="AttentionProbabilities"/>) that its graph passes the probabilities through
 /// (<see cref="ExposeAttention"/>), so the attention methods find and hook it as they do the zoo ViT's.
 /// </summary>
