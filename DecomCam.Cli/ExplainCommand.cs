@@ -131,13 +131,13 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
     /// <c>--list-layers</c>: every feature-map layer with its output shape for this input, the default marked; layers
     /// whose output the reshape in force (<c>--reshape</c>, else the model's) turns into a feature map (transformer
     /// tokens) show the feature map's shape after an arrow, and feature-map layers that need no reshape while another
-    /// is in force say so.
+    /// is in force say so. An ONNX model lists its feature-map and token nodes with the reshape inferred for each.
     /// </summary>
     private int ListLayers(nn.Module<Tensor, Tensor> model, ClipSetup? clip, Onnx.OnnxModel? onnx, string modelName, long[] inputShape)
     {
         if (onnx is not null)
         {
-            var layers = onnx.ExplainableLayers(inputShape);
+            var layers = onnx.ExplainableLayers(inputShape, withTokens: true);
             var chosen = onnx.DefaultLayer(inputShape);
             foreach (var layer in layers) stdout.WriteLine(layer + (layer.NodeName == chosen.NodeName ? "  (default)" : ""));
             return 0;

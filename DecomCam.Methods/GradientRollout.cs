@@ -10,8 +10,10 @@ namespace DecomCamNet;
 /// set to zero, Ā = ReLU(mean_h(A_h ⊙ ∂y/∂A_h)); then as <see cref="AttentionRollout"/>: the
 /// ⌊T²·<see cref="RolloutOptions.DiscardRatio"/>⌋ lowest entries set to zero (the class token's own entry included, as
 /// in vit-explain), a = (Ā + I)/2 with rows renormalised, R ← a · R from R = I, and the class token's row of R over
-/// the patch tokens as the map. <see cref="RolloutOptions.HeadFusion"/> does not apply. Needs a model whose attention
-/// follows the <see cref="Models.AttentionProbabilities"/> convention.
+/// the patch tokens as the map. <see cref="RolloutOptions.HeadFusion"/> does not apply. Each block's probabilities are
+/// weighted by their own gradient: vit-explain's <c>VITAttentionGradRollout</c> hooks record the gradient with respect to
+/// the attention logits instead, last block first, and pair them with the blocks in forward order (README, "Transformer
+/// methods"). Needs a model whose attention follows the <see cref="Models.AttentionProbabilities"/> convention.
 /// </summary>
 public sealed class GradientRollout : AttentionRelevanceCam
 {

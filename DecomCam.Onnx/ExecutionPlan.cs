@@ -61,21 +61,38 @@ internal sealed class ExecutionPlan
     /// </summary>
     /// <param name="input">The graph's input.</param>
     /// <param name="stored">The current stored values, in the order of <see cref="StoredSlots"/>.</param>
-    /// <param name="hooks">Whether each node runs through its module's <c>call</c> (forward hooks fire) or its kernel alone.</param>
+    /// <param name="hooks">Whether each node runs through its module's <c>call</c> (forward hooks fire, and attention
+    /// Softmax outputs pass through their <c>attn_probs</c> child) or its kernel alone.</param>
     /// <param name="observe">Told each step's index and first output as soon as the step has run; null for none.</param>
     /// <exception cref="InvalidOperationException">A node failed; the message names it and the shapes of its inputs.</exception>
-    public Tensor Run(Tensor input, IReadOnlyList<Tensor> stored, bool hooks, Action<int, Tensor>? observe = null)
+    public Tensor Run(Tensor input, IReadOnlyList<Tensor> stored, bool hooks, Action<int, Tensor>? observe = null) =>
+        RunSteps(0, InputSlot, input, seedOwned: false, stored, hooks, observe);
+
+    /// <summary>
+    /// Runs the steps after step <paramref name="cut"/> with <paramref name="value"/> in place of that step's output,
+    /// through the node kernels alone (no hooks), and returns the output: the graph's tail as a function of one value.
+    /// Every later step must read nothing computed before the cut but that output (see <see cref="TransformerBlocks"/>).
+    /// </summary>
+    /// <param name="cut">The step whose output <paramref name="value"/> replaces.</param>
+    /// <param name="value">The replacement; left to the caller (the run reads an alias of it).</param>
+    /// <param name="stored">The current stored values, in the order of <see cref="StoredSlots"/>.</param>
+    /// <exception cref="InvalidOperationException">A node failed, or read a value from before the cut.</exception>
+    public Tensor RunAfter(int cut, Tensor value, IReadOnlyList<Tensor> stored) =>
+        RunSteps(cut + 1, Steps[cut].Output, value.alias(), seedOwned: true, stored, hooks: false, observe: null);
+
+    private Tensor RunSteps(int first, int seedSlot, Tensor seed, bool seedOwned, IReadOnlyList<Tensor> stored, bool hooks, Action<int, Tensor>? observe)
     {
         var values = new Tensor?[_slotCount];
         var owned = new bool[_slotCount];
         for (int k = 0; k < StoredSlots.Count; k++) values[StoredSlots[k]] = stored[k];
-        values[InputSlot] = input;
+        (values[seedSlot], owned[seedSlot]) = (seed, seedOwned);
+        long batch = seed.shape[0];
         try
         {
-            for (int i = 0; i < Steps.Count; i++)
+            for (int i = first; i < Steps.Count; i++)
             {
                 var step = Steps[i];
-                var arguments = step.Inputs.Select(s => s < 0 ? null : values[s] ?? throw new InvalidOperationException($"ONNX node '{step.Layer.NodeName}': input freed too early")).ToArray();
+                var arguments = step.Inputs.Select(s => s < 0 ? null : values[s] ?? throw new InvalidOperationException($"ONNX node '{step.Layer.NodeName}': input freed too early or not computed")).ToArray();
                 Tensor[] outputs;
                 try { outputs = hooks ? NodeInvocation.Call(step.Module, arguments) : step.Module.Compute(arguments); }
                 catch (Exception e) when (e is not OnnxImportException)
@@ -83,6 +100,7 @@ internal sealed class ExecutionPlan
                     throw new InvalidOperationException($"ONNX node '{step.Layer.NodeName}' ({step.Layer.OpType}) failed on inputs of shapes " +
                         string.Join(" ", arguments.Select(a => a is null ? "-" : $"[{string.Join(",", a.shape)}]")) + ": " + e.Message, e);
                 }
+                if (hooks && step.Module.IsAttention) outputs[0] = step.Module.ExposeAttention(outputs[0], batch);
                 (values[step.Output], owned[step.Output]) = (outputs[0], true);
                 for (int k = 1; k < outputs.Length; k++)
                 {

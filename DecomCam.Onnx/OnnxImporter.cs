@@ -59,6 +59,7 @@ internal static class OnnxImporter
         var ordered = TopologicalOrder.Of(graph, name => constants.ContainsKey(name) || name == inputName);
         var nodes = new List<PlannedNode>();
         var modulePaths = new HashSet<string>(usedNames, StringComparer.Ordinal);
+        var weighingValues = WeighingValues(graph);
         foreach (var (node, index) in ordered)
         {
             var display = node.Name.Length > 0 ? node.Name : $"{node.OpType}_{index}";
@@ -77,7 +78,8 @@ internal static class OnnxImporter
             var inputSlots = node.Input.Select(n => n.Length == 0 ? -1 : Slot(n)).ToArray();
             var linearWeight = NodeRoles.LinearWeight(context);
             var module = new OnnxNodeModule(path, node.OpType, kernel, k => k < inputSlots.Length ? storedValue(inputSlots[k]) : null,
-                linearWeight, NodeRoles.LinearBias(context, linearWeight is not null), NodeRoles.ChannelBias(context));
+                linearWeight, NodeRoles.LinearBias(context, linearWeight is not null), NodeRoles.ChannelBias(context),
+                isAttention: node.OpType == "Softmax" && weighingValues.Contains(node.Output[0]));
             bool several = OperatorRegistry.HasSeveralOutputs(node.OpType);
             var outputSlots = node.Output.Select((o, k) => k == 0 || several && o.Length > 0 ? Slot(o) : -1).ToArray();
             nodes.Add(new PlannedNode(module, new OnnxLayer(display, node.Output[0], path, node.OpType, null), inputSlots, outputSlots));
@@ -91,6 +93,23 @@ internal static class OnnxImporter
             throw new OnnxImportException($"No node computes the graph output '{outputName}'.");
         var plan = ExecutionPlan.Create(nodes, stored.Select(s => s.Slot).ToArray(), inputSlot, outputSlot, slots.Count);
         return new ImportedGraph(opset, inputName, inputShape, outputName, stored, plan, new LayerIndex(nodes.Select(n => n.Layer)));
+    }
+
+    /// <summary>
+    /// The values that weight a MatMul's right operand: its left operands, directly or through Dropout and Identity
+    /// nodes (torchvision's Swin exports its attention dropout). A Softmax that outputs one is an attention layer.
+    /// </summary>
+    private static HashSet<string> WeighingValues(OnnxProto.GraphProto graph)
+    {
+        var values = graph.Node.Where(n => n.OpType == "MatMul" && n.Input.Count > 0).Select(n => n.Input[0]).ToHashSet(StringComparer.Ordinal);
+        var passes = graph.Node.Where(n => n.OpType is "Dropout" or "Identity" && n.Input.Count > 0 && n.Output.Count > 0).ToArray();
+        for (bool grown = true; grown;)
+        {
+            grown = false;
+            foreach (var node in passes)
+                if (values.Contains(node.Output[0]) && values.Add(node.Input[0])) grown = true;
+        }
+        return values;
     }
 
     private static long ReadOpset(OnnxProto.ModelProto model)

@@ -20,14 +20,18 @@ namespace DecomCamNet.Onnx;
 /// torch.onnx exports them (<see cref="SupportedOperators"/>); an
 /// unsupported operator, attribute, data type or opset is an <see cref="OnnxImportException"/> naming the node.
 /// The model has one input (other graph inputs must be initializers) and returns one output.
+/// Transformers: each attention Softmax's output passes through an <c>attn_probs</c> child
+/// (<see cref="AttentionProbabilities"/>), so the attention methods run on the graph, and the model is an
+/// <see cref="ITokenClassifier"/> whose blocks are found from the graph's structure (LeGrad).
 /// Threads: a forward keeps all its values in locals and its nodes keep no state, so several threads may run forwards
 /// (and <see cref="ExplainableLayers"/> or <see cref="DefaultLayer"/>, which run the kernels without hooks) on one
 /// instance at once. Registering or removing hooks (which every CAM method does) edits TorchSharp's hook tables, which
 /// are not thread-safe: CAM calls that run at the same time need one instance each.
 /// </remarks>
-public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoutedConvolutions
+public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoutedConvolutions, ITokenClassifier
 {
     private readonly ExecutionPlan _plan;
+    private readonly Lazy<int[]> _blocks;
     private readonly LayerIndex _layers;
     private readonly (string Path, bool IsParameter)[] _stored;
     private readonly Dictionary<int, (string Path, bool IsParameter)> _storedBySlot;
@@ -44,6 +48,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoute
         (_plan, _layers, Opset, InputName, InputShape, OutputName) = (graph.Plan, graph.Layers, graph.Opset, graph.InputName, graph.InputShape, graph.OutputName);
         _stored = graph.Stored.Select(s => (s.Path, s.IsParameter)).ToArray();
         _storedBySlot = graph.Stored.ToDictionary(s => s.Slot, s => (s.Path, s.IsParameter));
+        _blocks = new Lazy<int[]>(() => TransformerBlocks.Find(_plan));
     }
 
     /// <summary>Reads an ONNX model file (external tensor data is read from beside it).</summary>
@@ -104,27 +109,54 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoute
     }
 
     /// <summary>
-    /// The nodes whose output is a feature map <c>[N,C,h,w]</c> (the layers a CAM can explain), in the order they run,
-    /// with their output shapes for one image of <paramref name="inputShape"/> (default: the graph's input shape, batch 1).
+    /// The nodes whose output is a feature map <c>[N,C,h,w]</c> (the layers a CAM can explain) and, with
+    /// <paramref name="withTokens"/>, those whose output is batch-first transformer tokens <c>[N,T,C]</c> that a patch
+    /// grid of the input fits, in the order they run, with their output shapes for one image of
+    /// <paramref name="inputShape"/> (default: the graph's input shape, batch 1) and the reshape inferred for each
+    /// (<see cref="InferReshape"/>: the token grid, Swin's channels-last grid, none for a feature map).
     /// The shapes are measured by a forward of zeros through the node kernels alone: no forward hook fires.
     /// </summary>
     /// <exception cref="ArgumentException">The graph's input shape is not fixed and none is given.</exception>
-    public IReadOnlyList<OnnxLayer> ExplainableLayers(long[]? inputShape = null)
+    public IReadOnlyList<OnnxLayer> ExplainableLayers(long[]? inputShape = null, bool withTokens = false) =>
+        Measured(inputShape).Where(l => l.Reshape is not null && (l.OutputShape!.Length == 4 || withTokens)).ToArray();
+
+    /// <summary>
+    /// The default CAM layer, measured with the graph's input shape (or <paramref name="inputShape"/>): in a
+    /// transformer whose attention runs on tokens <c>[N,T,C]</c> (a ViT), the last block's first norm (the last node
+    /// before the last attention Softmax that every path from the block's input to it passes through and whose output
+    /// has the block input's shape; the class token dropped by its inferred reshape), as for the zoo ViT; otherwise the
+    /// last node whose output is a feature map with more than one position, i.e. the last before global pooling.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No node outputs a feature map.</exception>
+    public OnnxLayer DefaultLayer(long[]? inputShape = null)
     {
-        var device = parameters().FirstOrDefault()?.device ?? CPU;
-        var shapes = ShapeProbe.OutputShapes(_plan, StoredValues(), InputShape, inputShape, device);
-        return _plan.Steps.Select((s, i) => s.Layer with { OutputShape = shapes[i] })
-            .Where(l => l.OutputShape is { Length: 4 }).ToArray();
+        var layers = Measured(inputShape);
+        if (TransformerBlocks.FirstNormOfLastBlock(_plan, layers.Select(l => l.OutputShape).ToArray()) is int norm
+            && layers[norm].Reshape?.Layout == ActivationLayout.Tokens)
+            return layers[norm];
+        return layers.LastOrDefault(l => l.OutputShape is { Length: 4 } && l.Reshape is not null && l.OutputShape[2] * l.OutputShape[3] > 1)
+            ?? throw new InvalidOperationException("No node of the graph outputs a feature map [N,C,h,w] with more than one position.");
     }
 
     /// <summary>
-    /// The default CAM layer: the last node whose output is a feature map with more than one position, i.e. the last
-    /// before global pooling, measured with the graph's input shape (or <paramref name="inputShape"/>).
+    /// Every node with its output shape for <paramref name="inputShape"/> and, where the output is a feature map, a
+    /// channels-last grid or tokens of the input's batch that a patch grid fits, the reshape that makes it a feature map.
     /// </summary>
-    /// <exception cref="InvalidOperationException">No node outputs a feature map.</exception>
-    public OnnxLayer DefaultLayer(long[]? inputShape = null) =>
-        ExplainableLayers(inputShape).LastOrDefault(l => l.OutputShape![2] * l.OutputShape[3] > 1)
-        ?? throw new InvalidOperationException("No node of the graph outputs a feature map [N,C,h,w] with more than one position.");
+    private OnnxLayer[] Measured(long[]? inputShape)
+    {
+        var device = parameters().FirstOrDefault()?.device ?? CPU;
+        var shapes = ShapeProbe.OutputShapes(_plan, StoredValues(), InputShape, inputShape, device);
+        var input = inputShape ?? InputShape.Select((d, i) => i == 0 && d < 0 ? 1 : d).ToArray();
+        return _plan.Steps.Select((s, i) => s.Layer with { OutputShape = shapes[i], Reshape = shapes[i] is { } shape ? Reshape(shape, input) : null }).ToArray();
+    }
+
+    private static ActivationReshape? Reshape(long[] output, long[] input) => (output.Length, input.Length) switch
+    {
+        (4, 4) => TokenGrid.Infer(output, input[2], input[3], ""),
+        (4, _) => ActivationReshape.None,
+        (3, 4) when output[0] == input[0] => TokenGrid.TryInfer(output[1], input[2], input[3]) is { } tokens && tokens.GridHeight * tokens.GridWidth > 1 ? tokens : null,
+        _ => null,
+    };
 
     /// <summary>
     /// How <paramref name="layer"/>'s output becomes a feature map, inferred from its shape for an input of
@@ -152,6 +184,26 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, ILayerNameMap, IRoute
 
     /// <inheritdoc />
     public string ToModulePath(string name) => _layers.ToModulePath(name);
+
+    /// <summary>
+    /// The nodes whose outputs are a transformer's block outputs, one per attention Softmax (module paths, in run order),
+    /// found from the graph's structure: each is a node after which its output is the only computed value later nodes
+    /// read (LeGrad needs them).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The graph has fewer than two attention layers, or its blocks' outputs
+    /// are not such values (the message says which).</exception>
+    public IReadOnlyList<string> TokenBlocks => _blocks.Value.Select(i => _plan.Steps[i].Layer.ModulePath).ToArray();
+
+    /// <summary>
+    /// The graph's output computed from <paramref name="blockOutput"/> taken as the last block's output: the nodes after
+    /// it (the final norm, the class token's selection and the head of a ViT), run on it. Differentiable; no hooks fire.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The block outputs cannot be found (see <see cref="TokenBlocks"/>).</exception>
+    public Tensor ClassifyTokens(Tensor blockOutput)
+    {
+        ArgumentNullException.ThrowIfNull(blockOutput);
+        return _plan.RunAfter(_blocks.Value[^1], blockOutput, StoredValues());
+    }
 
     /// <summary>The current stored values (wherever the model now lives), in the plan's order.</summary>
     private Tensor[] StoredValues()

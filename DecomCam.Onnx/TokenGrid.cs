@@ -26,7 +26,13 @@ internal static class TokenGrid
 
     /// <summary>The reshape of a batch-first token output <c>[N,T,C]</c> of an <paramref name="height"/>×<paramref name="width"/> image.</summary>
     /// <exception cref="ArgumentException">No patch grid of the image leaves between 0 and <see cref="MaxPrefixTokens"/> tokens over.</exception>
-    public static ActivationReshape Infer(long tokens, long height, long width, string layer)
+    public static ActivationReshape Infer(long tokens, long height, long width, string layer) =>
+        TryInfer(tokens, height, width)
+        ?? throw new ArgumentException($"Layer '{layer}' outputs {tokens} tokens, which no patch grid of the {height}x{width} input "
+            + $"fills with at most {MaxPrefixTokens} leading class or register tokens; give the reshape.", nameof(layer));
+
+    /// <summary>The reshape of <paramref name="tokens"/> batch-first tokens of an <paramref name="height"/>×<paramref name="width"/> image, or null when no patch grid fits them.</summary>
+    public static ActivationReshape? TryInfer(long tokens, long height, long width)
     {
         for (long patch = 1; patch <= Math.Min(height, width); patch++)
         {
@@ -36,7 +42,17 @@ internal static class TokenGrid
             if (prefix > MaxPrefixTokens) break;
             return new ActivationReshape(ActivationLayout.Tokens, (int)prefix, (int)h, (int)w);
         }
-        throw new ArgumentException($"Layer '{layer}' outputs {tokens} tokens, which no patch grid of the {height}x{width} input "
-            + $"fills with at most {MaxPrefixTokens} leading class or register tokens; give the reshape.", nameof(layer));
+        return null;
     }
+
+    /// <summary>
+    /// The feature map <c>[N,C,h,w]</c> that <paramref name="reshape"/> (as <see cref="Infer(long[], long, long, string)"/>
+    /// infers it) makes of an output of shape <paramref name="output"/>.
+    /// </summary>
+    public static long[] FeatureMapShape(long[] output, ActivationReshape reshape) => reshape.Layout switch
+    {
+        ActivationLayout.Tokens => [output[0], output[2], reshape.GridHeight!.Value, reshape.GridWidth!.Value],
+        ActivationLayout.ChannelsLastGrid => [output[0], output[3], output[1], output[2]],
+        _ => output,
+    };
 }

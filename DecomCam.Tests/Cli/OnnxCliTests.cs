@@ -46,6 +46,49 @@ public sealed class OnnxCliTests : CliRun
         Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-4f);
     }
 
+    [Theory]
+    [InlineData("rollout")]
+    [InlineData("chefer")]
+    [InlineData("legrad")]
+    public void AnExportedVitExplainsWithTheAttentionMethodsAsTheZooVit(string method)
+    {
+        using var scope = NewDisposeScope();
+        var x = NpyFile.Read(RepoPaths.Golden("vit", "vit_input.npy"));
+        NpyFile.Write(P("x.npy"), x);
+        var (code, output, err) = Run("explain", "--model", RepoPaths.Golden("onnx", "vit_opset14.onnx"), "--input", P("x.npy"),
+            "--method", method, "--discard-ratio", "0.5", "--target", "3,7", "--save-map", P("m.npy"));
+        Assert.True(code == 0, err);
+        Assert.Contains("for class 3", output);
+
+        using var zoo = VitLoader.LoadTorchvision(RepoPaths.Golden("vit", "vit_torchvision.safetensors"), heads: 2);
+        using var cam = CamMethods.Create(method, zoo, Array.Empty<CamLayer>(), new CamMethodSettings { Rollout = new RolloutOptions(DiscardRatio: 0.5) });
+        using var expected = cam.Explain(x, new[] { 3, 7 });
+        Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-4f);
+    }
+
+    [Fact]
+    public void AnExportedVitListsItsTokenLayersAndExplainsItsLastFirstNormByDefault()
+    {
+        string vit = RepoPaths.Golden("onnx", "vit_opset14.onnx");
+        const string lastNorm = "/encoder/layers/encoder_layer_1/ln_1/Add_1";
+        var (code, output, err) = Run("explain", "--model", vit, "--list-layers");
+        Assert.True(code == 0, err);
+        var lines = output.Split('\n', StringSplitOptions.TrimEntries);
+        Assert.StartsWith($"{lastNorm} (Add) -> ", Assert.Single(lines, l => l.EndsWith("(default)", StringComparison.Ordinal)));
+        Assert.EndsWith("[1,17,16] -> [1,16,4,4]  (default)", Assert.Single(lines, l => l.EndsWith("(default)", StringComparison.Ordinal)));
+        Assert.Contains(lines, l => l.StartsWith("/conv_proj/Conv (Conv) -> ", StringComparison.Ordinal) && l.EndsWith("[1,16,4,4]", StringComparison.Ordinal));
+
+        using var scope = NewDisposeScope();
+        var x = NpyFile.Read(RepoPaths.Golden("vit", "vit_input.npy"));
+        NpyFile.Write(P("x.npy"), x);
+        (code, _, err) = Run("explain", "--model", vit, "--input", P("x.npy"), "--method", "gradcam", "--target", "3,7", "--save-map", P("m.npy"));
+        Assert.True(code == 0, err);
+        using var zoo = VitLoader.LoadTorchvision(RepoPaths.Golden("vit", "vit_torchvision.safetensors"), heads: 2);
+        using var cam = new GradCam(zoo, ((CamLayer)"encoder.layers.encoder_layer_1.ln_1").WithReshape(ActivationReshape.Vit));
+        using var expected = cam.Explain(x, new[] { 3, 7 });
+        Assert.True(TestTensors.MaxAbsDiff(NpyFile.Read(P("m.npy")), expected.Maps) < 1e-4f);
+    }
+
     [Fact]
     public void ListLayersPrintsShapesAndMarksTheDefault()
     {

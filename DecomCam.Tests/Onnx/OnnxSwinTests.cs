@@ -70,4 +70,30 @@ public class OnnxSwinTests
         Assert.True(expected.Maps.std().item<float>() > 1e-2f, "the zoo Swin's maps are flat");
         Assert.True(TestTensors.MaxAbsDiff(actual.Maps, expected.Maps) < 1e-4f, $"max |map difference| {TestTensors.MaxAbsDiff(actual.Maps, expected.Maps):g3}");
     }
+
+    [Fact]
+    public void EachWindowAttentionsSoftmaxIsExposedAsTheZoosThroughItsDropout()
+    {
+        using var scope = NewDisposeScope();
+        using var onnx = Onnx();
+        using var zoo = Zoo();
+        var onnxLayers = AttentionLayers.Find(onnx);
+        var zooLayers = AttentionLayers.Find(zoo);
+        Assert.Equal(4, onnxLayers.Count);
+        Assert.Equal(zooLayers.Count, onnxLayers.Count);
+        using var fromOnnx = new ActivationRecorder(onnx, onnxLayers.Select(n => (CamLayer)n).ToArray());
+        using var fromZoo = new ActivationRecorder(zoo, zooLayers.Select(n => (CamLayer)n).ToArray());
+        using var noGrad = no_grad();
+        fromOnnx.Start();
+        fromZoo.Start();
+        onnx.call(Input());
+        zoo.call(Input());
+        var actual = fromOnnx.CollectOutputs();
+        var expected = fromZoo.CollectOutputs();
+        for (int l = 0; l < 4; l++)
+        {
+            Assert.Equal(expected[l].shape, actual[l].shape); // [windows, heads, 16, 16]
+            Assert.True(TestTensors.MaxAbsDiff(actual[l], expected[l]) < 1e-5f, $"layer {l}: {TestTensors.MaxAbsDiff(actual[l], expected[l]):g3}");
+        }
+    }
 }

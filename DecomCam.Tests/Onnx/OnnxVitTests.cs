@@ -83,4 +83,24 @@ public class OnnxVitTests
         Assert.True(expected.Maps.std().item<float>() > 1e-2f, "the zoo ViT's maps are flat");
         Assert.True(TestTensors.MaxAbsDiff(actual.Maps, expected.Maps) < 1e-4f, $"max |map difference| {TestTensors.MaxAbsDiff(actual.Maps, expected.Maps):g3}");
     }
+
+    [Theory]
+    [MemberData(nameof(Exports))]
+    public void TheDefaultLayerIsTheLastBlocksFirstNormAndTokenLayersAreListedOnTheirGrid(string file, string lastNorm)
+    {
+        using var onnx = OnnxModel.Load(RepoPaths.Golden("onnx", file));
+        var chosen = onnx.DefaultLayer();
+        Assert.Equal(lastNorm, chosen.NodeName);
+        Assert.Equal(new ActivationReshape(ActivationLayout.Tokens, 1, 4, 4), chosen.Reshape);
+        Assert.Equal(new long[] { 2, 16, 4, 4 }, onnx.DefaultLayer([2, 3, 32, 32]).FeatureMapShape);
+
+        var layers = onnx.ExplainableLayers(withTokens: true);
+        Assert.EndsWith("[1,17,16] -> [1,16,4,4]", Assert.Single(layers, l => l.NodeName == lastNorm).ToString());
+        var patches = Assert.Single(layers, l => l.NodeName == "/conv_proj/Conv");
+        Assert.Equal(ActivationReshape.None, patches.Reshape);
+        Assert.EndsWith("[1,16,4,4]", patches.ToString());
+        Assert.DoesNotContain(layers, l => l.OutputShape!.Length == 3 && l.OutputShape[0] != 1); // sequence-first [T,N,C] and [N·heads,T,T] are no token layers
+        Assert.True(layers.Count(l => l.OutputShape!.Length == 3) >= 8, "the blocks' token layers are listed");
+        Assert.Equal(new[] { "/conv_proj/Conv" }, onnx.ExplainableLayers().Select(l => l.NodeName));
+    }
 }
