@@ -1,4 +1,5 @@
 using DecomCamNet.Cam;
+using DecomCamNet.Native;
 
 using static TorchSharp.torch;
 
@@ -12,19 +13,22 @@ namespace DecomCamNet;
 /// </summary>
 public sealed partial class CamTarget
 {
-    private enum Kind { Top, Class, PerSample, Many, Custom }
+    private enum Kind { Top, Class, PerSample, Many, Custom, Box, Boxes }
 
     private readonly Kind _kind;
     private readonly int[][] _classes;
     private readonly Func<Tensor, Tensor>? _score;
     private readonly Func<Tensor, Tensor>? _head;
+    private readonly Func<Tensor, Tensor, Tensor>? _rowScore;
 
-    private CamTarget(Kind kind, int[][] classes, Func<Tensor, Tensor>? score, string description, Func<Tensor, Tensor>? head = null)
+    private CamTarget(Kind kind, int[][] classes, Func<Tensor, Tensor>? score, string description, Func<Tensor, Tensor>? head = null,
+        Func<Tensor, Tensor, Tensor>? rowScore = null)
     {
         _kind = kind;
         _classes = classes;
         _score = score;
         _head = head;
+        _rowScore = rowScore;
         Description = description;
     }
 
@@ -37,11 +41,11 @@ public sealed partial class CamTarget
     {
         ArgumentNullException.ThrowIfNull(head);
         var inner = _head;
-        return new(_kind, _classes, _score, description, inner is null ? head : o => head(inner(o)));
+        return new(_kind, _classes, _score, description, inner is null ? head : o => head(inner(o)), _rowScore);
     }
 
     /// <summary>True when the target is a class of the model's own output (not a custom score, not a head's output).</summary>
-    internal bool IsModelClass => _kind != Kind.Custom && _head is null;
+    internal bool IsModelClass => _kind is not (Kind.Custom or Kind.Box or Kind.Boxes) && _head is null;
 
     /// <summary>A short human-readable form, for logs.</summary>
     public string Description { get; }
@@ -119,11 +123,13 @@ public sealed partial class CamTarget
         {
             case Kind.PerSample:
             case Kind.Many:
+            case Kind.Boxes:
                 if (_classes.Length != batch)
                     throw new ArgumentException($"{_classes.Length} per-image targets were given for a batch of {batch} images; give exactly one entry per image.", "target");
                 var rows = _classes.SelectMany((c, i) => c.Select(_ => (long)i)).ToArray();
                 return new TargetRows(rows, _classes.SelectMany(c => c).ToArray());
             case Kind.Class:
+            case Kind.Box:
                 return new TargetRows(Enumerable.Range(0, (int)batch).Select(i => (long)i).ToArray(), Enumerable.Repeat(_classes[0][0], (int)batch).ToArray());
             default:
                 return new TargetRows(Enumerable.Range(0, (int)batch).Select(i => (long)i).ToArray(), null);
@@ -146,6 +152,11 @@ public sealed partial class CamTarget
                 throw new CamException($"The custom target '{Description}' must return one score per image, shape [{m}]; it returned [{(s is null ? "null" : string.Join(",", s.shape))}].");
             return (s, null);
         }
+        if (_kind is Kind.Box or Kind.Boxes)
+        {
+            var boxClasses = tensor(rows.ClassIndex!.Select(c => (long)c).ToArray(), device: output.device);
+            return (_rowScore!(output, OwnedScalarOps.Arange(m, device: output.device)), boxClasses);
+        }
         output = AsClassScores(output);
         if (output.dim() != 2 || output.shape[0] != m)
             throw new CamException($"A class target needs model output [N,K] (or [N,K,1,1]); the model returned [{string.Join(",", output.shape)}]. Use CamTarget.Custom for other outputs.");
@@ -165,11 +176,15 @@ public sealed partial class CamTarget
 
     /// <summary>
     /// Scores of a batch of (modified) inputs for given target classes: <paramref name="output"/> is the model output [B,K],
-    /// <paramref name="classes"/> the class of each of the B rows. A custom target applies its function to the output.
+    /// <paramref name="classes"/> the class of each of the B rows, <paramref name="rows"/> the row of the expanded batch
+    /// each was made from ([B], int64; null: rows 0..B-1). A custom target applies its function to the output; a box
+    /// target scores each row against its row's box (its scores are probabilities already, whatever <paramref name="kind"/>).
     /// </summary>
-    internal Tensor ScoreRows(Tensor output, Tensor? classes, ScoreKind kind)
+    internal Tensor ScoreRows(Tensor output, Tensor? classes, ScoreKind kind, Tensor? rows = null)
     {
         if (_head is not null) output = _head(output);
+        if (_kind is Kind.Box or Kind.Boxes)
+            return _rowScore!(output, rows ?? OwnedScalarOps.Arange(output.shape[0], device: output.device));
         if (_kind == Kind.Custom)
         {
             var s = _score!(output);
