@@ -18,5 +18,5 @@ public readonly record struct BoundingBox(float X1, float Y1, float X2, float Y2
     }
 
     /// <inheritdoc />
-    public override string ToString() => FormattableString.Invariant($"({X1:0.##},{Y1:0.##})-({X2:0.##},{Y2:0.##})");
+    public override string ToString() => FormattableString.Invariant($"({X1:0.#},{Y1:0.#})-({X2:0.#},{Y2:0.#})");
 }

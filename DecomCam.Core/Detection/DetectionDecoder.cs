@@ -99,6 +99,7 @@ public static class DetectionDecoder
 
     private static DetectedBox[] ToDetections(Tensor anchors, Tensor classes, Tensor scores, Tensor boxes)
     {
+        if (anchors.shape[0] == 0) return Array.Empty<DetectedBox>();
         using var a = anchors.cpu();
         using var c = classes.cpu();
         using var s = scores.to(ScalarType.Float32).cpu();

@@ -133,6 +133,12 @@ public static class ModelZoo
     /// <exception cref="ArgumentException">The name is unknown (the message lists the valid names).</exception>
     public static bool IsMultiLabel(string name) => Normalize(name) == "scenenet";
 
+    /// <summary>The output layout of the zoo's detectors (<c>scenedet</c>: <see cref="Detection.DetectionLayout.YoloV8"/>); null for the other models.</summary>
+    /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
+    /// <exception cref="ArgumentException">The name is unknown (the message lists the valid names).</exception>
+    public static Detection.DetectionLayout? DetectionLayoutOf(string name) =>
+        Normalize(name) == "scenedet" ? Detection.DetectionLayout.YoloV8 : null;
+
     private static int VggDepth(string key) =>
         int.Parse(key.AsSpan(3, 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);
 

@@ -13,7 +13,8 @@ namespace DecomCamNet.Models;
 /// 16x16 anchors for a 128 px input, receptive field 63 px at <c>block5</c>, the CAM layer. The output is YOLOv8's
 /// layout <c>[N, 4+K, A]</c>, anchors row-major over the grid: per anchor the box centre
 /// <c>(cell + sigmoid(t)) * 8</c>, its width and height <c>exp(t) * 32</c> pixels (t clamped to [-6, 4]), then K
-/// sigmoid class scores.
+/// sigmoid class scores. The class biases start at −4.6 (a score of 0.01, as RetinaNet starts its classifier), so that
+/// the many empty cells do not swamp the first steps of training.
 /// </summary>
 public sealed class SceneDet : nn.Module<Tensor, Tensor>
 {
@@ -33,6 +34,7 @@ public sealed class SceneDet : nn.Module<Tensor, Tensor>
     private static readonly Scalar PriorScalar = BoxPrior.ToScalar();
     private static readonly Scalar MinLogSize = (-6f).ToScalar();
     private static readonly Scalar MaxLogSize = 4f.ToScalar();
+    private static readonly Scalar ClassPriorLogit = (-4.6f).ToScalar();
 
     private readonly HookSafeSequential block1;
     private readonly HookSafeSequential block2;
@@ -55,6 +57,7 @@ public sealed class SceneDet : nn.Module<Tensor, Tensor>
         block4 = Block(64, 64, device);
         block5 = Block(64, 64, device, dilation: 2);
         head = nn.Conv2d(64, 4 + numClasses, 1, device: device);
+        using (no_grad()) head.bias!.narrow(0, 4, numClasses).fill_(ClassPriorLogit);
         RegisterComponents();
     }
 

@@ -87,6 +87,7 @@ public class DetectionDecoderTests
         var d = DetectionDecoder.Decode(YoloV8Output(), DetectionLayout.YoloV8);
         Same(Expected.Take(2).ToArray(), DetectionDecoder.Detect(d, new DetectionOptions { ConfidenceThreshold = 0.35f })[0]);
         Same(Expected.Take(1).ToArray(), DetectionDecoder.Detect(d, new DetectionOptions { MaxDetections = 1 })[0]);
+        Assert.Empty(DetectionDecoder.Detect(d, new DetectionOptions { ConfidenceThreshold = 0.95f })[0]);
         // IoU 0.778 is not above 0.8: anchor 1 survives beside anchor 0.
         var loose = DetectionDecoder.Detect(d, new DetectionOptions { IouThreshold = 0.8f })[0];
         Assert.Equal(new[] { 0, 1, 2, 3 }, loose.Select(x => x.Anchor).ToArray());
