@@ -5,7 +5,8 @@ pytorch-grad-cam's own Grad-CAM, Eigen-CAM and Score-CAM at block5 with one targ
 1 px a side, see below), written like pgc's
 FasterRCNNBoxScoreTarget for the dense layout (YoloBoxScoreTarget below). pgc's Eigen-CAM keeps the sign the SVD gives;
 it runs here with our sign rule (the largest-magnitude entry of the projection made positive), as the other parity
-goldens do. Run from the repository root after retraining the detector:
+goldens do. Also exports the detector to ONNX (`scenedet_opset13.onnx`, YOLOv8 layout, dynamic batch). Run from the
+repository root after retraining the detector:
     /usr/bin/python3 reference/detection_pgc_parity.py /tmp/anchors/pytorch-grad-cam
 """
 import json
@@ -102,6 +103,9 @@ def main():
         print(name, maps.shape, float(maps.max()))
     with open(os.path.join(GOLDEN, "scenedet_detections.json"), "w") as f:
         json.dump(detections, f)
+    # The ONNX export in YOLOv8 layout (BatchNorm folded, dynamic batch) for OnnxDetectionTests.
+    torch.onnx.export(model, x, os.path.join(GOLDEN, "scenedet_opset13.onnx"), opset_version=13, input_names=["input"],
+                      output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ namespace DecomCamNet.Tests.Cli;
 /// </summary>
 public sealed class DetectionCliTests : CliRun
 {
-    /// <summary>Held-out scene 20,000,003 of seed 1: a star, a circle and a ring (true boxes printed by the test on failure).</summary>
+    /// <summary>Held-out scene 20,000,003 of seed 1: a square and a triangle.</summary>
     private string Scene()
     {
         var scene = new SceneGenerator(1).Generate(DemoTrainer.HeldOutIndexBase + 3);
@@ -48,6 +48,17 @@ public sealed class DetectionCliTests : CliRun
         Assert.True(code == 0, err);
         Assert.Contains("box (10,10)-(60,60) ring, target score", output);
         Assert.Contains("box (40,40)-(90,90) square, target score", output);
+        using var maps = NpyFile.Read(P("m.npy"));
+        Assert.Equal(new long[] { 2, 128, 128 }, maps.shape);
+    }
+
+    [Fact]
+    public void ExplainsTheOnnxExportThroughDetector()
+    {
+        var (code, output, err) = Run("explain", "--model", RepoPaths.Golden("detection", "scenedet_opset13.onnx"), "--detector", "yolov8",
+            "--layer", "/block5/block5.2/Relu", "--input", RepoPaths.Golden("detection", "scene.png"), "--save-map", P("m.npy"), "--overlay", P("o.png"));
+        Assert.True(code == 0, err);
+        Assert.Contains("class 2 0.97, target score", output); // the triangle, as through the zoo model
         using var maps = NpyFile.Read(P("m.npy"));
         Assert.Equal(new long[] { 2, 128, 128 }, maps.shape);
     }
