@@ -7,7 +7,8 @@ namespace DecomCamNet;
 
 /// <summary>
 /// What to explain: the model's top class, one class for the whole batch, one class per image, several classes per image,
-/// or a custom scalar score computed from the model output. Any of them can read a differentiable head's output instead of
+/// boxes of a YOLO-style detector (<see cref="Box"/>, <see cref="Boxes"/>), or a custom scalar score computed from the
+/// model output. Any of them can read a differentiable head's output instead of
 /// the model's (<see cref="On"/>): CLIP prompt targets score the image embedding against text embeddings that way.
 /// An <see cref="int"/> converts implicitly to <see cref="Class"/>, an <c>int[]</c> to <see cref="PerSample"/>.
 /// </summary>
