@@ -48,6 +48,9 @@ public sealed partial class CamTarget
     /// <summary>True when the target is a class of the model's own output (not a custom score, not a head's output).</summary>
     internal bool IsModelClass => _kind is not (Kind.Custom or Kind.Box or Kind.Boxes) && _head is null;
 
+    /// <summary>True for the box targets of detectors, which are tied to where the objects are in the input.</summary>
+    internal bool IsBox => _kind is Kind.Box or Kind.Boxes;
+
     /// <summary>A short human-readable form, for logs.</summary>
     public string Description { get; }
 

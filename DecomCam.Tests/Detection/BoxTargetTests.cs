@@ -129,6 +129,17 @@ public class BoxTargetTests
     }
 
     [Fact]
+    public void AugmentationSmoothingIsRefusedForBoxes()
+    {
+        using var scope = NewDisposeScope();
+        var (model, x, detections) = SeededDetector();
+        using var _ = model;
+        using var cam = CamMethods.Create("gradcam", model, new CamLayer[] { "block5" }, new CamMethodSettings { AugSmooth = true });
+        var e = Assert.Throws<CamException>(() => cam.Explain(x, CamTarget.Box(detections[0].Box, detections[0].ClassIndex)));
+        Assert.Contains("Augmentation smoothing flips the input", e.Message);
+    }
+
+    [Fact]
     public void OneBoxForEveryImageGivesOneMapPerImage()
     {
         using var scope = NewDisposeScope();
