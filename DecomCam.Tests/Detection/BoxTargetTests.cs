@@ -1,6 +1,7 @@
 using DecomCamNet.Detection;
 using DecomCamNet.Models;
 using DecomCamNet.Tests.Support;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Tests.Detection;
@@ -126,6 +127,40 @@ public class BoxTargetTests
         var second = cam.Explain(x, CamTarget.Boxes(new[] { new[] { ReferenceBox.Of(detections[1]) } }));
         Assert.True(both.Maps[1].sub(second.Maps[0]).abs().max().item<float>() < 1e-5f, "row 1 was not scored against box 1");
         Assert.True(both.Maps[0].sub(both.Maps[1]).abs().max().item<float>() > 1e-3f, "two boxes gave the same map");
+    }
+
+    /// <summary>SceneDet's output as YOLOv5 rows [N, A, 5+K] with objectness 1: the same scores in the other layout.</summary>
+    private sealed class AsYoloV5 : nn.Module<Tensor, Tensor>
+    {
+        private readonly SceneDet block;
+
+        public AsYoloV5(SceneDet inner) : base("asyolov5")
+        {
+            block = inner;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            var rows = block.call(x).transpose(1, 2);
+            return cat(new[] { rows.narrow(2, 0, 4), ones_like(rows.narrow(2, 0, 1)), rows.narrow(2, 4, rows.shape[2] - 4) }, 2);
+        }
+    }
+
+    [Fact]
+    public void AYoloV5OutputIsInferredAndExplainedAlike()
+    {
+        using var scope = NewDisposeScope();
+        var (model, x, detections) = SeededDetector();
+        using var _ = model;
+        var v5 = new AsYoloV5(model);
+        var target = CamTarget.Boxes(new[] { detections.Select(ReferenceBox.Of).ToArray() });
+        using var v8Cam = new GradCam(model, "block5");
+        using var v5Cam = new GradCam(v5, "block.block5");
+        var expected = v8Cam.Explain(x, target);
+        var actual = v5Cam.Explain(x, target);
+        Assert.Equal(expected.Scores.data<float>().ToArray(), actual.Scores.data<float>().ToArray());
+        Assert.True(expected.Maps.sub(actual.Maps).abs().max().item<float>() < 1e-5f);
     }
 
     [Fact]
