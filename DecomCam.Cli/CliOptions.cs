@@ -20,6 +20,10 @@ internal sealed record CliOptions
     public string? SimilarTo { get; init; }
     public int? SegmentClass { get; init; }
     public string? SegmentMask { get; init; }
+    public Detection.DetectionLayout? Detector { get; init; }
+    public string[] Boxes { get; init; } = Array.Empty<string>();
+    public int MaxDetections { get; init; } = 10;
+    public float Confidence { get; init; } = 0.25f;
     public string? SaveMap { get; init; }
     public string? Overlay { get; init; }
     public string? Heatmap { get; init; }

@@ -18,7 +18,6 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
     {
         if (options.Threads is int threads) set_num_threads(threads);
         string modelName = options.Model ?? BundledAssets.DemoModel;
-        bool demo = modelName == BundledAssets.DemoModel;
         var device = ExplainCommand.ParseDevice(options.Device);
         using var model = ZooModelLoader.Load(modelName, options.Weights, randomWeights: false, numClasses: null, device);
         var settings = new EvaluationOptions
@@ -36,7 +35,7 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         EvaluationResults results;
         try
         {
-            var images = OpenImages(options.Image.Apply(ModelZoo.Preprocessing(modelName)), ZooModelLoader.Labels(null, demo));
+            var images = OpenImages(options.Image.Apply(ModelZoo.Preprocessing(modelName)), ZooModelLoader.Labels(null, modelName));
             if (images.LeftOut > 0)
                 options.Verbosity.Say(stderr, $"note: --count {options.Count} takes the first {images.Count} images of {options.Images}; {images.LeftOut} more are left out (give --count {images.Count + images.LeftOut} for all).");
             results = EvaluationRunner.Run(model, images, settings, progress);

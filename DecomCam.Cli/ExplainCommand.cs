@@ -23,7 +23,6 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         if (options.Threads is int threads) set_num_threads(threads);
         var device = ParseDevice(options.Device);
         string modelName = options.Model ?? BundledAssets.DemoModel;
-        bool demo = modelName == BundledAssets.DemoModel;
 
         using var scope = NewDisposeScope();
         bool isClip = ClipSetup.IsClip(modelName);
@@ -46,6 +45,8 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         if (set)
         {
             if (isClip) throw new CliException("Image sets take classifiers; CLIP models explain one image at a time.");
+            if (options.Detector is not null || (onnx is null && ModelZoo.DetectionLayoutOf(modelName) is not null))
+                throw new CliException("Image sets take classifiers; a detector explains one image (or a .npy batch) at a time.");
             var setLayers = Layers(null, onnx, modelName, SetProbeShape(onnx, preprocessing));
             using var setMethod = CreateMethod(options.Method, model, setLayers, settings, logger);
             return new ImageSetCommand(options, stdout, stderr).Run(setMethod, modelName, settings, preprocessing, device);
@@ -53,21 +54,23 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
         if (options.ListLayers) return ListLayers(model, clip, onnx, modelName, input.shape);
         var layers = Layers(clip, onnx, modelName, input.shape);
-        var labels = clip?.Prompts.ToArray() ?? ZooModelLoader.Labels(options.Labels, demo);
+        var labels = clip?.Prompts.ToArray() ?? ZooModelLoader.Labels(options.Labels, modelName);
 
+        var detection = clip is null ? DetectionSetup.Create(options, model, modelName, onnx is not null, input, labels) : null;
         using var method = CreateMethod(options.Method, model, layers, settings, logger);
-        CamTarget? target = clip?.Target(options, input.shape[0]) ?? Target(model, preprocessing, device);
+        CamTarget? target = detection?.Target ?? clip?.Target(options, input.shape[0]) ?? Target(model, preprocessing, device);
         clip?.Report(input, stdout);
         var progress = options.Verbosity.Progress(stderr);
         var result = method.Explain(input, target, progress);
         progress.Finish();
-        if (!options.Verbosity.Quiet && clip is null && onnx is null && options.Targets is null && options.SimilarTo is null && options.SegmentClass is null)
+        if (!options.Verbosity.Quiet && clip is null && onnx is null && detection is null && options.Targets is null && options.SimilarTo is null && options.SegmentClass is null)
             ConfidenceWarning.Write(model, input, modelName, stderr);
         if (options.Repeat > 0) Time(method, input, target, progress);
 
-        var targets = Describe(result, labels, clip is not null ? "prompt" : OutputsFeatures(onnx, input.shape) ? "feature" : "class", target?.Description);
+        var targets = detection is not null ? DescribeBoxes(result, detection)
+            : Describe(result, labels, clip is not null ? "prompt" : OutputsFeatures(onnx, input.shape) ? "feature" : "class", target?.Description);
         Report(result, targets, ShownLayerNames(result, model, layers));
-        WriteOutputs(result, pictures, clip, targets);
+        WriteOutputs(result, pictures, clip, targets, detection);
         if (options.SaveMetrics is not null) ExplainMetrics.Write(model, input, result, options.SaveMetrics, options.Mask, stdout);
         return 0;
     }
@@ -200,6 +203,12 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         }).ToArray();
     }
 
+    private static string[] DescribeBoxes(CamResult result, DetectionSetup detection)
+    {
+        var scores = result.Scores.cpu().data<float>().ToArray();
+        return Enumerable.Range(0, scores.Length).Select(row => detection.Describe(row, scores[row])).ToArray();
+    }
+
     private void Report(CamResult result, string[] targets, IEnumerable<string> layerNames)
     {
         string layers = string.Join("+", layerNames);
@@ -207,7 +216,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             stdout.WriteLine($"image {result.ImageIndex[row]}: {result.Method} on {layers} for {targets[row]}");
     }
 
-    private void WriteOutputs(CamResult result, IReadOnlyList<Image<Rgb24>> pictures, ClipSetup? clip, string[] targets)
+    private void WriteOutputs(CamResult result, IReadOnlyList<Image<Rgb24>> pictures, ClipSetup? clip, string[] targets, DetectionSetup? detection)
     {
         var maps = result.Maps.cpu();
         long rows = maps.shape[0];
@@ -225,7 +234,9 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         {
             var picture = pictures[(int)result.ImageIndex[row]];
             string path = Name(overlay, row);
-            CamImageWriter.SaveOverlay(picture, maps[row], path, options.Alpha, options.BareOverlay ? null : targets[row]);
+            string? caption = options.BareOverlay ? null : targets[row];
+            if (detection is null) CamImageWriter.SaveOverlay(picture, maps[row], path, options.Alpha, caption);
+            else CamImageWriter.SaveBoxOverlay(picture, maps[row], detection.BoxesOf(row), path, options.Alpha, caption);
             stdout.WriteLine($"wrote {path}");
             if (options.Heatmap is not null)
             {

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using DecomCamNet.Batches;
 using DecomCamNet.Clip;
 using DecomCamNet.Clip.Models;
+using DecomCamNet.Detection;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
 using DecomCamNet.Native;
@@ -97,6 +98,20 @@ internal sealed class ExplainCommandLine
         var segmentMask = _bound.Add(new Option<string?>("--segment-mask") { HelpName = "PNG", Description = "with --segment-class: " +
             "a mask PNG of the output's size (non-zero = counted)" },
             (o, v) => o with { SegmentMask = v });
+
+        _bound.Group("Detectors (YOLO-style outputs)");
+        var detector = _bound.Add(CheckedOptions.Choice("--detector", "the model is a detector with this output layout: yolov8 [N,4+K,A] " +
+            "or yolov5 [N,A,5+K] (scenedet: yolov8); explains each detection (FasterRCNNBoxScoreTarget)", DetectionLayout.YoloV8,
+            ("yolov8", DetectionLayout.YoloV8), ("yolov5", DetectionLayout.YoloV5)),
+            (o, v) => o with { Detector = v });
+        var boxes = _bound.Add(new Option<string[]>("--box") { HelpName = "X1,Y1,X2,Y2[:CLASS]", Description = "a box to explain " +
+            "(input pixels, repeatable) instead of the model's detections; CLASS is an index or a label (default: the class of " +
+            "the prediction that overlaps the box most)" },
+            (o, v) => o with { Boxes = v ?? [] });
+        var maxDetections = _bound.Add(CheckedOptions.Int("--max-detections", "detections explained per image, highest scores first", 1, Defaults.MaxDetections),
+            (o, v) => o with { MaxDetections = v });
+        var confidence = _bound.Add(CheckedOptions.Number("--confidence", "a detection's class score must be above this", 0, 1, Defaults.Confidence),
+            (o, v) => o with { Confidence = (float)v });
 
         _bound.Group("CLIP and transformers");
         var prompts = _bound.Add(new Option<string[]>("--prompt") { HelpName = "TEXT",
@@ -242,6 +257,8 @@ internal sealed class ExplainCommandLine
             if (r.GetValue(segmentMask) is not null && r.GetValue(segmentClass) is null) r.AddError("--segment-mask goes with --segment-class.");
             int kinds = (r.GetResult(targets) is null ? 0 : 1) + (r.GetValue(similarTo) is null ? 0 : 1) + (r.GetValue(segmentClass) is null ? 0 : 1);
             if (kinds > 1) r.AddError("Give one of --target, --similar-to and --segment-class.");
+            if (kinds > 0 && (r.GetResult(detector) is not null || r.GetResult(boxes) is not null))
+                r.AddError("--target, --similar-to and --segment-class explain classifiers; a detector's targets are its boxes (--box, or its detections).");
             if (r.GetResult(samples) is not null && r.GetValue(method) is var sampled and not ("smoothgradcam++" or "sscam" or "iscam"))
                 r.AddError($"--samples goes with smoothgradcam++, sscam or iscam; {sampled} draws no samples.");
             if (r.GetResult(noiseStd) is not null && r.GetValue(method) is var noisy and not ("smoothgradcam++" or "sscam"))

@@ -23,43 +23,73 @@ internal sealed class TrainDemoCommand(TrainDemoOptions options, TextWriter stdo
         if (folder is not null && !Directory.Exists(folder)) throw new CliException($"The folder of --out ('{folder}') does not exist.");
         var device = ExplainCommand.ParseDevice(options.Device);
         set_num_threads(options.Threads ?? Math.Max(1, Environment.ProcessorCount));
-        var settings = new DemoTrainingOptions(options.Seed, options.Steps, options.BatchSize, options.LearningRate, HeldOut: options.HeldOut);
-        try
-        {
-            settings.Validate();
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw new CliException(e.Message.Split(Environment.NewLine)[0]);
-        }
-
+        string stem = options.Out[..^".safetensors".Length];
         var progress = options.Verbosity.Progress(stderr);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (model, report) = DemoTrainer.Train(settings, device, new SynchronousProgress<DemoTrainingProgress>(p => progress.Report(
-            new CamProgress(string.Create(CultureInfo.InvariantCulture, $"training {p.Loss:F3}"), p.Step, p.Steps))));
+        var report = new SynchronousProgress<DemoTrainingProgress>(p => progress.Report(
+            new CamProgress(string.Create(CultureInfo.InvariantCulture, $"training {p.Loss:F3}"), p.Step, p.Steps)));
+        string command = string.Create(CultureInfo.InvariantCulture, $"decomcam train-demo{(options.Task == DemoTask.Detect ? " --task detect" : "")} --seed {options.Seed} --steps {options.Steps} --batch-size {options.BatchSize} --lr {options.LearningRate} --device {options.Device}");
+        if (options.Task == DemoTask.Detect) return TrainDetector(device, stem, progress, clock, report, command);
+
+        var settings = new DemoTrainingOptions(options.Seed, options.Steps, options.BatchSize, options.LearningRate, HeldOut: options.HeldOut);
+        Checked(settings.Validate);
+        var (model, heldOut) = DemoTrainer.Train(settings, device, report);
         progress.Finish();
         using (model)
         {
             model.to(CPU).save_safetensors(options.Out);
         }
-        string stem = options.Out[..^".safetensors".Length];
         File.WriteAllLines(stem + ".labels.txt", SceneShapes.Classes);
-        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new
-        {
-            command = string.Create(CultureInfo.InvariantCulture, $"decomcam train-demo --seed {options.Seed} --steps {options.Steps} --batch-size {options.BatchSize} --lr {options.LearningRate} --device {options.Device}"),
-            threads = get_num_threads(),
-            seconds = Math.Round(clock.Elapsed.TotalSeconds),
-            held_out = report,
-            classes = SceneShapes.Classes,
-        }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
-
+        WriteReport(stem, command, clock, heldOut);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"trained SceneNet in {clock.Elapsed.TotalMinutes:F1} min: held-out ({report.Scenes} scenes) top-class accuracy {report.TopClassAccuracy:P1}, exact label set {report.ExactMatch:P1}, per-label {report.LabelAccuracy:P1}"));
+            $"trained SceneNet in {clock.Elapsed.TotalMinutes:F1} min: held-out ({heldOut.Scenes} scenes) top-class accuracy {heldOut.TopClassAccuracy:P1}, exact label set {heldOut.ExactMatch:P1}, per-label {heldOut.LabelAccuracy:P1}"));
         for (int c = 0; c < SceneShapes.Classes.Count; c++)
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {SceneShapes.Classes[c],-9} recall {report.ClassRecall[c]:P1}  precision {report.ClassPrecision[c]:P1}"));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {SceneShapes.Classes[c],-9} recall {heldOut.ClassRecall[c]:P1}  precision {heldOut.ClassPrecision[c]:P1}"));
         stdout.WriteLine($"wrote {options.Out}, {stem}.labels.txt and {stem}.json");
         return 0;
     }
+
+    private int TrainDetector(Device device, string stem, ProgressBar progress, System.Diagnostics.Stopwatch clock, IProgress<DemoTrainingProgress> report, string command)
+    {
+        var settings = new DetectionTrainingOptions(options.Seed, options.Steps, options.BatchSize, options.LearningRate, HeldOut: options.HeldOut);
+        Checked(settings.Validate);
+        var (model, heldOut) = DetectionTrainer.Train(settings, device, report);
+        progress.Finish();
+        using (model)
+        {
+            model.to(CPU).save_safetensors(options.Out);
+        }
+        File.WriteAllLines(stem + ".labels.txt", SceneShapes.Classes);
+        WriteReport(stem, command, clock, heldOut);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"trained SceneDet in {clock.Elapsed.TotalMinutes:F1} min: held-out ({heldOut.Scenes} scenes) mAP@0.5 {heldOut.Map50:P1}"));
+        for (int c = 0; c < SceneShapes.Classes.Count; c++)
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {SceneShapes.Classes[c],-9} AP@0.5 {heldOut.ClassAp50[c]:P1}"));
+        stdout.WriteLine($"wrote {options.Out}, {stem}.labels.txt and {stem}.json");
+        return 0;
+    }
+
+    private static void Checked(Action validate)
+    {
+        try
+        {
+            validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new CliException(e.Message.Split(Environment.NewLine)[0]);
+        }
+    }
+
+    private void WriteReport(string stem, string command, System.Diagnostics.Stopwatch clock, object heldOut) =>
+        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new
+        {
+            command,
+            threads = get_num_threads(),
+            seconds = Math.Round(clock.Elapsed.TotalSeconds),
+            held_out = heldOut,
+            classes = SceneShapes.Classes,
+        }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 
     /// <summary>Reports on the training thread (<see cref="Progress{T}"/> would post to the thread pool, out of order).</summary>
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

@@ -11,9 +11,11 @@ internal sealed class TrainDemoCommandLine
 {
     public const string Description = "Trains the bundled demo model (SceneNet: 8 shape classes, multi-label) on fresh generated " +
         "scenes and writes its weights (.safetensors), class names (.labels.txt) and held-out report (.json). The defaults " +
-        "reproduce the bundled weights: about 3.5 minutes on an H200 with --device cuda, hours on 2 CPU cores.";
+        "reproduce the bundled weights: about 3.5 minutes on an H200 with --device cuda, hours on 2 CPU cores. " +
+        "With --task detect, the demo detector SceneDet (YOLOv8 layout; held-out mAP@0.5).";
 
     private static readonly TrainDemoOptions Defaults = new();
+    private static readonly TrainDemoOptions DetectDefaults = new() { Task = DemoTask.Detect };
 
     private readonly BoundOptions<TrainDemoOptions> _bound = new();
 
@@ -22,23 +24,26 @@ internal sealed class TrainDemoCommandLine
     private TrainDemoCommandLine(CliCommandLine globals)
     {
         _globals = globals;
+        _bound.Add(CheckedOptions.Choice("--task", "classify: SceneNet, the classifier; detect: SceneDet, the detector", DemoTask.Classify,
+            ("classify", DemoTask.Classify), ("detect", DemoTask.Detect)),
+            (o, v) => o with { Task = v ?? o.Task });
         var seed = _bound.Add(CheckedOptions.Int("--seed", "weight initialisation and scene stream", 0, Defaults.Seed),
             (o, v) => o with { Seed = v });
-        var steps = _bound.Add(CheckedOptions.Int("--steps", "optimiser steps, each on --batch-size fresh scenes", 1, Defaults.Steps),
-            (o, v) => o with { Steps = v });
-        _bound.Add(CheckedOptions.Int("--batch-size", "scenes per step", 1, Defaults.BatchSize),
-            (o, v) => o with { BatchSize = v });
-        var lr = _bound.Add(CheckedOptions.Number("--lr", "peak learning rate of the one-cycle schedule (AdamW)", 1e-6, 1, Defaults.LearningRate),
-            (o, v) => o with { LearningRate = v });
-        _bound.Add(CheckedOptions.Int("--held-out", "held-out scenes for the accuracy report", 1, Defaults.HeldOut),
-            (o, v) => o with { HeldOut = v });
+        var steps = _bound.Add(CheckedOptions.OptionalInt("--steps", $"optimiser steps, each on --batch-size fresh scenes [default: {Defaults.Steps}, detect {DetectDefaults.Steps}]", 1),
+            (o, v) => o with { StepsGiven = v });
+        _bound.Add(CheckedOptions.OptionalInt("--batch-size", $"scenes per step [default: {Defaults.BatchSize}, detect {DetectDefaults.BatchSize}]", 1),
+            (o, v) => o with { BatchSizeGiven = v });
+        var lr = _bound.Add(CheckedOptions.OptionalNumber("--lr", $"peak learning rate of the one-cycle schedule (AdamW) [default: {Defaults.LearningRate}, detect {DetectDefaults.LearningRate}]", 1e-6, 1),
+            (o, v) => o with { LearningRateGiven = v });
+        _bound.Add(CheckedOptions.OptionalInt("--held-out", $"held-out scenes for the accuracy (detect: mAP) report [default: {Defaults.HeldOut}, detect {DetectDefaults.HeldOut}]", 1),
+            (o, v) => o with { HeldOutGiven = v });
         _bound.Add(CheckedOptions.Device(),
             (o, v) => o with { Device = v });
         var threads = _bound.Add(CheckedOptions.OptionalInt("--threads", "CPU threads for torch (default: all cores)", 1),
             (o, v) => o with { Threads = v });
-        _bound.Add(new Option<string>("--out", "-o") { HelpName = "PATH", DefaultValueFactory = _ => Defaults.Out,
-            Description = "the weights file (.safetensors); the labels and the report are written beside it" },
-            (o, v) => o with { Out = v });
+        _bound.Add(new Option<string?>("--out", "-o") { HelpName = "PATH",
+            Description = $"the weights file (.safetensors); the labels and the report are written beside it [default: {Defaults.Out}, detect {DetectDefaults.Out}]" },
+            (o, v) => o with { OutGiven = v });
     }
 
     /// <summary>The <c>train-demo</c> command.</summary>

@@ -25,12 +25,12 @@ internal static class ZooModelLoader
 
     /// <summary>The weights file <see cref="Load"/> reads: <paramref name="weights"/>, else the bundled one for the demo unless <paramref name="randomWeights"/>.</summary>
     public static string? WeightsFile(string name, string? weights, bool randomWeights) =>
-        weights ?? (name == BundledAssets.DemoModel && !randomWeights ? BundledAssets.Weights : null);
+        weights ?? (BundledAssets.IsBundled(name) && !randomWeights ? BundledAssets.WeightsOf(name) : null);
 
-    /// <summary>Class names, one per line, from <paramref name="path"/> (the bundled ones for the demo); null when there are none.</summary>
-    public static string[]? Labels(string? path, bool demo)
+    /// <summary>Class names, one per line, from <paramref name="path"/> (the bundled ones for a bundled model); null when there are none.</summary>
+    public static string[]? Labels(string? path, string model)
     {
-        path ??= demo ? BundledAssets.Labels : null;
+        path ??= BundledAssets.IsBundled(model) ? BundledAssets.LabelsOf(model) : null;
         if (path is null) return null;
         if (!File.Exists(path)) throw new CliException($"Labels file '{path}' does not exist.");
         return File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();

@@ -164,6 +164,8 @@ public abstract partial class CamMethod : ICamMethod
                     ? "some are not Conv2d modules, so its calls run with oneDNN off, correct at about half the speed"
                     : "they run with their channels zero-padded to a multiple of 16, which oneDNN computes right");
         }
+        if (AugSmooth && target.IsBox)
+            throw new CamException($"Augmentation smoothing flips the input, which moves the objects away from the boxes of '{target.Description}'; explain boxes without it.");
         return AugSmooth
             ? AugmentationSmoothing.Explain((x, t) => ExplainOnce(x, t, progress, cancellationToken), input, target)
             : ExplainOnce(input, target, progress, cancellationToken);

@@ -1,4 +1,5 @@
 using DecomCamNet.Cam;
+using DecomCamNet.Native;
 
 using static TorchSharp.torch;
 
@@ -6,25 +7,29 @@ namespace DecomCamNet;
 
 /// <summary>
 /// What to explain: the model's top class, one class for the whole batch, one class per image, several classes per image,
-/// or a custom scalar score computed from the model output. Any of them can read a differentiable head's output instead of
+/// boxes of a YOLO-style detector (<see cref="Box"/>, <see cref="Boxes"/>), or a custom scalar score computed from the
+/// model output. Any of them can read a differentiable head's output instead of
 /// the model's (<see cref="On"/>): CLIP prompt targets score the image embedding against text embeddings that way.
 /// An <see cref="int"/> converts implicitly to <see cref="Class"/>, an <c>int[]</c> to <see cref="PerSample"/>.
 /// </summary>
 public sealed partial class CamTarget
 {
-    private enum Kind { Top, Class, PerSample, Many, Custom }
+    private enum Kind { Top, Class, PerSample, Many, Custom, Box, Boxes }
 
     private readonly Kind _kind;
     private readonly int[][] _classes;
     private readonly Func<Tensor, Tensor>? _score;
     private readonly Func<Tensor, Tensor>? _head;
+    private readonly Func<Tensor, Tensor, Tensor>? _rowScore;
 
-    private CamTarget(Kind kind, int[][] classes, Func<Tensor, Tensor>? score, string description, Func<Tensor, Tensor>? head = null)
+    private CamTarget(Kind kind, int[][] classes, Func<Tensor, Tensor>? score, string description, Func<Tensor, Tensor>? head = null,
+        Func<Tensor, Tensor, Tensor>? rowScore = null)
     {
         _kind = kind;
         _classes = classes;
         _score = score;
         _head = head;
+        _rowScore = rowScore;
         Description = description;
     }
 
@@ -37,11 +42,14 @@ public sealed partial class CamTarget
     {
         ArgumentNullException.ThrowIfNull(head);
         var inner = _head;
-        return new(_kind, _classes, _score, description, inner is null ? head : o => head(inner(o)));
+        return new(_kind, _classes, _score, description, inner is null ? head : o => head(inner(o)), _rowScore);
     }
 
     /// <summary>True when the target is a class of the model's own output (not a custom score, not a head's output).</summary>
-    internal bool IsModelClass => _kind != Kind.Custom && _head is null;
+    internal bool IsModelClass => _kind is not (Kind.Custom or Kind.Box or Kind.Boxes) && _head is null;
+
+    /// <summary>True for the box targets of detectors, which are tied to where the objects are in the input.</summary>
+    internal bool IsBox => _kind is Kind.Box or Kind.Boxes;
 
     /// <summary>A short human-readable form, for logs.</summary>
     public string Description { get; }
@@ -119,11 +127,13 @@ public sealed partial class CamTarget
         {
             case Kind.PerSample:
             case Kind.Many:
+            case Kind.Boxes:
                 if (_classes.Length != batch)
                     throw new ArgumentException($"{_classes.Length} per-image targets were given for a batch of {batch} images; give exactly one entry per image.", "target");
                 var rows = _classes.SelectMany((c, i) => c.Select(_ => (long)i)).ToArray();
                 return new TargetRows(rows, _classes.SelectMany(c => c).ToArray());
             case Kind.Class:
+            case Kind.Box:
                 return new TargetRows(Enumerable.Range(0, (int)batch).Select(i => (long)i).ToArray(), Enumerable.Repeat(_classes[0][0], (int)batch).ToArray());
             default:
                 return new TargetRows(Enumerable.Range(0, (int)batch).Select(i => (long)i).ToArray(), null);
@@ -146,6 +156,11 @@ public sealed partial class CamTarget
                 throw new CamException($"The custom target '{Description}' must return one score per image, shape [{m}]; it returned [{(s is null ? "null" : string.Join(",", s.shape))}].");
             return (s, null);
         }
+        if (_kind is Kind.Box or Kind.Boxes)
+        {
+            var boxClasses = tensor(rows.ClassIndex!.Select(c => (long)c).ToArray(), device: output.device);
+            return (_rowScore!(output, OwnedScalarOps.Arange(m, device: output.device)), boxClasses);
+        }
         output = AsClassScores(output);
         if (output.dim() != 2 || output.shape[0] != m)
             throw new CamException($"A class target needs model output [N,K] (or [N,K,1,1]); the model returned [{string.Join(",", output.shape)}]. Use CamTarget.Custom for other outputs.");
@@ -165,11 +180,15 @@ public sealed partial class CamTarget
 
     /// <summary>
     /// Scores of a batch of (modified) inputs for given target classes: <paramref name="output"/> is the model output [B,K],
-    /// <paramref name="classes"/> the class of each of the B rows. A custom target applies its function to the output.
+    /// <paramref name="classes"/> the class of each of the B rows, <paramref name="rows"/> the row of the expanded batch
+    /// each was made from ([B], int64; null: rows 0..B-1). A custom target applies its function to the output; a box
+    /// target scores each row against its row's box (its scores are probabilities already, whatever <paramref name="kind"/>).
     /// </summary>
-    internal Tensor ScoreRows(Tensor output, Tensor? classes, ScoreKind kind)
+    internal Tensor ScoreRows(Tensor output, Tensor? classes, ScoreKind kind, Tensor? rows = null)
     {
         if (_head is not null) output = _head(output);
+        if (_kind is Kind.Box or Kind.Boxes)
+            return _rowScore!(output, rows ?? OwnedScalarOps.Arange(output.shape[0], device: output.device));
         if (_kind == Kind.Custom)
         {
             var s = _score!(output);

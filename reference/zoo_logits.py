@@ -21,7 +21,7 @@ sys.path.insert(0, HERE)
 
 import detinit  # noqa: E402
 import safetensors_io  # noqa: E402
-from models import SceneNet, ShapesNet  # noqa: E402
+from models import SceneDet, SceneNet, ShapesNet  # noqa: E402
 
 OUT = os.path.join(HERE, "..", "DecomCam.Tests", "Golden", "zoo")
 
@@ -39,6 +39,8 @@ def build(name: str) -> torch.nn.Module:
         return ShapesNet(num_classes=4)
     if name == "scenenet":
         return SceneNet(num_classes=8)
+    if name == "scenedet":
+        return SceneDet(num_classes=8)
     return getattr(torchvision.models, TRANSFORMERS.get(name, name))(weights=None, num_classes=1000)
 
 
@@ -54,7 +56,7 @@ def main() -> None:
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     x_np = detinit.fill_value("input", INPUT_SHAPE)
     np.save(os.path.join(OUT, "input.npy"), x_np.astype(np.float32))
-    for name in sys.argv[1:] or TORCHVISION + list(TRANSFORMERS) + ["shapesnet", "scenenet"]:
+    for name in sys.argv[1:] or TORCHVISION + list(TRANSFORMERS) + ["shapesnet", "scenenet", "scenedet"]:
         shape = VIT_INPUT_SHAPE if name.startswith("vit") else INPUT_SHAPE
         x = torch.from_numpy(detinit.fill_value("input", shape))
         model = build(name)

@@ -153,7 +153,7 @@ public sealed class CamContext
         {
             var (inputs, rows) = build(start, length);
             var output = Model.call(channelsLast ? MaskedForwards.ToChannelsLast(inputs) : inputs);
-            return _target.ScoreRows(output, Classes?.index_select(0, rows), kind);
+            return _target.ScoreRows(output, Classes?.index_select(0, rows), kind, rows);
         }, _logger, CancellationToken, Progress, stage);
     }
 }

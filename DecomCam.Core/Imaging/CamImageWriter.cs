@@ -107,6 +107,30 @@ public static class CamImageWriter
         return Captioned(Painted(image, values, alpha), caption);
     }
 
+    /// <summary>
+    /// The overlay of <see cref="CreateOverlay(Image{Rgb24}, Tensor, float, string)"/> with detection boxes drawn over the
+    /// map, before the caption strip (<see cref="BoxDrawing"/>); boxes are in the image's pixels.
+    /// </summary>
+    /// <exception cref="ArgumentException">As for <see cref="SaveOverlay(Image{Rgb24}, Tensor, string, float, string)"/>.</exception>
+    public static Image<Rgb24> CreateBoxOverlay(Image<Rgb24> image, Tensor map, IReadOnlyList<LabeledBox> boxes, float alpha = 0.5f, string? caption = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(boxes);
+        CheckAlpha(alpha);
+        float[] values = ReadMap(map, nameof(map), image.Width, image.Height, out _, out _);
+        var painted = Painted(image, values, alpha);
+        BoxDrawing.Draw(painted, boxes);
+        return Captioned(painted, caption);
+    }
+
+    /// <summary>Saves <see cref="CreateBoxOverlay"/>'s image as PNG.</summary>
+    public static void SaveBoxOverlay(Image<Rgb24> image, Tensor map, IReadOnlyList<LabeledBox> boxes, string path, float alpha = 0.5f, string? caption = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var result = CreateBoxOverlay(image, map, boxes, alpha, caption);
+        Save(result, path);
+    }
+
     /// <summary>Renders what <see cref="SaveOverlay(Image{Rgb24}, float[], string, float, string)"/> saves, without saving it.</summary>
     /// <param name="image">The background. Not changed.</param>
     /// <param name="map">The map's values at the image's size, row by row (<c>H x W</c>, C order).</param>

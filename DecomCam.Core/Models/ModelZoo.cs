@@ -6,7 +6,7 @@ namespace DecomCamNet.Models;
 /// Creates the built-in architectures by name: torchvision's ResNets, VGGs and vision transformers (<c>vit-b-16</c>,
 /// <c>vit-b-32</c>: <see cref="VisionTransformer"/>; <c>swin-t</c>: <see cref="SwinTransformer"/>), with torchvision's
 /// state-dict keys, so torchvision checkpoints load with <see cref="StateDictLoader"/>; the tiny <see cref="ShapesNet"/>
-/// and the demo <see cref="SceneNet"/>.
+/// and the demo <see cref="SceneNet"/> and <see cref="SceneDet"/> (a detector).
 /// </summary>
 public static class ModelZoo
 {
@@ -15,7 +15,7 @@ public static class ModelZoo
         "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
         "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
         "vit-b-16", "vit-b-32", "swin-t",
-        "shapesnet", "scenenet",
+        "shapesnet", "scenenet", "scenedet",
     ];
 
     /// <summary>The names <see cref="Create"/> accepts (lower case; matching ignores case).</summary>
@@ -41,6 +41,7 @@ public static class ModelZoo
         {
             "shapesnet" => ShapesNet.DefaultNumClasses,
             "scenenet" => SceneNet.DefaultNumClasses,
+            "scenedet" => SceneDet.DefaultNumClasses,
             _ => 1000,
         };
         torch.nn.Module<torch.Tensor, torch.Tensor> model = key switch
@@ -52,6 +53,7 @@ public static class ModelZoo
             "resnet152" => ResNet.ResNet152(classes, device),
             "shapesnet" => new ShapesNet(classes, device),
             "scenenet" => new SceneNet(classes, device),
+            "scenedet" => new SceneDet(classes, device),
             "vit-b-16" => new VisionTransformer(VisionTransformerConfig.VitB16 with { NumClasses = (int)classes }, device),
             "vit-b-32" => new VisionTransformer(VisionTransformerConfig.VitB32 with { NumClasses = (int)classes }, device),
             "swin-t" => new SwinTransformer(SwinConfig.SwinT with { NumClasses = (int)classes }, device),
@@ -80,6 +82,8 @@ public static class ModelZoo
             return "block3";
         if (key == "scenenet")
             return "block4";
+        if (key == "scenedet")
+            return "block5";
         if (key.StartsWith("vit", StringComparison.Ordinal))
             return $"encoder.layers.encoder_layer_{VisionTransformerConfig.VitB16.Layers - 1}.ln_1";
         if (key == "swin-t")
@@ -115,6 +119,7 @@ public static class ModelZoo
     public static Imaging.ImagePreprocessing Preprocessing(string name) => Normalize(name) switch
     {
         "scenenet" => new Imaging.ImagePreprocessing { Resize = SceneNet.TrainingSize },
+        "scenedet" => new Imaging.ImagePreprocessing { Resize = SceneDet.TrainingSize },
         "shapesnet" => Imaging.ImagePreprocessing.None,
         "swin-t" => new Imaging.ImagePreprocessing { Resize = 232, CenterCrop = 224, Filter = Imaging.ResizeFilter.Bicubic },
         _ => Imaging.ImagePreprocessing.ImageNet,
@@ -127,6 +132,12 @@ public static class ModelZoo
     /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
     /// <exception cref="ArgumentException">The name is unknown (the message lists the valid names).</exception>
     public static bool IsMultiLabel(string name) => Normalize(name) == "scenenet";
+
+    /// <summary>The output layout of the zoo's detectors (<c>scenedet</c>: <see cref="Detection.DetectionLayout.YoloV8"/>); null for the other models.</summary>
+    /// <param name="name">One of <see cref="Names"/>, case-insensitive.</param>
+    /// <exception cref="ArgumentException">The name is unknown (the message lists the valid names).</exception>
+    public static Detection.DetectionLayout? DetectionLayoutOf(string name) =>
+        Normalize(name) == "scenedet" ? Detection.DetectionLayout.YoloV8 : null;
 
     private static int VggDepth(string key) =>
         int.Parse(key.AsSpan(3, 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using DecomCamNet.Detection;
 using DecomCamNet.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -30,6 +31,13 @@ public sealed record Scene(int Index, byte[] Rgb, int Size, IReadOnlyList<SceneO
         }
         return labels;
     }
+
+    /// <summary>
+    /// The detection ground truth: per visible object (drawing order), the tight box of its visible pixels
+    /// (<see cref="SceneObject.Box"/>, corners in pixel-edge coordinates) and its class; fully hidden objects are left out.
+    /// </summary>
+    public IReadOnlyList<ReferenceBox> TrueBoxes() => Objects.Where(o => o.Box.W > 0 && o.Box.H > 0)
+        .Select(o => new ReferenceBox(new BoundingBox(o.Box.X, o.Box.Y, o.Box.X + o.Box.W, o.Box.Y + o.Box.H), o.ClassIndex)).ToArray();
 
     /// <summary>The classes present, ascending, each once.</summary>
     public IReadOnlyList<int> ClassIndices => Objects.Select(o => o.ClassIndex).Distinct().Order().ToArray();

@@ -11,12 +11,15 @@ internal sealed class SceneBatch
     private readonly float[] _pixels;
     private readonly float[] _labels;
 
-    private SceneBatch(float[] pixels, float[] labels, int count, int size, int classes)
+    private SceneBatch(float[] pixels, float[] labels, Scene[] scenes, int size, int classes)
     {
-        (_pixels, _labels, Count, Size, Classes) = (pixels, labels, count, size, classes);
+        (_pixels, _labels, Scenes, Size, Classes) = (pixels, labels, scenes, size, classes);
     }
 
-    public int Count { get; }
+    /// <summary>The scenes, in order (their objects are the detection targets).</summary>
+    public IReadOnlyList<Scene> Scenes { get; }
+
+    public int Count => Scenes.Count;
 
     public int Size { get; }
 
@@ -29,11 +32,12 @@ internal sealed class SceneBatch
         int size = generator.Options.Size, plane = size * size;
         var pixels = new float[(long)count * 3 * plane];
         var labels = new float[count * classes];
+        var scenes = new Scene[count];
         var mean = ImagePreprocessing.ImageNetMean;
         var std = ImagePreprocessing.ImageNetStd;
         Parallel.For(0, count, i =>
         {
-            var scene = (i < easyCount ? easy! : generator).Generate(start + i);
+            var scene = scenes[i] = (i < easyCount ? easy! : generator).Generate(start + i);
             var rgb = scene.Rgb;
             long offset = (long)i * 3 * plane;
             for (int c = 0; c < 3; c++)
@@ -44,14 +48,12 @@ internal sealed class SceneBatch
             }
             scene.LabelVector(classes).CopyTo(labels, i * classes);
         });
-        return new SceneBatch(pixels, labels, count, size, classes);
+        return new SceneBatch(pixels, labels, scenes, size, classes);
     }
 
     /// <summary>The inputs <c>[N,3,S,S]</c> and labels <c>[N,classes]</c> as new tensors on <paramref name="device"/>.</summary>
-    public (Tensor Inputs, Tensor Labels) ToTensors(Device device)
-    {
-        var inputs = tensor(_pixels, new long[] { Count, 3, Size, Size }, device: device);
-        var labels = tensor(_labels, new long[] { Count, Classes }, device: device);
-        return (inputs, labels);
-    }
+    public (Tensor Inputs, Tensor Labels) ToTensors(Device device) => (Inputs(device), tensor(_labels, new long[] { Count, Classes }, device: device));
+
+    /// <summary>The inputs <c>[N,3,S,S]</c> as a new tensor on <paramref name="device"/>.</summary>
+    public Tensor Inputs(Device device) => tensor(_pixels, new long[] { Count, 3, Size, Size }, device: device);
 }

@@ -4,12 +4,15 @@ using static TorchSharp.torch;
 
 namespace DecomCamNet.Onnx.Operators;
 
-/// <summary>Element-wise Erf, Sqrt, Pow and Gelu, as the decomposed LayerNorm and GELU of transformer exports use them.</summary>
+/// <summary>Element-wise Erf, Sqrt, Pow and Gelu, as the decomposed LayerNorm and GELU of transformer exports use them, and
+/// Exp (the box sizes of YOLO-style detector heads).</summary>
 internal static class MathOps
 {
     public static OnnxKernel Erf(NodeContext node) => inputs => inputs[0]!.erf();
 
     public static OnnxKernel Sqrt(NodeContext node) => inputs => inputs[0]!.sqrt();
+
+    public static OnnxKernel Exp(NodeContext node) => inputs => inputs[0]!.exp();
 
     /// <summary>Broadcasting power; the result keeps the base's type, as ONNX's does (torch would promote an integer base).</summary>
     public static OnnxKernel Pow(NodeContext node) => inputs =>

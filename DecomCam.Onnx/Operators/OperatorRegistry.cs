@@ -32,6 +32,7 @@ internal static class OperatorRegistry
         ["Gelu"] = (20, MathOps.Gelu),
         ["Erf"] = (9, MathOps.Erf),
         ["Sqrt"] = (6, MathOps.Sqrt),
+        ["Exp"] = (6, MathOps.Exp),
         ["Pow"] = (7, MathOps.Pow),
         ["LayerNormalization"] = (17, NormalizationOps.LayerNormalization),
         ["Equal"] = (7, SelectionOps.Equal),

@@ -53,7 +53,7 @@ public class OnnxOperatorTests(ITestOutputHelper output)
         ["split into num_outputs parts, the last one shorter (opset 18)"] = () => new OnnxGraphBuilder(18, 1, 2, 3, 5)
             .Node("Split", "split", 3, null, ("axis", 3L), ("num_outputs", 3L))
             .Node("Concat", "rotate", new[] { "split_out2", "split_out", "split_out1" }, ("axis", 3L)),
-        ["transformer operators: layer norm over two axes, gelu tanh and exact, pow, sqrt, erf, where/equal/expand (opset 20)"] = () =>
+        ["transformer operators: layer norm over two axes, gelu tanh and exact, pow, sqrt, exp, erf, where/equal/expand (opset 20)"] = () =>
             new OnnxGraphBuilder(20, 2, 3, 4, 5)
             .Initializer("scale", 4, 5).Initializer("bias", 4, 5).Ints("two", 2).Ints("shape", 3, -1, 1, 1, 1).Ints("minus", -1).Ints("one", 1)
             .Node("LayerNormalization", "ln", new[] { "x", "scale", "bias" }, ("axis", -2L), ("epsilon", 1e-3f))
@@ -61,6 +61,7 @@ public class OnnxOperatorTests(ITestOutputHelper output)
             .Node("Gelu", "gelu")
             .Node("Pow", "square", new[] { "gelu_out", "two" })
             .Node("Sqrt", "sqrt")
+            .Node("Exp", "exp")
             .Node("Erf", "erf")
             .Node("Equal", "unknown", new[] { "shape", "minus" })
             .Node("Where", "resolved", new[] { "unknown_out", "one", "shape" })

@@ -1,0 +1,103 @@
+using System.Globalization;
+using DecomCamNet.Detection;
+using DecomCamNet.Imaging;
+using DecomCamNet.Models;
+using static TorchSharp.torch;
+
+namespace DecomCamNet.Cli;
+
+/// <summary>
+/// <c>explain</c> on a detector: the boxes to explain (the model's detections, or <c>--box</c>), the box target, what
+/// each row reports and the boxes each row's overlay draws.
+/// </summary>
+internal sealed class DetectionSetup
+{
+    private readonly (int Image, ReferenceBox Box, string Label)[] _rows;
+
+    private DetectionSetup(CamTarget target, (int Image, ReferenceBox Box, string Label)[] rows)
+    {
+        Target = target;
+        _rows = rows;
+    }
+
+    /// <summary>One box target per explained box, image-major.</summary>
+    public CamTarget Target { get; }
+
+    /// <summary>
+    /// The setup when the model is a detector (<c>--detector</c>, or a zoo detector such as scenedet), else null.
+    /// </summary>
+    public static DetectionSetup? Create(CliOptions options, nn.Module<Tensor, Tensor> model, string modelName, bool onnx, Tensor input, string[]? labels)
+    {
+        var layout = options.Detector ?? (onnx ? null : ModelZoo.DetectionLayoutOf(modelName));
+        if (layout is not DetectionLayout kind)
+        {
+            if (options.Boxes.Length > 0) throw new CliException($"--box needs a detector: {modelName} is not one (give --detector yolov8|yolov5 for a YOLO-style model).");
+            return null;
+        }
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        DecodedPredictions decoded;
+        try { decoded = DetectionDecoder.Decode(model.call(input), kind); }
+        catch (ArgumentException e) { throw new CliException($"--detector {Name(kind)}: {e.Message}"); }
+        string ClassName(int c) => labels is not null && c < labels.Length ? labels[c] : $"class {c}";
+        var user = options.Boxes.Select(b => ParseBox(b, labels, decoded.ClassCount)).ToArray();
+        var perImage = new List<ReferenceBox[]>();
+        var rows = new List<(int, ReferenceBox, string)>();
+        var detections = user.Length > 0 ? null : DetectionDecoder.Detect(decoded, new DetectionOptions { ConfidenceThreshold = options.Confidence, MaxDetections = options.MaxDetections });
+        for (int n = 0; n < input.shape[0]; n++)
+        {
+            ReferenceBox[] boxes;
+            if (detections is null)
+            {
+                boxes = user.Select(u => u.Class is int c ? new ReferenceBox(u.Box, c) : new ReferenceBox(u.Box, ClassOfBestMatch(decoded, n, u.Box))).ToArray();
+                rows.AddRange(boxes.Select(b => (n, b, ClassName(b.ClassIndex))));
+            }
+            else
+            {
+                if (detections[n].Count == 0)
+                    throw new CliException(string.Create(CultureInfo.InvariantCulture, $"Image {n}: no detection scores above --confidence {options.Confidence}; lower it, or give --box."));
+                boxes = detections[n].Select(ReferenceBox.Of).ToArray();
+                rows.AddRange(detections[n].Select(d => (n, ReferenceBox.Of(d), string.Create(CultureInfo.InvariantCulture, $"{ClassName(d.ClassIndex)} {d.Score:F2}"))));
+            }
+            perImage.Add(boxes);
+        }
+        return new DetectionSetup(CamTarget.Boxes(perImage, layout: kind), rows.ToArray());
+    }
+
+    /// <summary>What row <paramref name="row"/> explains, with its target score (class score + IoU of the matched prediction).</summary>
+    public string Describe(int row, float targetScore) =>
+        string.Create(CultureInfo.InvariantCulture, $"box {_rows[row].Box.Box} {_rows[row].Label}, target score {targetScore:F4}");
+
+    /// <summary>The explained boxes of row <paramref name="row"/>'s image, its own highlighted, with their labels.</summary>
+    public IReadOnlyList<LabeledBox> BoxesOf(int row) =>
+        _rows.Select((r, i) => (r, i)).Where(x => x.r.Image == _rows[row].Image)
+            .Select(x => new LabeledBox(x.r.Box.Box, x.r.Label, x.i == row)).ToArray();
+
+    private static string Name(DetectionLayout layout) => layout == DetectionLayout.YoloV8 ? "yolov8" : "yolov5";
+
+    /// <summary>The class of the anchor whose box overlaps <paramref name="box"/> most in image <paramref name="image"/>.</summary>
+    private static int ClassOfBestMatch(DecodedPredictions decoded, int image, BoundingBox box)
+    {
+        var reference = tensor(box.ToArray(), new long[] { 1, 4 }, device: decoded.Boxes.device);
+        var anchor = BoxOps.Iou(reference, decoded.Boxes[image]).argmax().item<long>();
+        return (int)decoded.Scores[image, anchor].argmax().item<long>();
+    }
+
+    private static (BoundingBox Box, int? Class) ParseBox(string text, string[]? labels, long classes)
+    {
+        var parts = text.Split(':', 2);
+        var corners = parts[0].Split(',');
+        var values = new float[4];
+        if (corners.Length != 4 || !corners.Select((c, i) => float.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])).All(ok => ok))
+            throw new CliException($"--box takes X1,Y1,X2,Y2[:CLASS] in input pixels; got '{text}'.");
+        var box = new BoundingBox(values[0], values[1], values[2], values[3]);
+        if (!(box.X2 > box.X1 && box.Y2 > box.Y1)) throw new CliException($"--box '{text}': x2 must exceed x1 and y2 must exceed y1.");
+        if (parts.Length == 1) return (box, null);
+        string cls = parts[1].Trim();
+        int index = int.TryParse(cls, NumberStyles.None, CultureInfo.InvariantCulture, out int k) ? k
+            : labels is not null && Array.FindIndex(labels, l => string.Equals(l, cls, StringComparison.OrdinalIgnoreCase)) is int found and >= 0 ? found
+            : throw new CliException($"--box '{text}': '{cls}' is neither a class index nor one of the labels{(labels is null ? "" : $" ({string.Join(", ", labels)})")}.");
+        if (index >= classes) throw new CliException($"--box '{text}': class {index} is out of range: the detector has {classes} classes (valid 0..{classes - 1}).");
+        return (box, index);
+    }
+}
