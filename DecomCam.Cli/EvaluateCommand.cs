@@ -18,7 +18,7 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
     {
         if (options.Threads is int threads) set_num_threads(threads);
         string modelName = options.Model ?? BundledAssets.DemoModel;
-        bool demo = modelName == BundledAssets.DemoModel;
+        bool demo = BundledAssets.IsBundled(modelName);
         var device = ExplainCommand.ParseDevice(options.Device);
         using var model = ZooModelLoader.Load(modelName, options.Weights, randomWeights: false, numClasses: null, device);
         var settings = new EvaluationOptions

@@ -23,7 +23,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         if (options.Threads is int threads) set_num_threads(threads);
         var device = ParseDevice(options.Device);
         string modelName = options.Model ?? BundledAssets.DemoModel;
-        bool demo = modelName == BundledAssets.DemoModel;
+        bool demo = BundledAssets.IsBundled(modelName);
 
         using var scope = NewDisposeScope();
         bool isClip = ClipSetup.IsClip(modelName);

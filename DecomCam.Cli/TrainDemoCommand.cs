@@ -9,21 +9,22 @@ using static TorchSharp.torch;
 namespace DecomCamNet.Cli;
 
 /// <summary>
-/// <c>decomcam train-demo</c>: trains the bundled demo model (<see cref="Models.SceneNet"/> on generated scenes, see
-/// <see cref="DemoTrainer"/>) and writes its weights as safetensors, its class names beside them (<c>.labels.txt</c>)
+/// <c>decomcam train-demo</c>: trains a bundled demo model (<see cref="Models.SceneNet"/> or, <c>--arch vit</c>, the scene
+/// ViT, on generated scenes, see <see cref="DemoTrainer"/>) and writes its weights as safetensors, its class names beside them (<c>.labels.txt</c>)
 /// and the held-out report (<c>.json</c>).
 /// </summary>
 internal sealed class TrainDemoCommand(TrainDemoOptions options, TextWriter stdout, TextWriter stderr)
 {
     public int Run()
     {
-        if (!options.Out.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            throw new CliException($"--out must name a .safetensors file; got '{options.Out}'.");
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(options.Out));
+        string outPath = options.Out ?? options.ModelName + ".safetensors";
+        if (!outPath.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            throw new CliException($"--out must name a .safetensors file; got '{outPath}'.");
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(outPath));
         if (folder is not null && !Directory.Exists(folder)) throw new CliException($"The folder of --out ('{folder}') does not exist.");
         var device = ExplainCommand.ParseDevice(options.Device);
         set_num_threads(options.Threads ?? Math.Max(1, Environment.ProcessorCount));
-        var settings = new DemoTrainingOptions(options.Seed, options.Steps, options.BatchSize, options.LearningRate, HeldOut: options.HeldOut);
+        var settings = options.Settings();
         try
         {
             settings.Validate();
@@ -40,13 +41,13 @@ internal sealed class TrainDemoCommand(TrainDemoOptions options, TextWriter stdo
         progress.Finish();
         using (model)
         {
-            model.to(CPU).save_safetensors(options.Out);
+            model.to(CPU).save_safetensors(outPath);
         }
-        string stem = options.Out[..^".safetensors".Length];
+        string stem = outPath[..^".safetensors".Length];
         File.WriteAllLines(stem + ".labels.txt", SceneShapes.Classes);
         File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new
         {
-            command = string.Create(CultureInfo.InvariantCulture, $"decomcam train-demo --seed {options.Seed} --steps {options.Steps} --batch-size {options.BatchSize} --lr {options.LearningRate} --device {options.Device}"),
+            command = string.Create(CultureInfo.InvariantCulture, $"decomcam train-demo --arch {(settings.Architecture == DemoArchitecture.Vit ? "vit" : "scenenet")} --seed {settings.Seed} --steps {settings.Steps} --batch-size {settings.BatchSize} --lr {settings.MaxLearningRate} --device {options.Device}"),
             threads = get_num_threads(),
             seconds = Math.Round(clock.Elapsed.TotalSeconds),
             held_out = report,
@@ -54,10 +55,10 @@ internal sealed class TrainDemoCommand(TrainDemoOptions options, TextWriter stdo
         }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"trained SceneNet in {clock.Elapsed.TotalMinutes:F1} min: held-out ({report.Scenes} scenes) top-class accuracy {report.TopClassAccuracy:P1}, exact label set {report.ExactMatch:P1}, per-label {report.LabelAccuracy:P1}"));
+            $"trained {options.ModelName} in {clock.Elapsed.TotalMinutes:F1} min: held-out ({report.Scenes} scenes) top-class accuracy {report.TopClassAccuracy:P1}, exact label set {report.ExactMatch:P1}, per-label {report.LabelAccuracy:P1}"));
         for (int c = 0; c < SceneShapes.Classes.Count; c++)
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {SceneShapes.Classes[c],-9} recall {report.ClassRecall[c]:P1}  precision {report.ClassPrecision[c]:P1}"));
-        stdout.WriteLine($"wrote {options.Out}, {stem}.labels.txt and {stem}.json");
+        stdout.WriteLine($"wrote {outPath}, {stem}.labels.txt and {stem}.json");
         return 0;
     }
 

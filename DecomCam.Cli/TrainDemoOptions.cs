@@ -1,17 +1,40 @@
+using DecomCamNet.Evaluation.Training;
+
 namespace DecomCamNet.Cli;
 
-/// <summary>The options of <c>decomcam train-demo</c>.</summary>
+/// <summary>The options of <c>decomcam train-demo</c>; <see cref="Steps"/> and <see cref="LearningRate"/> default to
+/// the architecture's (<see cref="DemoTrainingOptions.For"/>).</summary>
 internal sealed record TrainDemoOptions
 {
-    private static readonly Evaluation.Training.DemoTrainingOptions Library = new();
+    private static readonly DemoTrainingOptions Library = new();
 
+    public DemoArchitecture Architecture { get; init; } = Library.Architecture;
     public int Seed { get; init; } = Library.Seed;
-    public int Steps { get; init; } = Library.Steps;
+    public int? Steps { get; init; }
     public int BatchSize { get; init; } = Library.BatchSize;
-    public double LearningRate { get; init; } = Library.MaxLearningRate;
+    public double? LearningRate { get; init; }
     public int HeldOut { get; init; } = Library.HeldOut;
     public string Device { get; init; } = CheckedOptions.DefaultDevice;
     public int? Threads { get; init; }
     public Verbosity Verbosity { get; init; } = new();
-    public string Out { get; init; } = "scenenet.safetensors";
+
+    /// <summary>The weights file; null means the architecture's zoo name (<c>scenenet.safetensors</c>, <c>scenevit.safetensors</c>).</summary>
+    public string? Out { get; init; }
+
+    /// <summary>The zoo name of <see cref="Architecture"/>.</summary>
+    public string ModelName => Architecture == DemoArchitecture.Vit ? "scenevit" : "scenenet";
+
+    /// <summary>The library's settings: the architecture's, with what the command line gave.</summary>
+    public DemoTrainingOptions Settings()
+    {
+        var defaults = DemoTrainingOptions.For(Architecture);
+        return defaults with
+        {
+            Seed = Seed,
+            Steps = Steps ?? defaults.Steps,
+            BatchSize = BatchSize,
+            MaxLearningRate = LearningRate ?? defaults.MaxLearningRate,
+            HeldOut = HeldOut,
+        };
+    }
 }

@@ -4,11 +4,11 @@ using static TorchSharp.torch;
 
 namespace DecomCamNet.Cli;
 
-/// <summary>The zoo models and class names the commands load: the bundled demo (weights and names shipped) or a zoo model with the user's weights.</summary>
+/// <summary>The zoo models and class names the commands load: the bundled demos (weights and names shipped) or a zoo model with the user's weights.</summary>
 internal static class ZooModelLoader
 {
     /// <summary>
-    /// Zoo model <paramref name="name"/> with <paramref name="weights"/> (the bundled ones for the demo unless
+    /// Zoo model <paramref name="name"/> with <paramref name="weights"/> (the bundled ones for a demo model unless
     /// <paramref name="randomWeights"/>), on <paramref name="device"/>, in eval mode.
     /// </summary>
     public static nn.Module<Tensor, Tensor> Load(string name, string? weights, bool randomWeights, int? numClasses, Device device)
@@ -23,11 +23,11 @@ internal static class ZooModelLoader
         return model;
     }
 
-    /// <summary>The weights file <see cref="Load"/> reads: <paramref name="weights"/>, else the bundled one for the demo unless <paramref name="randomWeights"/>.</summary>
+    /// <summary>The weights file <see cref="Load"/> reads: <paramref name="weights"/>, else the bundled one for a demo model unless <paramref name="randomWeights"/>.</summary>
     public static string? WeightsFile(string name, string? weights, bool randomWeights) =>
-        weights ?? (name == BundledAssets.DemoModel && !randomWeights ? BundledAssets.Weights : null);
+        weights ?? (BundledAssets.IsBundled(name) && !randomWeights ? BundledAssets.Weights(name) : null);
 
-    /// <summary>Class names, one per line, from <paramref name="path"/> (the bundled ones for the demo); null when there are none.</summary>
+    /// <summary>Class names, one per line, from <paramref name="path"/> (the bundled ones for a demo model); null when there are none.</summary>
     public static string[]? Labels(string? path, bool demo)
     {
         path ??= demo ? BundledAssets.Labels : null;

@@ -114,9 +114,9 @@ public class ZooNamesTests
     }
 
     [Fact]
-    public void NamesListsAllEighteenModels()
+    public void NamesListsAllNineteenModels()
     {
-        Assert.Equal(18, ModelZoo.Names.Count);
+        Assert.Equal(19, ModelZoo.Names.Count);
         Assert.Contains("vit-b-16", ModelZoo.Names);
         Assert.Contains("vit-b-32", ModelZoo.Names);
         Assert.Contains("swin-t", ModelZoo.Names);
@@ -124,6 +124,7 @@ public class ZooNamesTests
         Assert.Contains("vgg19_bn", ModelZoo.Names);
         Assert.Contains("shapesnet", ModelZoo.Names);
         Assert.Contains("scenenet", ModelZoo.Names);
+        Assert.Contains("scenevit", ModelZoo.Names);
     }
 
     [Fact]
