@@ -13,7 +13,7 @@ internal sealed class TrainDemoCommandLine
     public const string Description = "Trains a bundled demo model (SceneNet, or with --arch vit the scene ViT; 8 shape classes, " +
         "multi-label) on fresh generated scenes and writes its weights (.safetensors), class names (.labels.txt) and held-out " +
         "report (.json). The defaults reproduce the bundled weights: SceneNet about 3.5 minutes on an H200 with --device cuda, " +
-        "hours on 2 CPU cores; the ViT about 25 minutes on 2 CPU cores.";
+        "hours on 2 CPU cores; the ViT about 21 minutes on 2 CPU cores.";
 
     private static readonly TrainDemoOptions Defaults = new();
 
@@ -32,7 +32,8 @@ internal sealed class TrainDemoCommandLine
         var steps = _bound.Add(CheckedOptions.OptionalInt("--steps", "optimiser steps, each on --batch-size fresh scenes " +
                 $"(default {DemoTrainingOptions.For(DemoArchitecture.SceneNet).Steps}; vit {DemoTrainingOptions.Vit.Steps})", 1),
             (o, v) => o with { Steps = v });
-        _bound.Add(CheckedOptions.Int("--batch-size", "scenes per step", 1, Defaults.BatchSize),
+        _bound.Add(CheckedOptions.OptionalInt("--batch-size", "scenes per step " +
+                $"(default {DemoTrainingOptions.For(DemoArchitecture.SceneNet).BatchSize}; vit {DemoTrainingOptions.Vit.BatchSize})", 1),
             (o, v) => o with { BatchSize = v });
         var lr = _bound.Add(CheckedOptions.OptionalNumber("--lr", "peak learning rate of the one-cycle schedule (AdamW; default " +
                 $"{DemoTrainingOptions.For(DemoArchitecture.SceneNet).MaxLearningRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}; " +

@@ -2,7 +2,7 @@ using DecomCamNet.Evaluation.Training;
 
 namespace DecomCamNet.Cli;
 
-/// <summary>The options of <c>decomcam train-demo</c>; <see cref="Steps"/> and <see cref="LearningRate"/> default to
+/// <summary>The options of <c>decomcam train-demo</c>; <see cref="Steps"/>, <see cref="BatchSize"/> and <see cref="LearningRate"/> default to
 /// the architecture's (<see cref="DemoTrainingOptions.For"/>).</summary>
 internal sealed record TrainDemoOptions
 {
@@ -11,7 +11,7 @@ internal sealed record TrainDemoOptions
     public DemoArchitecture Architecture { get; init; } = Library.Architecture;
     public int Seed { get; init; } = Library.Seed;
     public int? Steps { get; init; }
-    public int BatchSize { get; init; } = Library.BatchSize;
+    public int? BatchSize { get; init; }
     public double? LearningRate { get; init; }
     public int HeldOut { get; init; } = Library.HeldOut;
     public string Device { get; init; } = CheckedOptions.DefaultDevice;
@@ -32,7 +32,7 @@ internal sealed record TrainDemoOptions
         {
             Seed = Seed,
             Steps = Steps ?? defaults.Steps,
-            BatchSize = BatchSize,
+            BatchSize = BatchSize ?? defaults.BatchSize,
             MaxLearningRate = LearningRate ?? defaults.MaxLearningRate,
             HeldOut = HeldOut,
         };

@@ -27,7 +27,7 @@ public sealed class TrainDemoCliTests : CliRun
     [Fact]
     public void TrainDemoArchVitWritesTheSceneVitWithItsDefaults()
     {
-        var (code, output, err) = Run("train-demo", "--arch", "vit", "--steps", "2", "--batch-size", "2", "--held-out", "3", "--out", P("v.safetensors"));
+        var (code, output, err) = Run("train-demo", "--arch", "vit", "--steps", "2", "--held-out", "3", "--out", P("v.safetensors"));
         Assert.True(code == 0, err);
         Assert.Contains("trained scenevit in", output);
         using var model = ModelZoo.Create("scenevit");
@@ -35,7 +35,7 @@ public sealed class TrainDemoCliTests : CliRun
         Assert.Empty(load.MissingKeys);
         Assert.Empty(load.UnexpectedKeys);
         using var report = JsonDocument.Parse(File.ReadAllText(P("v.json")));
-        Assert.Equal("decomcam train-demo --arch vit --seed 1 --steps 2 --batch-size 2 --lr 0.001 --device cpu", report.RootElement.GetProperty("command").GetString());
+        Assert.Equal("decomcam train-demo --arch vit --seed 1 --steps 2 --batch-size 16 --lr 0.001 --device cpu", report.RootElement.GetProperty("command").GetString());
     }
 
     [Theory]

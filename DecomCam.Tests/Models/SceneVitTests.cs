@@ -13,8 +13,8 @@ namespace DecomCamNet.Tests.Models;
 public class SceneVitTests
 {
     /// <summary>The top-class accuracy on the first 200 of the held-out scenes of seed 1 (on all 1,000, which
-    /// <c>train-demo</c> reported: 47.4%, reference/demo_model.md).</summary>
-    private const double MeasuredTopClassAccuracy = 0.485;
+    /// <c>train-demo</c> reported: 54.3%, reference/demo_model.md).</summary>
+    private const double MeasuredTopClassAccuracy = 0.52;
 
     public static TheoryData<string> Methods => new() { "rollout", "gradrollout", "chefer", "legrad", "gradcam", "scorecam", "decomcam" };
 
