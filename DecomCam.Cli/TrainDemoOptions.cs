@@ -22,7 +22,7 @@ internal sealed record TrainDemoOptions
     public string? Out { get; init; }
 
     /// <summary>The zoo name of <see cref="Architecture"/>.</summary>
-    public string ModelName => Architecture == DemoArchitecture.Vit ? "scenevit" : "scenenet";
+    public string ModelName => Architecture == DemoArchitecture.Vit ? BundledAssets.DemoVit : BundledAssets.DemoModel;
 
     /// <summary>The library's settings: the architecture's, with what the command line gave.</summary>
     public DemoTrainingOptions Settings()
