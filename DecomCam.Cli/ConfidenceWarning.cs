@@ -8,7 +8,7 @@ namespace DecomCamNet.Cli;
 /// <summary>
 /// A one-line warning on stderr for each image whose top class a zoo model is unsure of: an image unlike the model's
 /// training data (another size, another kind of picture) still gets a "top class", and its map then explains a guess.
-/// Multi-label models (the bundled SceneNet) read each logit with a sigmoid, the others all logits with a softmax.
+/// Multi-label models (the bundled SceneNet and scene ViT) read each logit with a sigmoid, the others all logits with a softmax.
 /// </summary>
 internal static class ConfidenceWarning
 {

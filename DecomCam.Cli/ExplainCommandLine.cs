@@ -36,7 +36,7 @@ internal sealed class ExplainCommandLine
             "or an image set (with --out): a folder (searched recursively), a glob (dir/*.png) or a .txt list of paths" },
             (o, v) => o with { Input = v });
         var model = _bound.Add(CheckedOptions.Named("--model",
-            "scenenet (bundled, default), shapesnet (tiny, untrained), resnet18|34|50|101|152, vgg11|13|16|19[_bn], clip-rn50|clip-rn101|clip-rn50x4|clip-vit-b32|" +
+            "scenenet (bundled, default), scenevit (bundled ViT), shapesnet (tiny, untrained), resnet18|34|50|101|152, vgg11|13|16|19[_bn], clip-rn50|clip-rn101|clip-rn50x4|clip-vit-b32|" +
             "clip-vit-b16 (OpenAI-layout state dict), clip (any OpenAI-layout CLIP checkpoint, architecture inferred from --weights), " +
             "or an ONNX file (PATH.onnx: the file holds the weights; layers are node or tensor names, see --list-layers)",
             ModelZoo.Names.Append(ClipSetup.AnyClip).Concat(ClipZoo.Names), keepCase: OnnxSetup.IsOnnx),
@@ -50,10 +50,10 @@ internal sealed class ExplainCommandLine
         var randomWeights = _bound.Add(new Option<bool>("--random-weights") {
             Description = "use the model's random initialisation instead of --weights (for speed tests only)" },
             (o, v) => o with { RandomWeights = v });
-        _bound.Add(CheckedOptions.OptionalInt("--num-classes", "classifier outputs (default 1000; scenenet 8, shapesnet 4)", 1),
+        _bound.Add(CheckedOptions.OptionalInt("--num-classes", "classifier outputs (default 1000; scenenet and scenevit 8, shapesnet 4)", 1),
             (o, v) => o with { NumClasses = v });
         var labels = _bound.Add(new Option<string?>("--labels") { HelpName = "PATH",
-            Description = "class names, one per line (default: bundled names for scenenet)" },
+            Description = "class names, one per line (default: bundled names for scenenet and scenevit)" },
             (o, v) => o with { Labels = v });
         _bound.Group("Preprocessing (default: the model's own)");
         ImageOptions.Declare(_bound, o => o.Image, (o, v) => o with { Image = v });
@@ -77,7 +77,7 @@ internal sealed class ExplainCommandLine
             Description = string.Join(", ", CamMethods.Names), CustomParser = ParseMethod },
             (o, v) => o with { Method = v });
         var layer = _bound.Add(new Option<string?>("--layer") { HelpName = "NAME", Description = "dotted target layer name (default: " +
-            "layer4 for ResNets, the last ReLU of VGG features, block4 for scenenet, block3 for shapesnet); several comma-separated layers are averaged" },
+            "layer4 for ResNets, the last ReLU of VGG features, block4 for scenenet, the last block's ln_1 for the ViTs, block3 for shapesnet); several comma-separated layers are averaged" },
             (o, v) => o with { Layer = v });
         var targets = _bound.Add(CheckedOptions.IntList("--target", "class to explain: one for all images, or one per " +
             "image (default: each image's top class); with prompts, the prompt's index (default: each image's zero-shot choice)", 0, "-t"),

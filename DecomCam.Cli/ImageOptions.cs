@@ -21,10 +21,10 @@ internal sealed record ImageOptions
     public static void Declare<T>(BoundOptions<T> bound, Func<T, ImageOptions> get, Func<T, ImageOptions, T> set) where T : class
     {
         bound.Add(CheckedOptions.OptionalInt("--resize", "resize the shorter image side to N (default: the model's training " +
-            "preprocessing, 256 for zoo models, 128 for scenenet; CLIP models: the model's resolution, bicubic)", 1),
+            "preprocessing, 256 for zoo models, 128 for scenenet and scenevit; CLIP models: the model's resolution, bicubic)", 1),
             (o, v) => set(o, get(o) with { Resize = v }));
         bound.Add(CheckedOptions.OptionalInt("--crop",
-            "centre crop N x N (default 224 for zoo models, none for scenenet; CLIP models: the model's resolution)", 1),
+            "centre crop N x N (default 224 for zoo models, none for scenenet and scenevit; CLIP models: the model's resolution)", 1),
             (o, v) => set(o, get(o) with { Crop = v }));
         bound.Add(new Option<bool>("--no-resize") { Description = "use the image at its own size (overrides the defaults)" },
             (o, v) => set(o, get(o) with { NoResize = v }));

@@ -4,11 +4,11 @@ using static TorchSharp.torch;
 
 namespace DecomCamNet.Cli;
 
-/// <summary>The zoo models and class names the commands load: the bundled demo (weights and names shipped) or a zoo model with the user's weights.</summary>
+/// <summary>The zoo models and class names the commands load: the bundled demos (weights and names shipped) or a zoo model with the user's weights.</summary>
 internal static class ZooModelLoader
 {
     /// <summary>
-    /// Zoo model <paramref name="name"/> with <paramref name="weights"/> (the bundled ones for the demo unless
+    /// Zoo model <paramref name="name"/> with <paramref name="weights"/> (the bundled ones for a demo model unless
     /// <paramref name="randomWeights"/>), on <paramref name="device"/>, in eval mode.
     /// </summary>
     public static nn.Module<Tensor, Tensor> Load(string name, string? weights, bool randomWeights, int? numClasses, Device device)
@@ -23,7 +23,7 @@ internal static class ZooModelLoader
         return model;
     }
 
-    /// <summary>The weights file <see cref="Load"/> reads: <paramref name="weights"/>, else the bundled one for the demo unless <paramref name="randomWeights"/>.</summary>
+    /// <summary>The weights file <see cref="Load"/> reads: <paramref name="weights"/>, else the bundled one for a demo model unless <paramref name="randomWeights"/>.</summary>
     public static string? WeightsFile(string name, string? weights, bool randomWeights) =>
         weights ?? (BundledAssets.IsBundled(name) && !randomWeights ? BundledAssets.WeightsOf(name) : null);
 

@@ -4,7 +4,7 @@ Run with Debian's interpreter (torch 1.13, torchvision 0.14):  /usr/bin/python3 
 (no names: every model)
 
 For each model: fill with detinit.fill_module, run an eval-mode forward on detinit.fill_value("input", (2,3,64,64))
-(the ViTs, whose position embedding fixes the input size: (1,3,224,224)),
+(the ViTs, whose position embedding fixes the input size: (1,3,224,224); the scene ViT's (1,3,128,128)),
 and write <name>_logits.npy (float32) and <name>_keys.txt (one "key<TAB>comma-separated shape<TAB>dtype" line per
 state-dict entry, in state-dict order). Also writes input.npy, and ShapesNet's filled state dict as
 shapesnet_detinit.pth (torch.save of the state dict) and shapesnet_detinit.safetensors.
@@ -32,6 +32,7 @@ TORCHVISION = [
 TRANSFORMERS = {"vit-b-16": "vit_b_16", "vit-b-32": "vit_b_32", "swin-t": "swin_t"}
 INPUT_SHAPE = (2, 3, 64, 64)
 VIT_INPUT_SHAPE = (1, 3, 224, 224)
+SCENE_VIT_INPUT_SHAPE = (1, 3, 128, 128)
 
 
 def build(name: str) -> torch.nn.Module:
@@ -41,6 +42,9 @@ def build(name: str) -> torch.nn.Module:
         return SceneNet(num_classes=8)
     if name == "scenedet":
         return SceneDet(num_classes=8)
+    if name == "scenevit":  # VisionTransformerConfig.SceneVit
+        return torchvision.models.vision_transformer.VisionTransformer(
+            image_size=128, patch_size=16, num_layers=4, num_heads=4, hidden_dim=96, mlp_dim=192, num_classes=8)
     return getattr(torchvision.models, TRANSFORMERS.get(name, name))(weights=None, num_classes=1000)
 
 
@@ -56,8 +60,8 @@ def main() -> None:
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     x_np = detinit.fill_value("input", INPUT_SHAPE)
     np.save(os.path.join(OUT, "input.npy"), x_np.astype(np.float32))
-    for name in sys.argv[1:] or TORCHVISION + list(TRANSFORMERS) + ["shapesnet", "scenenet", "scenedet"]:
-        shape = VIT_INPUT_SHAPE if name.startswith("vit") else INPUT_SHAPE
+    for name in sys.argv[1:] or TORCHVISION + list(TRANSFORMERS) + ["shapesnet", "scenenet", "scenevit", "scenedet"]:
+        shape = SCENE_VIT_INPUT_SHAPE if name == "scenevit" else VIT_INPUT_SHAPE if name.startswith("vit") else INPUT_SHAPE
         x = torch.from_numpy(detinit.fill_value("input", shape))
         model = build(name)
         detinit.fill_module(model)

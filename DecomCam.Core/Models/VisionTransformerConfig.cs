@@ -26,6 +26,13 @@ public sealed record VisionTransformerConfig(
     /// <summary>torchvision's <c>vit_b_32</c>: as <see cref="VitB16"/> with patches of 32.</summary>
     public static VisionTransformerConfig VitB32 { get; } = new(224, 32, 12, 12, 768, 3072);
 
+    /// <summary>
+    /// The bundled demo ViT (<c>scenevit</c>), trained on the generated scenes as <see cref="SceneNet"/> is: 128 px
+    /// (<see cref="SceneNet.TrainingSize"/>), patches of 16 (an 8x8 grid, 65 tokens with the class token), 4 blocks of
+    /// width 96 with 4 heads, MLP 192, one logit per shape class (<see cref="SceneNet.DefaultNumClasses"/>).
+    /// </summary>
+    public static VisionTransformerConfig SceneVit { get; } = new(SceneNet.TrainingSize, 16, 4, 4, 96, 192, SceneNet.DefaultNumClasses);
+
     /// <summary>Patches per side of the input: <c>ImageSize / PatchSize</c>.</summary>
     public int GridSize => ImageSize / PatchSize;
 

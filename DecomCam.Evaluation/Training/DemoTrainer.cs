@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 namespace DecomCamNet.Evaluation.Training;
 
 /// <summary>
-/// Trains the bundled demo model: a <see cref="SceneNet"/> on the <see cref="SceneGenerator"/>'s default scenes (with a
+/// Trains a bundled demo model: a <see cref="SceneNet"/> or a small <see cref="VisionTransformer"/>
+/// (<see cref="DemoTrainingOptions.Architecture"/>) on the <see cref="SceneGenerator"/>'s default scenes (with a
 /// share of <see cref="SceneOptions.Easy"/> ones), one
 /// logit per shape class, multi-label (binary cross-entropy), AdamW with a one-cycle learning rate, fresh scenes every
 /// step. Deterministic for a seed on one machine and thread count (libtorch's CPU reductions may round differently
@@ -27,14 +28,15 @@ public static class DemoTrainer
     private const int ReportEvery = 100;
     private const int HeldOutBatch = 100;
 
-    /// <summary>Trains a new <see cref="SceneNet"/> and measures it on held-out scenes.</summary>
+    /// <summary>Trains a new demo model (<see cref="SceneNet"/>, or <see cref="VisionTransformer"/> with
+    /// <see cref="VisionTransformerConfig.SceneVit"/>) and measures it on held-out scenes.</summary>
     /// <param name="options">What to train; null means the defaults (the bundled model's settings).</param>
     /// <param name="device">Where to train; null means the CPU.</param>
     /// <param name="progress">Reports every 100 steps and at the end.</param>
     /// <param name="logger">Logs the loss every 100 steps and the held-out report.</param>
     /// <param name="cancellationToken">Checked before every step.</param>
     /// <returns>The trained model (evaluation mode; the caller owns it) and its held-out report.</returns>
-    public static (SceneNet Model, DemoHeldOutReport Report) Train(
+    public static (nn.Module<Tensor, Tensor> Model, DemoHeldOutReport Report) Train(
         DemoTrainingOptions? options = null, Device? device = null, IProgress<DemoTrainingProgress>? progress = null,
         ILogger? logger = null, CancellationToken cancellationToken = default)
     {
@@ -46,7 +48,9 @@ public static class DemoTrainer
         var scenes = new SceneGenerator(options.Seed);
 
         torch.random.manual_seed(options.Seed);
-        var model = new SceneNet(classes, device);
+        nn.Module<Tensor, Tensor> model = options.Architecture == DemoArchitecture.Vit
+            ? new VisionTransformer(VisionTransformerConfig.SceneVit with { NumClasses = classes }, device)
+            : new SceneNet(classes, device);
         try
         {
             double finalLoss = Fit(model, scenes, options, device, progress, logger, cancellationToken);
@@ -76,10 +80,10 @@ public static class DemoTrainer
         return Measure(model, new SceneGenerator(seed), count, device ?? CPU, double.NaN);
     }
 
-    private static double Fit(SceneNet model, SceneGenerator scenes, DemoTrainingOptions options, Device device,
+    private static double Fit(nn.Module<Tensor, Tensor> model, SceneGenerator scenes, DemoTrainingOptions options, Device device,
         IProgress<DemoTrainingProgress>? progress, ILogger logger, CancellationToken cancellationToken)
     {
-        int classes = (int)model.NumClasses;
+        int classes = SceneShapes.Classes.Count;
         var easy = new SceneGenerator(scenes.Seed, SceneOptions.Easy);
         int easyCount = (int)Math.Round(options.EasyFraction * options.BatchSize);
         SceneBatch Batch(int start) => SceneBatch.Generate(scenes, start, options.BatchSize, classes, easy, easyCount);

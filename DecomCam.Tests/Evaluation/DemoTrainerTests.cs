@@ -15,7 +15,7 @@ public class DemoTrainerTests
 {
     private static readonly DemoTrainingOptions Tiny = new(Seed: 5, Steps: 3, BatchSize: 4, HeldOut: 6);
 
-    private static float[] Weights(SceneNet model) =>
+    private static float[] Weights(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model) =>
         model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
 
     [Fact]
@@ -30,6 +30,24 @@ public class DemoTrainerTests
             Assert.Equal(reportA.FinalLoss, reportB.FinalLoss);
             Assert.Equal(reportA.ClassRecall, reportB.ClassRecall);
             Assert.False(a.training);
+        }
+    }
+
+    [Fact]
+    public void TheVitTrainsAndItsLossFalls()
+    {
+        // The first two steps (at a 25th of the peak rate) give the loss at the random initialisation; the mean over 30 steps falls below it as the
+        // classifier learns at least the label frequencies (seen: 0.73 against 0.57).
+        var vit = DemoTrainingOptions.Vit with { Seed = 5, BatchSize = 8, HeldOut = 4 };
+        var (first, firstReport) = DemoTrainer.Train(vit with { Steps = 2 });
+        var (trained, trainedReport) = DemoTrainer.Train(vit with { Steps = 30 });
+        using (first)
+        using (trained)
+        {
+            Assert.IsType<VisionTransformer>(trained);
+            Assert.Equal(VisionTransformerConfig.SceneVit, ((VisionTransformer)trained).Config);
+            Assert.True(trainedReport.FinalLoss < firstReport.FinalLoss - 0.05,
+                $"the mean loss of 30 steps ({trainedReport.FinalLoss:F4}) is not below the first step's ({firstReport.FinalLoss:F4})");
         }
     }
 

@@ -7,8 +7,10 @@ internal static class ZooGolden
 {
     public static readonly long[] InputShape = [2, 3, 64, 64];
 
-    /// <summary>The input of a model's parity golden: <see cref="InputShape"/>, or one 224x224 image for the ViTs (their position embedding fixes the size).</summary>
-    public static long[] InputShapeOf(string model) => model.StartsWith("vit", StringComparison.Ordinal) ? [1, 3, 224, 224] : InputShape;
+    /// <summary>The input of a model's parity golden: <see cref="InputShape"/>, or one 224x224 image for the ViTs (their
+    /// position embedding fixes the size), one 128x128 image for the scene ViT.</summary>
+    public static long[] InputShapeOf(string model) =>
+        model == "scenevit" ? [1, 3, 128, 128] : model.StartsWith("vit", StringComparison.Ordinal) ? [1, 3, 224, 224] : InputShape;
 
     public static string Dir => Path.Combine(AppContext.BaseDirectory, "Golden", "zoo");
 

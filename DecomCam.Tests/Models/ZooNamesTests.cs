@@ -116,7 +116,7 @@ public class ZooNamesTests
     [Fact]
     public void NamesListsAllNineteenModels()
     {
-        Assert.Equal(19, ModelZoo.Names.Count);
+        Assert.Equal(20, ModelZoo.Names.Count);
         Assert.Contains("vit-b-16", ModelZoo.Names);
         Assert.Contains("vit-b-32", ModelZoo.Names);
         Assert.Contains("swin-t", ModelZoo.Names);
@@ -125,6 +125,7 @@ public class ZooNamesTests
         Assert.Contains("shapesnet", ModelZoo.Names);
         Assert.Contains("scenenet", ModelZoo.Names);
         Assert.Contains("scenedet", ModelZoo.Names);
+        Assert.Contains("scenevit", ModelZoo.Names);
     }
 
     [Fact]
