@@ -30,7 +30,7 @@ internal sealed class TrainDemoCommand(TrainDemoOptions options, TextWriter stdo
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var report = new SynchronousProgress<DemoTrainingProgress>(p => progress.Report(
             new CamProgress(string.Create(CultureInfo.InvariantCulture, $"training {p.Loss:F3}"), p.Step, p.Steps)));
-        string what = options.Task == DemoTask.Detect ? " --task detect" : options.Architecture == DemoArchitecture.Vit ? " --arch vit" : "";
+        string what = options.Task == DemoTask.Detect ? " --task detect" : options.Architecture == DemoArchitecture.Vit ? " --arch vit" : " --arch scenenet";
         string command = string.Create(CultureInfo.InvariantCulture, $"decomcam train-demo{what} --seed {options.Seed} --steps {options.Steps} --batch-size {options.BatchSize} --lr {options.LearningRate} --device {options.Device}");
         if (options.Task == DemoTask.Detect) return TrainDetector(device, stem, progress, clock, report, command);
 
