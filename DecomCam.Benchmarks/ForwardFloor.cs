@@ -9,16 +9,20 @@ namespace DecomCamNet.Benchmarks;
 /// <summary>
 /// <c>floor MODEL METHOD [REPEAT] [THREADS]</c> (defaults 10, 2): the forwards (and backward) a method cannot avoid,
 /// timed alone on a ResNet from the zoo (random weights: the time does not depend on them), one 224x224 image, layer4,
-/// class 238, and printed as <c>median_seconds=</c> like <c>explain --repeat</c>, so that <c>compare-anchors.sh</c> can
-/// put each method's floor beside its time in the same run.
+/// class 238, and the method's own call timed in the same process, so that <c>compare-anchors.sh</c> can put each
+/// method's floor and its distance from it beside the anchor ratio. Prints <c>median_seconds=</c> (the floor, as
+/// <c>explain --repeat</c> prints its time), <c>call_seconds=</c> and <c>call_over_floor=</c>.
 /// <list type="bullet">
 /// <item><c>gradcam</c>: one forward with autograd and the backward from the class score to layer4 (no hooks).</item>
-/// <item><c>decomcam</c>: the Grad-CAM floor plus one forward (no gradients) of the Q = 10 blended images in one batch, in
-/// the faster of the two layouts (the official integration's work after its Grad-CAM pass).</item>
-/// <item><c>scorecam</c>: one forward plus K forwards of masked images (K = layer4's channels), each at the fastest
-/// per-image cost among batch sizes 8-64 and both layouts, timed on 96 images per setting and scaled to K.</item>
+/// <item><c>decomcam</c> (the official integration): the Grad-CAM floor plus one forward (no gradients) of the Q = 10
+/// blended images in one batch, in the faster of the two layouts.</item>
+/// <item><c>scorecam</c> (our defaults): one forward plus K forwards of masked images (K = layer4's channels), each at the
+/// fastest per-image cost among batch sizes 8-64 and both layouts, timed on 96 images per setting and scaled to K.</item>
 /// </list>
-/// Each part's median over REPEAT rounds after a warm-up; the floor is their sum.
+/// The method is called until its masked forwards have settled (DecomCAM tunes across its first calls) before any timing;
+/// Grad-CAM's and DecomCAM's rounds interleave the floor's parts with the call, so a busy machine slows them alike; each
+/// is the median over REPEAT rounds after a warm-up, and the floor is the sum of its parts' medians. Score-CAM's calls
+/// follow its floor (a warm-up call first, which tunes the masked forwards).
 /// </summary>
 internal static class ForwardFloor
 {
@@ -27,7 +31,7 @@ internal static class ForwardFloor
 
     public static int Run(string[] args)
     {
-        if (args.Length < 2)
+        if (args.Length < 2 || args[1] is not ("gradcam" or "decomcam" or "scorecam"))
         {
             Console.Error.WriteLine("usage: floor MODEL gradcam|decomcam|scorecam [REPEAT] [THREADS]");
             return 2;
@@ -39,33 +43,41 @@ internal static class ForwardFloor
         using var model = ModelZoo.Create(modelName);
         model.eval();
         using var input = randn(1, 3, Size, Size);
+        CamTarget target = ClassIndex;
+        var settings = method == "decomcam" ? new CamMethodSettings { DecomCam = new DecomCamOptions(Integration: DecomIntegration.Official) } : new CamMethodSettings();
+        using var call = CamMethods.Create(method, model, new CamLayer[] { "layer4" }, settings);
         var trunk = new ResNetTrunk(model, ClassIndex);
-        double gradCam = Median(repeat, () => trunk.ActivationAndGradient(input));
-        double seconds;
-        switch (method)
+        using var blends = randn(Blends, 3, Size, Size);
+
+        var parts = new List<(string Name, Action Work)> { ("grad-cam", () => trunk.ActivationAndGradient(input)) };
+        if (method == "decomcam")
+            parts.AddRange(Layouts().Select(channelsLast => ($"forward of {Blends} blends{(channelsLast ? ", channels-last" : "")}",
+                (Action)(() => Forward(model, blends, channelsLast)))));
+        if (method == "scorecam") parts = new() { ("forward", () => Forward(model, input, false)) };
+        if (method != "scorecam") parts.Add(("call", () => call.Explain(input, target).Dispose()));
+        for (int i = 0; i < 16 && (i == 0 || MaskedForwardTuner.Shared.TuningAcrossCalls(model)); i++)
+            call.Explain(input, target).Dispose(); // the tuning calls (DecomCAM's tune across calls), as explain --repeat warms up
+        var medians = Interleaved(parts, repeat);
+        double callSeconds, seconds;
+        if (method == "scorecam")
         {
-            case "gradcam":
-                seconds = gradCam;
-                break;
-            case "decomcam":
-                using (var blends = randn(Blends, 3, Size, Size))
-                    seconds = gradCam + Layouts().Min(channelsLast => Median(repeat, () => Forward(model, blends, channelsLast)));
-                Console.WriteLine(Invariant($"parts: grad-cam {gradCam:F4} s, forward of {Blends} blends {seconds - gradCam:F4} s"));
-                break;
-            case "scorecam":
-                long channels;
-                using (var scope = NewDisposeScope()) channels = trunk.ActivationAndGradient(input).Activation.shape[1];
-                double forward = Median(repeat, () => Forward(model, input, false));
-                var best = BatchSizes.SelectMany(b => Layouts().Select(l => (Batch: b, ChannelsLast: l, PerImage: PerImage(model, b, l, repeat))))
-                    .MinBy(c => c.PerImage);
-                seconds = forward + channels * best.PerImage;
-                Console.WriteLine(Invariant($"parts: forward {forward:F4} s, {channels} masked forwards at {best.PerImage * 1e3:F2} ms/image (batch {best.Batch}, {(best.ChannelsLast ? "channels-last" : "contiguous")})"));
-                break;
-            default:
-                Console.Error.WriteLine($"unknown method '{method}' (gradcam, decomcam, scorecam)");
-                return 2;
+            long channels;
+            using (var scope = NewDisposeScope()) channels = trunk.ActivationAndGradient(input).Activation.shape[1];
+            var best = BatchSizes.SelectMany(b => Layouts().Select(l => (Batch: b, ChannelsLast: l, PerImage: PerImage(model, b, l, repeat))))
+                .MinBy(c => c.PerImage);
+            seconds = medians["forward"] + channels * best.PerImage;
+            callSeconds = Interleaved(new() { ("call", () => call.Explain(input, target).Dispose()) }, repeat)["call"];
+            Console.WriteLine(Invariant($"parts: forward {medians["forward"]:F4} s, {channels} masked forwards at {best.PerImage * 1e3:F2} ms/image (batch {best.Batch}, {(best.ChannelsLast ? "channels-last" : "contiguous")})"));
+        }
+        else
+        {
+            seconds = medians["grad-cam"] + (method == "decomcam" ? medians.Where(p => p.Key.StartsWith("forward of", StringComparison.Ordinal)).Min(p => p.Value) : 0);
+            callSeconds = medians["call"];
+            Console.WriteLine("parts: " + string.Join(", ", medians.Select(p => Invariant($"{p.Key} {p.Value:F4} s"))));
         }
         Console.WriteLine(Invariant($"median_seconds={seconds:F6}"));
+        Console.WriteLine(Invariant($"call_seconds={callSeconds:F6}"));
+        Console.WriteLine(Invariant($"call_over_floor={callSeconds / seconds:F3}"));
         return 0;
     }
 
@@ -76,10 +88,10 @@ internal static class ForwardFloor
     {
         int batches = (ProbeImages + batch - 1) / batch;
         using var images = randn(batch, 3, Size, Size);
-        return Median(Math.Max(1, repeat / 5), () =>
+        return Interleaved(new() { ("probe", () =>
         {
             for (int i = 0; i < batches; i++) Forward(model, images, channelsLast).Dispose();
-        }) / (batches * batch);
+        }) }, Math.Max(1, repeat / 5))["probe"] / (batches * batch);
     }
 
     private static Tensor Forward(nn.Module<Tensor, Tensor> model, Tensor batch, bool channelsLast)
@@ -89,18 +101,19 @@ internal static class ForwardFloor
         return model.call(channelsLast ? MaskedForwards.ToChannelsLast(batch) : batch).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The median wall time of <paramref name="rounds"/> runs of <paramref name="work"/> after one warm-up, each in its own dispose scope.</summary>
-    private static double Median(int rounds, Action work)
+    /// <summary>Each part's median wall time over <paramref name="rounds"/> rounds after one warm-up round; a round runs every part once, in turn, each in its own dispose scope.</summary>
+    private static Dictionary<string, double> Interleaved(List<(string Name, Action Work)> parts, int rounds)
     {
-        var times = new List<double>();
+        var times = parts.ToDictionary(p => p.Name, _ => new List<double>());
         for (int round = -1; round < rounds; round++)
-        {
-            using var scope = NewDisposeScope();
-            var clock = Stopwatch.StartNew();
-            work();
-            if (round >= 0) times.Add(clock.Elapsed.TotalSeconds);
-        }
-        return Medians.Of(times);
+            foreach (var (name, work) in parts)
+            {
+                using var scope = NewDisposeScope();
+                var clock = Stopwatch.StartNew();
+                work();
+                if (round >= 0) times[name].Add(clock.Elapsed.TotalSeconds);
+            }
+        return times.ToDictionary(t => t.Key, t => Medians.Of(t.Value));
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

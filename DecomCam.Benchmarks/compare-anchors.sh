@@ -3,8 +3,10 @@
 # official DecomCAM code, run with Debian's python3-torch (see anchors/README.md), against our command line on the same
 # weights (torchvision's seeded random ResNet, saved as .pth) and the same 224x224 input, layer4, class 238, CPU.
 # Each pair runs one after the other in the same run; ratios are ours / theirs (below 1: we are faster). Beside each pair,
-# the same run times our floor (`DecomCam.Benchmarks floor`: the forwards and backward the method cannot avoid, alone) and
-# gives ours / floor, which says how much of our time is anything but those forwards.
+# the same run times our floor (`DecomCam.Benchmarks floor`: the forwards and backward the method cannot avoid, alone)
+# and, in that same process, rounds interleaved with the floor's, our method's call: "ours / floor" is that call over the
+# floor (one process, so the few-percent drift between processes does not enter it), for our defaults only: rows with a
+# forced layout or batch size show "-" there.
 # Every case runs under each CPU profile, and our masked methods (DecomCAM, Score-CAM) under each masked layout, so that
 # one machine stands in for the CPUs users have; the first column says which profile and layout a row used.
 # Usage: bash DecomCam.Benchmarks/compare-anchors.sh GRAD_CAM_SRC DECOMCAM_SRC [models] [threads] [busy] [profiles] [layouts] [methods]
@@ -51,14 +53,16 @@ ours() { # model repeat options...
     --target 238 --threads "$threads" --repeat "$repeat" --overlay "$work/o.png" "$@" 2>/dev/null \
     | sed -n 's/^median_seconds=//p' || true
 }
-floor() { # model method repeat: our floor's seconds
-  env "${profile_env[@]}" dotnet "$benchmarks" floor "$1" "$2" "$3" "$threads" 2>/dev/null | sed -n 's/^median_seconds=//p' || true
+floor() { # model method repeat: our floor's seconds and our call over it, in one process ("seconds ratio")
+  env "${profile_env[@]}" dotnet "$benchmarks" floor "$1" "$2" "$3" "$threads" 2>/dev/null \
+    | awk -F= '$1 == "median_seconds" { f = $2 } $1 == "call_over_floor" { r = $2 } END { if (f != "") print f, r }' || true
 }
-row() { # profile model method ours-label anchor theirs ours floor (an empty time: that run failed)
-  awk -v p="$1" -v m="$2" -v x="$3" -v o="$4" -v a="$5" -v t="$6" -v u="$7" -v f="$8" 'BEGIN {
+row() { # profile model method ours-label anchor theirs ours "floor ratio" (an empty time: that run failed)
+  awk -v p="$1" -v m="$2" -v x="$3" -v o="$4" -v a="$5" -v t="$6" -v u="$7" -v fr="$8" 'BEGIN {
+    split(fr, parts, " "); f = parts[1]; c = parts[2]
     tt = t == "" ? "failed" : sprintf("%.3f s", t); ut = u == "" ? "failed" : sprintf("%.3f s", u)
     ft = f == "" ? "failed" : sprintf("%.3f s", f)
-    r = (t == "" || u == "") ? "-" : sprintf("%.2f", u / t); q = (f == "" || u == "") ? "-" : sprintf("%.2f", u / f)
+    r = (t == "" || u == "") ? "-" : sprintf("%.2f", u / t); q = c == "" ? "-" : sprintf("%.2f", c)
     printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p, m, x, o, a, tt, ut, r, ft, q }'
 }
 wants() { [[ " $methods " == *" $1 "* ]]; }
@@ -83,14 +87,14 @@ for model in $models; do
       t=$(theirs "$model" decomcam 10); f=$(floor "$model" decomcam 10)
       for layout in $layouts; do
         u=$(ours "$model" 10 --method decomcam --decom-mode official --layout "$layout")
-        row "$profile, $layout" "$model" decomcam "--decom-mode official" official-decomcam "$t" "$u" "$f"
+        row "$profile, $layout" "$model" decomcam "--decom-mode official" official-decomcam "$t" "$u" "$([ "$layout" = auto ] && echo "$f" || echo "${f%% *}")"
       done
     fi
     if wants scorecam && [ "$model" = resnet18 ]; then
       t=$(theirs "$model" scorecam 2); f=$(floor "$model" scorecam 2)
       for layout in $layouts; do
-        u=$(ours "$model" 2 --method scorecam --layout "$layout"); row "$profile, $layout" "$model" scorecam defaults "pytorch-grad-cam (32)" "$t" "$u" "$f"
-        u=$(ours "$model" 2 --method scorecam --batch-size 32 --layout "$layout"); row "$profile, $layout" "$model" scorecam "--batch-size 32" "pytorch-grad-cam (32)" "$t" "$u" "$f"
+        u=$(ours "$model" 2 --method scorecam --layout "$layout"); row "$profile, $layout" "$model" scorecam defaults "pytorch-grad-cam (32)" "$t" "$u" "$([ "$layout" = auto ] && echo "$f" || echo "${f%% *}")"
+        u=$(ours "$model" 2 --method scorecam --batch-size 32 --layout "$layout"); row "$profile, $layout" "$model" scorecam "--batch-size 32" "pytorch-grad-cam (32)" "$t" "$u" "${f%% *}"
       done
     fi
   done

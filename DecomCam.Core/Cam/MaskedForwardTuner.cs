@@ -14,7 +14,9 @@ namespace DecomCamNet.Cam;
 /// is computed twice and the scores do not depend on the choice beyond float32 rounding (batch composition changes only
 /// rounding); all tuning batches together stay within <see cref="BudgetFraction"/> of one call's inputs, and the choice,
 /// the measured times per input and the time spent are logged at debug level. Thread-safe: the cache holds each model
-/// weakly; two threads tuning the same key at once both tune, and the first to finish is kept.
+/// weakly; two threads tuning the same key at once both tune, and the first to finish is kept. Calls with too few inputs
+/// to tune within one (DecomCAM's Q blends of one image) tune across calls instead: each runs all of its inputs in one
+/// candidate setting, timed as a whole, until every candidate has run (<see cref="MaskedForwardCallTrials"/>).
 /// </summary>
 public sealed class MaskedForwardTuner
 {
@@ -22,13 +24,14 @@ public sealed class MaskedForwardTuner
     public const double DefaultBudgetFraction = 0.25;
 
     /// <summary>The batch sizes tried besides the heuristic's (those above the request's memory cap are left out).</summary>
-    public static IReadOnlyList<int> CandidateBatchSizes { get; } = [8, 16, 32];
+    public static IReadOnlyList<int> CandidateBatchSizes { get; } = [4, 8, 16, 32];
 
     /// <summary>The process-wide tuner, on the wall clock, that the methods and metrics use.</summary>
     public static MaskedForwardTuner Shared { get; } = new(() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency);
 
     private readonly Func<double> _clock;
     private readonly ConditionalWeakTable<object, ConcurrentDictionary<string, MaskedForwardTuning>> _cache = new();
+    private readonly ConditionalWeakTable<object, ConcurrentDictionary<string, MaskedForwardCallTrials>> _callTrials = new();
 
     /// <summary>A tuner with its own cache, timing batches with <paramref name="clockSeconds"/> (seconds, increasing).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="budgetFraction"/> outside [0, 1].</exception>
@@ -49,6 +52,16 @@ public sealed class MaskedForwardTuner
     {
         ArgumentNullException.ThrowIfNull(request);
         return _cache.TryGetValue(request.Model, out var byKey) && byKey.TryGetValue(request.Key, out var tuning) ? tuning : null;
+    }
+
+    /// <summary>
+    /// Whether calls on <paramref name="model"/> are still tuning across calls (calls too small to tune within one, see
+    /// <see cref="MaskedForwardCallTrials"/>): the next calls may run other settings. Timing loops warm up until it is false.
+    /// </summary>
+    public bool TuningAcrossCalls(object model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return _callTrials.TryGetValue(model, out var byKey) && byKey.Values.Any(t => t.Unsettled);
     }
 
     /// <summary>
@@ -74,6 +87,7 @@ public sealed class MaskedForwardTuner
             return BatchedScoring.Run(count, request.PinnedBatchSize ?? request.DefaultBatchSize,
                 (start, length) => score(start, length, channelsLast), cancellationToken, progress, stage);
         }
+        if (!session.TunesWithinCall) return RunAcrossCalls(request, count, session, score, logger, cancellationToken, progress, stage);
         var result = BatchedScoring.Run(count, session.NextLength, (start, length) => session.Score(start, length, score),
             cancellationToken, progress, stage);
         if (session.Outcome() is { } outcome)
@@ -84,6 +98,31 @@ public sealed class MaskedForwardTuner
                 outcome.ChannelsLast ? "channels-last" : "contiguous", session.Complete ? "" : " (tuning incomplete: too few inputs, not kept)",
                 string.Join(", ", outcome.Trials.Select(t => $"{t.BatchSize} {(t.ChannelsLast ? "channels-last" : "contiguous")} {t.SecondsPerInput * 1e3:F2} ms/input")),
                 outcome.TuningSeconds, outcome.ExtraSeconds);
+        }
+        return result;
+    }
+
+    /// <summary>A call too small to tune within (<see cref="MaskedForwardCallTrials"/>): all of its inputs in the next
+    /// setting across calls, timed as a whole when it is a trial; the outcome is kept once every candidate has run.</summary>
+    private Tensor RunAcrossCalls(MaskedForwardRequest request, long count, MaskedForwardTuningSession session,
+        Func<long, long, bool, Tensor> score, ILogger? logger, CancellationToken cancellationToken, IProgress<CamProgress>? progress, string? stage)
+    {
+        var trials = _callTrials.GetValue(request.Model, _ => new())
+            .GetOrAdd(request.Key, _ => MaskedForwardCallTrials.Plan(request, count, session.Layouts, session.Sizes));
+        var (batchSize, channelsLast, timed) = trials.Next();
+        double begin = timed ? _clock() : 0;
+        var result = BatchedScoring.Run(count, MaskedForwards.Balanced(count, batchSize),
+            (start, length) => score(start, length, channelsLast), cancellationToken, progress, stage);
+        if (!timed) return result;
+        if (request.Device.type == TorchSharp.DeviceType.CUDA) cuda.synchronize(request.Device);
+        if (trials.Record(batchSize, channelsLast, count, _clock() - begin) is { } outcome)
+        {
+            _cache.GetValue(request.Model, _ => new()).TryAdd(request.Key, outcome);
+            logger?.LogDebug("Masked forwards on {Shape} ({Device}, {Dtype}), tuned across {Calls} calls of a few inputs: batch {Batch}, {Layout}; tried {Trials}; the trials took {Extra:F3} s more than the chosen setting would have",
+                string.Join('x', request.InputShape), request.Device, request.Dtype, outcome.Trials.Count + 1, outcome.BatchSize,
+                outcome.ChannelsLast ? "channels-last" : "contiguous",
+                string.Join(", ", outcome.Trials.Select(t => $"{t.BatchSize} {(t.ChannelsLast ? "channels-last" : "contiguous")} {t.SecondsPerInput * 1e3:F2} ms/input")),
+                outcome.ExtraSeconds);
         }
         return result;
     }

@@ -44,6 +44,16 @@ internal sealed class MaskedForwardTuningSession
         _plan = Steps().GetEnumerator();
     }
 
+    /// <summary>Whether the call has inputs enough, within the budget, for a warm-up batch and a first trial; when it has
+    /// not, <see cref="MaskedForwardCallTrials"/> tunes across calls instead.</summary>
+    public bool TunesWithinCall => _budget >= _defaultBatch + (_layouts.Count > 1 ? _defaultBatch : _sizes[0]);
+
+    /// <summary>The layouts that may be tried, the default first.</summary>
+    public IReadOnlyList<bool> Layouts => _layouts;
+
+    /// <summary>The batch sizes that may be tried, smallest first.</summary>
+    public IReadOnlyList<int> Sizes => _sizes;
+
     /// <summary>Whether every candidate ran or was ruled out by an early stop (only then is the choice cached).</summary>
     public bool Complete { get; private set; }
 
@@ -107,7 +117,7 @@ internal sealed class MaskedForwardTuningSession
 
     private IEnumerable<Step> Steps()
     {
-        if (!Fits(_defaultBatch + (_layouts.Count > 1 ? _defaultBatch : _sizes[0]))) yield break; // too few inputs to tune within the budget
+        if (!TunesWithinCall) yield break;
         yield return new Step(_defaultBatch, _defaultChannelsLast, Tuning: true, Timed: false); // warm-up
         bool channelsLast = _defaultChannelsLast;
         if (_layouts.Count > 1)

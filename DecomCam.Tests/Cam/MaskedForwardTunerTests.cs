@@ -31,9 +31,9 @@ public class MaskedForwardTunerTests
         }
     }
 
-    // Contiguous: 8 -> 1.0, 10 -> 0.9, 16 -> 0.5, 32 -> 0.7 s per input; channels-last 0.8 times that.
+    // Contiguous: 4 -> 1.2, 8 -> 1.0, 10 -> 0.9, 16 -> 0.5, 32 -> 0.7 s per input; channels-last 0.8 times that.
     private static double Cost(long batch, bool channelsLast) =>
-        (batch switch { 8 => 1.0, 10 => 0.9, 16 => 0.5, 32 => 0.7, _ => 0.95 }) * (channelsLast ? 0.8 : 1.0);
+        (batch switch { 4 => 1.2, 8 => 1.0, 10 => 0.9, 16 => 0.5, 32 => 0.7, _ => 0.95 }) * (channelsLast ? 0.8 : 1.0);
 
     private static MaskedForwardRequest Request(object model, int? pinnedBatch = null, bool? pinnedLayout = null, bool safe = true,
         long[]? shape = null) =>
@@ -54,17 +54,17 @@ public class MaskedForwardTunerTests
         var request = Request(new object());
         var scores = Run(tuner, request, 1000, work);
         Assert.Equal(Enumerable.Range(0, 1000).Select(i => (double)i), scores); // every item once, in order
-        // Warm-up (untimed), both layouts at the default 10, then sizes in channels-last: 8, 16, 32 (slower than 16: stop).
-        Assert.Equal(new (long, bool)[] { (10, false), (10, false), (10, true), (8, true), (16, true), (32, true) },
-            work.Batches.Take(6).Select(b => (b.Length, b.ChannelsLast)));
-        long rest = 1000 - 86;
-        Assert.All(work.Batches.Skip(6).SkipLast(1), b => Assert.True(b.ChannelsLast && b.Length == MaskedForwards.Balanced(rest, 16), $"{b}"));
+        // Warm-up (untimed), both layouts at the default 10, then sizes in channels-last: 4, 8, 16, 32 (slower than 16: stop).
+        Assert.Equal(new (long, bool)[] { (10, false), (10, false), (10, true), (4, true), (8, true), (16, true), (32, true) },
+            work.Batches.Take(7).Select(b => (b.Length, b.ChannelsLast)));
+        long rest = 1000 - 90;
+        Assert.All(work.Batches.Skip(7).SkipLast(1), b => Assert.True(b.ChannelsLast && b.Length == MaskedForwards.Balanced(rest, 16), $"{b}"));
         var tuned = tuner.Tuned(request)!;
         Assert.Equal((16, true), (tuned.BatchSize, tuned.ChannelsLast));
-        Assert.Equal(new[] { 0.9, 0.72, 0.8, 0.4, 0.56 }, tuned.Trials.Select(t => Math.Round(t.SecondsPerInput, 6)));
-        Assert.Equal(10 * 0.9 + 10 * 0.9 + 10 * 0.72 + 8 * 0.8 + 16 * 0.4 + 32 * 0.56, tuned.TuningSeconds, 9);
-        Assert.Equal(tuned.TuningSeconds - 86 * 0.4, tuned.ExtraSeconds, 9);
-        Assert.Equal(12, work.ClockReads); // only the six tuning batches are timed
+        Assert.Equal(new[] { 0.9, 0.72, 0.96, 0.8, 0.4, 0.56 }, tuned.Trials.Select(t => Math.Round(t.SecondsPerInput, 6)));
+        Assert.Equal(10 * 0.9 + 10 * 0.9 + 10 * 0.72 + 4 * 0.96 + 8 * 0.8 + 16 * 0.4 + 32 * 0.56, tuned.TuningSeconds, 9);
+        Assert.Equal(tuned.TuningSeconds - 90 * 0.4, tuned.ExtraSeconds, 9);
+        Assert.Equal(14, work.ClockReads); // only the seven tuning batches are timed
     }
 
     [Fact]
@@ -74,10 +74,10 @@ public class MaskedForwardTunerTests
         var tuner = new MaskedForwardTuner(work.Clock);
         var request = Request(new object(), pinnedLayout: false);
         Run(tuner, request, 1000, work);
-        // Warm-up 10, then 8 (0.5), 10 (1.0, larger and slower: stop before 16 and 32).
-        Assert.Equal(new long[] { 10, 8, 10 }, work.Batches.Take(3).Select(b => b.Length));
-        Assert.Equal(new[] { 8, 10 }, tuner.Tuned(request)!.Trials.Select(t => t.BatchSize));
-        Assert.All(work.Batches.Skip(3).SkipLast(1), b => Assert.Equal(8, b.Length));
+        // Warm-up 10, then 4 (1.0), 8 (0.5), 10 (1.0, larger and slower: stop before 16 and 32).
+        Assert.Equal(new long[] { 10, 4, 8, 10 }, work.Batches.Take(4).Select(b => b.Length));
+        Assert.Equal(new[] { 4, 8, 10 }, tuner.Tuned(request)!.Trials.Select(t => t.BatchSize));
+        Assert.All(work.Batches.Skip(4).SkipLast(1), b => Assert.Equal(8, b.Length));
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public class MaskedForwardTunerTests
         long tuningInputs = work.Batches.Take(work.ClockReads / 2).Sum(b => b.Length); // the timed batches come first
         Assert.True(tuningInputs <= count * MaskedForwardTuner.DefaultBudgetFraction, $"{tuningInputs} of {count}");
         // 100: warm-up and the contiguous trial (20 of 25); the channels-last trial does not fit: not kept, no channels-last.
-        // 30: too few to tune at all. 400 and 1000: every candidate fits (86 inputs) or is ruled out.
+        // 30: too few to tune at all. 400 and 1000: every candidate fits (90 inputs) or is ruled out.
         Assert.Equal(count >= 400, tuner.Tuned(request) is not null);
         if (count == 100) Assert.Equal(20, tuningInputs);
         if (count == 30) Assert.Equal(0, work.ClockReads);
@@ -183,5 +183,52 @@ public class MaskedForwardTunerTests
         Assert.Equal(0, work.ClockReads);
         Assert.All(work.Batches, b => Assert.True(!b.ChannelsLast && b.Length == 10, $"{b}"));
         Assert.Null(tuner.Tuned(request));
+    }
+
+    [Fact]
+    public void CallsTooSmallToTuneWithinTuneAcrossCallsOneCandidatePerCall()
+    {
+        // Batches of 5 are the fastest per input; channels-last 0.8 times contiguous.
+        var work = new FakeWork((batch, channelsLast) => (batch == 5 ? 0.5 : 1.0) * (channelsLast ? 0.8 : 1.0));
+        var tuner = new MaskedForwardTuner(work.Clock);
+        var request = Request(new object());
+        var calls = new List<List<(long Start, long Length, bool ChannelsLast)>>();
+        for (int call = 0; call < 8; call++)
+        {
+            work.Batches.Clear();
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => (double)i), Run(tuner, request, 10, work));
+            calls.Add(work.Batches.ToList());
+            Assert.Equal(call >= 6, tuner.Tuned(request) is not null); // kept once the sixth candidate has run
+        }
+        // Call 1: the default, untimed (warm-up). Calls 2-7: each layout with the distinct splits of 10 (at most 10, 8 -> 5+5,
+        // 4 -> 4+4+2), largest first, each call in one setting. Call 8: the kept setting, untimed.
+        (int, bool)[] settings = [(10, false), (10, false), (5, false), (4, false), (10, true), (5, true), (4, true), (5, true)];
+        for (int call = 0; call < 8; call++)
+            Assert.All(calls[call], b => Assert.True(b.Length <= settings[call].Item1 && b.ChannelsLast == settings[call].Item2, $"call {call}: {b}"));
+        Assert.Equal(new long[] { 4, 4, 2 }, calls[3].Select(b => b.Length));
+        var tuned = tuner.Tuned(request)!;
+        Assert.Equal((8, true), (tuned.BatchSize, tuned.ChannelsLast));
+        Assert.Equal(new[] { 1.0, 0.5, 1.0, 0.8, 0.4, 0.8 }, tuned.Trials.Select(t => Math.Round(t.SecondsPerInput, 6)));
+        Assert.Equal(10 * (1.0 + 0.5 + 1.0 + 0.8 + 0.4 + 0.8), tuned.TuningSeconds, 9);
+        Assert.Equal(10 * (0.6 + 0.1 + 0.6 + 0.4 + 0 + 0.4), tuned.ExtraSeconds, 9);
+        Assert.Equal(12, work.ClockReads); // the six trial calls, two reads each
+    }
+
+    [Fact]
+    public void AcrossCallsAPinnedLayoutIsNeverVariedAndOffTimesNothing()
+    {
+        var work = new FakeWork(Cost);
+        var tuner = new MaskedForwardTuner(work.Clock);
+        var pinned = Request(new object(), pinnedLayout: true);
+        for (int call = 0; call < 5; call++) Run(tuner, pinned, 10, work);
+        Assert.All(work.Batches, b => Assert.True(b.ChannelsLast, $"{b}"));
+        Assert.NotNull(tuner.Tuned(pinned)); // warm-up, then 10, 8 -> 5+5 and 4 -> 4+4+2 in channels-last
+        Assert.Equal(3, tuner.Tuned(pinned)!.Trials.Count);
+        work.Batches.Clear();
+        int reads = work.ClockReads;
+        var off = Request(new object()) with { Tune = false };
+        for (int call = 0; call < 5; call++) Run(tuner, off, 10, work);
+        Assert.Equal(reads, work.ClockReads);
+        Assert.All(work.Batches, b => Assert.True(!b.ChannelsLast && b.Length == 10, $"{b}"));
     }
 }

@@ -150,7 +150,9 @@ public class SmoothingTests
             using (direct)
             using (var a = created.Explain(x, 1))
             using (var b = direct.Explain(x, 1))
-                Assert.Equal(0f, TestTensors.MaxAbsDiff(a.RawMaps[0], b.RawMaps[0])); // the same seeded draws and kernels
+                // The same seeded draws and kernels; the second call on the model may run its few masked inputs in another
+                // layout while the tuner tries settings across calls, which changes float32 rounding only.
+                Assert.True(TestTensors.MaxAbsDiff(a.RawMaps[0], b.RawMaps[0]) <= 1e-6f, $"{created.Name}");
         }
         Assert.Throws<ArgumentOutOfRangeException>(() => CamMethods.Create("sscam", model, layer, new CamMethodSettings { Samples = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => CamMethods.Create("smoothgradcam++", model, layer, new CamMethodSettings { NoiseStd = -1 }));
