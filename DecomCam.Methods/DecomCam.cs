@@ -132,9 +132,13 @@ public sealed class DecomCam : CamMethod
         var all = context.ScoreInBatches(total, batchSize, (start, length) =>
         {
             var r = rows.narrow(0, start, length);
+            // One image: its rows are views of it (no copies); a batch of blends only: its masks are a slice, no references.
+            Tensor Rows(Tensor images) => m == 1 ? images.expand(length, -1, -1, -1) : images.index_select(0, r);
+            if (start + length <= m * q)
+                return (maximum(Rows(input) * flatMasks.narrow(0, start, length), Rows(blurred) * inverse.narrow(0, start, length)), r);
             var k = maskOf.narrow(0, start, length);
-            var blurredRows = blurred.index_select(0, r);
-            var blend = maximum(input.index_select(0, r) * flatMasks.index_select(0, k), blurredRows * inverse.index_select(0, k));
+            var blurredRows = Rows(blurred);
+            var blend = maximum(Rows(input) * flatMasks.index_select(0, k), blurredRows * inverse.index_select(0, k));
             return (where(isMask.narrow(0, start, length).reshape(-1, 1, 1, 1), blend, blurredRows), r);
         }, ScoreKind.Logit, "OSSM scores");
         var scores = all.narrow(0, 0, m * q).reshape(m, q);
