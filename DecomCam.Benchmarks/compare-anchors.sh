@@ -80,11 +80,11 @@ for model in $models; do
   for profile in $profiles; do
     use_profile "$profile"
     if wants gradcam; then
-      t=$(theirs "$model" gradcam 10); u=$(ours "$model" 10 --method gradcam); f=$(floor "$model" gradcam 10)
+      t=$(theirs "$model" gradcam 10); u=$(ours "$model" 10 --method gradcam); f=$(floor "$model" gradcam 30)
       row "$profile" "$model" gradcam defaults pytorch-grad-cam "$t" "$u" "$f"
     fi
     if wants decomcam; then
-      t=$(theirs "$model" decomcam 10); f=$(floor "$model" decomcam 10)
+      t=$(theirs "$model" decomcam 10); f=$(floor "$model" decomcam 30)
       for layout in $layouts; do
         u=$(ours "$model" 10 --method decomcam --decom-mode official --layout "$layout")
         row "$profile, $layout" "$model" decomcam "--decom-mode official" official-decomcam "$t" "$u" "$([ "$layout" = auto ] && echo "$f" || echo "${f%% *}")"

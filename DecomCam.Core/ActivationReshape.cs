@@ -60,6 +60,11 @@ public sealed record ActivationReshape(ActivationLayout Layout, int PrefixTokens
         switch (Layout)
         {
             case ActivationLayout.FeatureMap:
+                if (output.dim() == 4 && output.shape[0] > batch && output.shape[0] % batch == 0 &&
+                    layer.EndsWith("." + Models.AttentionProbabilities.ConventionalName, StringComparison.Ordinal))
+                    throw new CamException($"Layer '{layer}' holds window attention, {shape} ([N·windows, heads, T, T] with N = {batch}): " +
+                        "attention rollout, gradient rollout, Chefer relevance and LeGrad combine attention over all of an image's tokens " +
+                        "(a ViT's), which shifted-window attention (Swin) does not give. Explain a Swin with a layer-based method on its last stage.");
                 if (output.dim() != 4 || output.shape[0] != batch)
                     throw new NotAFeatureMapException(layer, output.shape, batch);
                 return output;

@@ -142,6 +142,30 @@ public class AttentionMethodTests
 
     [Theory]
     [MemberData(nameof(Methods))]
+    public void SwinWindowAttentionIsRefusedNamingWhy(string method)
+    {
+        manual_seed(5);
+        using var model = new SwinTransformer(new SwinConfig(4, 8, [2, 2], [2, 2], 4, NumClasses: 10));
+        model.eval();
+        using var x = TestTensors.Batch(1, 56, 56);
+        if (method == "legrad") // refused before any hook: a Swin is no ITokenClassifier (its blocks have no class token)
+        {
+            Assert.Contains("ITokenClassifier", Assert.Throws<ArgumentException>(() => CamMethods.Create(method, model, Array.Empty<CamLayer>())).Message);
+            Assert.Equal(0, AttentionHooks(model));
+            return;
+        }
+        using var cam = CamMethods.Create(method, model, Array.Empty<CamLayer>());
+        long before = TestTensors.LiveTensors;
+        var e = Assert.Throws<CamException>(() => cam.Explain(x, 1).Dispose());
+        Assert.IsNotType<NotAFeatureMapException>(e); // no reshape hint: no reshape makes windows global attention
+        Assert.Contains("window attention", e.Message);
+        var windows = System.Text.RegularExpressions.Regex.Match(e.Message, @"\[(\d+),2,(\d+),\2\]"); // [windows, 2 heads, T, T]
+        Assert.True(windows.Success && long.Parse(windows.Groups[1].Value) > 1, e.Message);
+        Assert.Equal(before, TestTensors.LiveTensors);
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
     public void ACnnIsRefusedWithTheConvention(string method)
     {
         using var model = new ConvGapLinear();
