@@ -1,6 +1,5 @@
 using DecomCamNet.Evaluation.Scenes;
 using DecomCamNet.Models;
-using DecomCamNet.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -25,7 +24,6 @@ public static class DemoTrainer
     /// <summary>The first scene index used for the held-out report (per seed).</summary>
     public const int HeldOutIndexBase = 20_000_000;
 
-    private const int ReportEvery = 100;
     private const int HeldOutBatch = 100;
 
     /// <summary>Trains a new demo model (<see cref="SceneNet"/>, or <see cref="VisionTransformer"/> with
@@ -86,46 +84,13 @@ public static class DemoTrainer
         int classes = SceneShapes.Classes.Count;
         var easy = new SceneGenerator(scenes.Seed, SceneOptions.Easy);
         int easyCount = (int)Math.Round(options.EasyFraction * options.BatchSize);
-        SceneBatch Batch(int start) => SceneBatch.Generate(scenes, start, options.BatchSize, classes, easy, easyCount);
-        model.train();
-        using var optimizer = optim.AdamW(model.parameters(), options.MaxLearningRate, weight_decay: options.WeightDecay);
-        var schedule = optim.lr_scheduler.OneCycleLR(optimizer, options.MaxLearningRate, options.Steps);
-        Task<SceneBatch> next = Task.Run(() => Batch(TrainIndexBase), cancellationToken);
-        var recent = new Queue<double>();
-        double sinceReport = 0;
-        for (int step = 1; step <= options.Steps; step++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var batch = next.GetAwaiter().GetResult();
-            int start = TrainIndexBase + step * options.BatchSize;
-            next = step < options.Steps
-                ? Task.Run(() => Batch(start), cancellationToken)
-                : Task.FromResult(batch);
-            double loss;
-            using (NewDisposeScope())
+        return SceneTrainingLoop.Fit(model, options.Steps, options.BatchSize, options.MaxLearningRate, options.WeightDecay,
+            start => SceneBatch.Generate(scenes, start, options.BatchSize, classes, easy, easyCount),
+            batch =>
             {
                 var (inputs, labels) = batch.ToTensors(device);
-                optimizer.zero_grad();
-                var lossTensor = nn.functional.binary_cross_entropy_with_logits(model.call(inputs), labels);
-                using (LibTorchBackends.SafeBackward()) lossTensor.backward();
-                optimizer.step();
-                schedule.step();
-                loss = lossTensor.item<float>();
-            }
-            if (!double.IsFinite(loss))
-                throw new InvalidOperationException($"Training diverged at step {step} (loss {loss}); lower DemoTrainingOptions.MaxLearningRate.");
-            recent.Enqueue(loss);
-            if (recent.Count > ReportEvery) recent.Dequeue();
-            sinceReport += loss;
-            if (step % ReportEvery == 0 || step == options.Steps)
-            {
-                int n = step % ReportEvery == 0 ? ReportEvery : step % ReportEvery;
-                logger.LogInformation("Step {Step}/{Steps}: loss {Loss:F4}", step, options.Steps, sinceReport / n);
-                progress?.Report(new DemoTrainingProgress(step, options.Steps, sinceReport / n));
-                sinceReport = 0;
-            }
-        }
-        return recent.Average();
+                return nn.functional.binary_cross_entropy_with_logits(model.call(inputs), labels);
+            }, nameof(DemoTrainingOptions), progress, logger, cancellationToken);
     }
 
     private static DemoHeldOutReport Measure(nn.Module<Tensor, Tensor> model, SceneGenerator scenes, int count, Device device, double finalLoss)

@@ -25,7 +25,6 @@ public static class DetectionTrainer
     /// <summary>How the held-out report detects: a low confidence threshold, as mAP is measured.</summary>
     public static DetectionOptions HeldOutDetection { get; } = new() { ConfidenceThreshold = 0.01f, IouThreshold = 0.45f, MaxDetections = 100 };
 
-    private const int ReportEvery = 100;
     private const int HeldOutBatch = 50;
     private static readonly Scalar BoxScale = (1f / SceneDet.BoxPrior).ToScalar();
 
@@ -82,47 +81,13 @@ public static class DetectionTrainer
         var easy = new SceneGenerator(scenes.Seed, SceneOptions.Easy);
         int easyCount = (int)Math.Round(options.EasyFraction * options.BatchSize);
         int grid = scenes.Options.Size / SceneDet.Stride;
-        (SceneBatch, DetectionTargets) Batch(int start)
-        {
-            var batch = SceneBatch.Generate(scenes, start, options.BatchSize, classes, easy, easyCount);
-            return (batch, new DetectionTargets(batch.Scenes.Select(s => s.TrueBoxes()).ToArray(), classes, grid, SceneDet.Stride));
-        }
-        model.train();
-        using var optimizer = optim.AdamW(model.parameters(), options.MaxLearningRate, weight_decay: options.WeightDecay);
-        var schedule = optim.lr_scheduler.OneCycleLR(optimizer, options.MaxLearningRate, options.Steps);
-        var next = Task.Run(() => Batch(DemoTrainer.TrainIndexBase), cancellationToken);
-        var recent = new Queue<double>();
-        double sinceReport = 0;
-        for (int step = 1; step <= options.Steps; step++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var (batch, targets) = next.GetAwaiter().GetResult();
-            int start = DemoTrainer.TrainIndexBase + step * options.BatchSize;
-            next = step < options.Steps ? Task.Run(() => Batch(start), cancellationToken) : Task.FromResult((batch, targets));
-            double loss;
-            using (NewDisposeScope())
+        return SceneTrainingLoop.Fit(model, options.Steps, options.BatchSize, options.MaxLearningRate, options.WeightDecay,
+            start =>
             {
-                optimizer.zero_grad();
-                var lossTensor = Loss(model, batch.Inputs(device), targets, device);
-                using (LibTorchBackends.SafeBackward()) lossTensor.backward();
-                optimizer.step();
-                schedule.step();
-                loss = lossTensor.item<float>();
-            }
-            if (!double.IsFinite(loss))
-                throw new InvalidOperationException($"Training diverged at step {step} (loss {loss}); lower DetectionTrainingOptions.MaxLearningRate.");
-            recent.Enqueue(loss);
-            if (recent.Count > ReportEvery) recent.Dequeue();
-            sinceReport += loss;
-            if (step % ReportEvery == 0 || step == options.Steps)
-            {
-                int n = step % ReportEvery == 0 ? ReportEvery : step % ReportEvery;
-                logger.LogInformation("Step {Step}/{Steps}: loss {Loss:F4}", step, options.Steps, sinceReport / n);
-                progress?.Report(new DemoTrainingProgress(step, options.Steps, sinceReport / n));
-                sinceReport = 0;
-            }
-        }
-        return recent.Average();
+                var batch = SceneBatch.Generate(scenes, start, options.BatchSize, classes, easy, easyCount);
+                return (Scenes: batch, Targets: new DetectionTargets(batch.Scenes.Select(s => s.TrueBoxes()).ToArray(), classes, grid, SceneDet.Stride));
+            },
+            b => Loss(model, b.Scenes.Inputs(device), b.Targets, device), nameof(DetectionTrainingOptions), progress, logger, cancellationToken);
     }
 
     /// <summary>The class, L1 and IoU losses of a batch (see the class summary).</summary>
