@@ -19,6 +19,7 @@ public class OnnxParityTests(ITestOutputHelper output)
         { "shapesnet_opset13.onnx", 48 }, { "shapesnet_opset17.onnx", 48 },
         { "opzoo_opset13.onnx", 32 }, { "opzoo_opset17.onnx", 32 },
         { "vit_opset14.onnx", 32 }, { "vit_opset17.onnx", 32 },
+        { "vit_hf_opset14.onnx", 32 }, { "vit_hf_opset17.onnx", 32 },
         { "swin_opset17.onnx", 56 },
     };
 

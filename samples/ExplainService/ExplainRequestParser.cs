@@ -23,8 +23,8 @@ public sealed class ExplainRequestParser(ModelCatalog catalog)
         if (!CamMethods.Names.Contains(methodName))
             throw new BadRequestException($"Unknown method '{methodName}'. Valid: {string.Join(", ", CamMethods.Names)}.");
         string layer = Optional(query, "layer") ?? model.DefaultLayer;
-        if (!model.Layers.Contains(layer))
-            throw new BadRequestException($"Model '{model.Name}' has no feature-map layer '{layer}'. Valid: {string.Join(", ", model.Layers.Order(StringComparer.Ordinal))}.");
+        if (!model.Layers.ContainsKey(layer))
+            throw new BadRequestException($"Model '{model.Name}' has no feature-map layer '{layer}'. Valid: {string.Join(", ", model.Layers.Keys.Order(StringComparer.Ordinal))}.");
         var prompts = Prompts(query, model);
         int? target = Target(query, model, prompts);
         var format = accept is not null && accept.Contains(NpyMediaType, StringComparison.OrdinalIgnoreCase) ? ExplainFormat.MapNpy : ExplainFormat.OverlayPng;

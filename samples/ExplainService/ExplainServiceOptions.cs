@@ -37,7 +37,7 @@ public sealed record ExplainServiceOptions
     /// </summary>
     public int ResNet18InputSize { get; init; } = 224;
 
-    /// <summary>An ONNX CNN file (weights inside), served as <c>onnx</c> with ImageNet normalisation; null: not served.</summary>
+    /// <summary>An ONNX classifier file (weights inside; a CNN, or a ViT whose token layers are served with their inferred reshape), served as <c>onnx</c> with ImageNet normalisation; null: not served.</summary>
     public string? OnnxModel { get; init; }
 
     /// <summary>A CLIP state dict in OpenAI's layout, served as <c>clip</c> (prompt targets); null: not served.</summary>

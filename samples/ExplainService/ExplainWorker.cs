@@ -120,7 +120,7 @@ internal sealed class ExplainWorker
         var key = (job.Model.Name, job.Method, job.Layer);
         if (!_methods.TryGetValue(key, out var method))
         {
-            var layer = ((CamLayer)job.Layer).WithReshape(job.Model.Reshape);
+            var layer = ((CamLayer)job.Layer).WithReshape(job.Model.Layers[job.Layer]);
             method = CamMethods.Create(job.Method, model, [layer], _options.MethodSettings, _logger);
             _methods.Add(key, method);
         }

@@ -67,8 +67,9 @@ public sealed class ModelCatalog
             return model;
         }
         using var probe = Load();
-        var (layers, outputs) = Probe(probe, [1, 3, probeSide, probeSide], m => LayerShapes.FeatureMaps(m, [1, 3, probeSide, probeSide]).Select(l => l.Name));
-        return new ServedModel(name, Load, preprocessing, ModelZoo.DefaultLayer(name), layers, outputs, ActivationReshape.None, IsClip: false);
+        var (layers, outputs) = Probe(probe, [1, 3, probeSide, probeSide],
+            m => LayerShapes.FeatureMaps(m, [1, 3, probeSide, probeSide]).Select(l => (l.Name, ActivationReshape.None)));
+        return new ServedModel(name, Load, preprocessing, ModelZoo.DefaultLayer(name), layers, outputs, IsClip: false);
     }
 
     private static ServedModel Onnx(string name, string path, long maxPixels)
@@ -88,9 +89,10 @@ public sealed class ModelCatalog
         };
         int side = preprocessing.CenterCrop ?? 224;
         long[] shape = [1, 3, side, side];
-        var (layers, outputs) = Probe(probe, shape, m => ((OnnxModel)m).ExplainableLayers(shape).Select(l => l.NodeName));
-        return new ServedModel(name, Load, preprocessing with { MaxPixels = maxPixels }, probe.DefaultLayer(shape).NodeName, layers, outputs,
-            ActivationReshape.None, IsClip: false);
+        // Token layers too, each with its inferred reshape: a ViT's default layer is one.
+        var (layers, outputs) = Probe(probe, shape,
+            m => ((OnnxModel)m).ExplainableLayers(shape, withTokens: true).Select(l => (l.NodeName, l.Reshape ?? ActivationReshape.None)));
+        return new ServedModel(name, Load, preprocessing with { MaxPixels = maxPixels }, probe.DefaultLayer(shape).NodeName, layers, outputs, IsClip: false);
     }
 
     private static ServedModel ClipModel(string name, string path, long maxPixels)
@@ -104,20 +106,21 @@ public sealed class ModelCatalog
         using var probe = ClipWeights.Load(path);
         var config = probe.Config;
         long[] shape = [1, 3, config.ImageResolution, config.ImageResolution];
-        var layers = config.IsVit
-            ? probe.named_modules().Select(m => m.name).Where(n => n.StartsWith("visual.", StringComparison.Ordinal)).ToHashSet()
-            : LayerShapes.FeatureMaps(probe, shape).Select(l => l.Name).ToHashSet();
+        var names = config.IsVit
+            ? probe.named_modules().Select(m => m.name).Where(n => n.StartsWith("visual.", StringComparison.Ordinal))
+            : LayerShapes.FeatureMaps(probe, shape).Select(l => l.Name);
+        var layers = names.Distinct().ToDictionary(n => n, _ => ClipZoo.Reshape(config), StringComparer.Ordinal);
         return new ServedModel(name, Load, ClipPreprocessing.For(config.ImageResolution) with { MaxPixels = maxPixels },
-            ClipZoo.DefaultLayer(config), layers, config.EmbedDim, ClipZoo.Reshape(config), IsClip: true);
+            ClipZoo.DefaultLayer(config), layers, config.EmbedDim, IsClip: true);
     }
 
-    /// <summary>The feature-map layers of a loaded instance (kept for start-up only), and its number of outputs for one image.</summary>
-    private static (IReadOnlySet<string> Layers, long Outputs) Probe(nn.Module<Tensor, Tensor> model, long[] shape,
-        Func<nn.Module<Tensor, Tensor>, IEnumerable<string>> layers)
+    /// <summary>The layers of a loaded instance (kept for start-up only) with their reshapes, and its number of outputs for one image.</summary>
+    private static (IReadOnlyDictionary<string, ActivationReshape> Layers, long Outputs) Probe(nn.Module<Tensor, Tensor> model, long[] shape,
+        Func<nn.Module<Tensor, Tensor>, IEnumerable<(string Name, ActivationReshape Reshape)>> layers)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var output = model.call(zeros(shape));
-        return (layers(model).ToHashSet(StringComparer.Ordinal), output.shape.Length >= 2 ? output.shape[1] : 1);
+        return (layers(model).DistinctBy(l => l.Name).ToDictionary(l => l.Name, l => l.Reshape, StringComparer.Ordinal), output.shape.Length >= 2 ? output.shape[1] : 1);
     }
 }

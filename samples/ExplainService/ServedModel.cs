@@ -11,16 +11,15 @@ namespace DecomCamNet.ExplainService;
 /// <param name="Load">Loads a fresh instance in evaluation mode (each worker calls it once, on its own thread).</param>
 /// <param name="Preprocessing">Resize, crop and normalisation of the request image.</param>
 /// <param name="DefaultLayer">The layer explained when the request names none.</param>
-/// <param name="Layers">Every layer a request may name (feature maps [N,C,h,w]).</param>
+/// <param name="Layers">Every layer a request may name, with how its activations become feature maps [N,C,h,w]
+/// (<see cref="ActivationReshape.None"/> for a layer that outputs them; an ONNX ViT's token layers get their inferred reshape).</param>
 /// <param name="Outputs">Classes of a classifier (a <c>target</c> must be below it); unused for CLIP, whose targets are prompts.</param>
-/// <param name="Reshape">How the layers' activations become feature maps.</param>
 /// <param name="IsClip">Whether requests give text prompts (<c>prompt=</c>) to score the image embedding against.</param>
 public sealed record ServedModel(
     string Name,
     Func<nn.Module<Tensor, Tensor>> Load,
     ImagePreprocessing Preprocessing,
     string DefaultLayer,
-    IReadOnlySet<string> Layers,
+    IReadOnlyDictionary<string, ActivationReshape> Layers,
     long Outputs,
-    ActivationReshape Reshape,
     bool IsClip);
