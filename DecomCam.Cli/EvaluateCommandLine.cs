@@ -30,6 +30,11 @@ internal sealed class EvaluateCommandLine
         var methods = _bound.Add(new Option<string[]>("--methods") { HelpName = "LIST", Arity = ArgumentArity.ExactlyOne, CustomParser = ParseMethods,
             Description = $"comma-separated, any of --method's names [default: {string.Join(",", Defaults.Methods)}]" },
             (o, v) => o with { Methods = v });
+        var task = _bound.Add(new Option<string>("--task") { HelpName = "TASK", DefaultValueFactory = _ => Defaults.Task,
+            Description = "classify (each image explained for its predicted class), or detect: a detector (--model scenedet) on held-out " +
+                "generated scenes, each detection explained and scored by the pointing game and the energy in its object's mask and in its box" }
+            .AcceptOnlyFromAmong("classify", "detect"),
+            (o, v) => o with { Task = v });
         var count = _bound.Add(CheckedOptions.Int("--count", "generated scenes", 1, Defaults.Count),
             (o, v) => o with { Count = v });
         var seed = _bound.Add(CheckedOptions.Int("--seed", "scene seed", 0, Defaults.Seed),
@@ -82,6 +87,9 @@ internal sealed class EvaluateCommandLine
         methods.CompletionSources.Add(CamMethods.Names.ToArray());
         _checks = r =>
         {
+            if (r.GetValue(task) == "detect" && r.GetValue(images) is not null)
+                r.AddError("--task detect evaluates on generated scenes (their true boxes and masks); leave out --images.");
+            if (r.GetValue(task) == "detect" && r.GetResult(shard) is not null) r.AddError("--task detect has no shards; leave out --shard.");
             if (r.GetValue(masks) is not null && r.GetValue(images) is null) r.AddError("--masks goes with --images.");
             if (r.GetResult(shardBy) is { Implicit: false } && r.GetResult(shard) is null) r.AddError("--shard-by goes with --shard i/n.");
             if (r.GetValue(report) && r.GetResult(shard) is not null)

@@ -11,6 +11,7 @@ internal sealed record EvaluateOptions
     private static readonly Evaluation.Runs.EvaluationOptions Library = new();
 
     public string[] Methods { get; init; } = Library.Methods.ToArray();
+    public string Task { get; init; } = "classify";
     public int Count { get; init; } = 100;
     public int Seed { get; init; } = 1;
     public string Out { get; init; } = "decomcam-evaluation";
