@@ -87,11 +87,11 @@ public sealed class DetectionEvaluationResults
         md.Append("\nPointing game per bin of the detection's confidence (equal counts; n detections per bin):\n\n");
         var counts = Enumerable.Range(0, Bins).Select(b => Rows.Count(r => r.Method == Methods[0] && BinOf(r.Confidence) == b)).ToArray();
         var ranges = Enumerable.Range(0, Bins).Select(b => Rows.Where(r => r.Method == Methods[0] && BinOf(r.Confidence) == b).Select(r => r.Confidence).DefaultIfEmpty(float.NaN).ToArray()).ToArray();
-        md.Append("| method |").Append(string.Concat(Enumerable.Range(0, Bins).Select(b => Inv($" {ranges[b].Min():F2}-{ranges[b].Max():F2} (n={counts[b]}) |")))).Append('\n');
+        md.Append("| method |").Append(string.Concat(Enumerable.Range(0, Bins).Select(b => Inv($" {ranges[b].Min():F3}-{ranges[b].Max():F3} (n={counts[b]}) |")))).Append('\n');
         md.Append("|---|").Append(string.Concat(Enumerable.Repeat("---:|", Bins))).Append('\n');
         foreach (var method in Methods)
             md.Append(Inv($"| {method} |")).Append(string.Concat(Enumerable.Range(0, Bins).Select(b => $" {Cell(Summary(method, 0, b))} |"))).Append('\n');
-        md.Append(Inv($"\nMean ± 1.96 standard errors over the boxes; the mask metrics over boxes that match an object (its class, IoU ≥ 0.5), the box energy over all. An all-zero map scores 0; a failed scene (a CamException for every box, such as all-zero gradients) has no rows. {ScenesWithoutDetections} scenes had no detection.\n"));
+        md.Append(Inv($"\nMean ± 1.96 standard errors over the boxes; the mask metrics over boxes that match an object (its class, IoU ≥ 0.5), the box energy over all. An all-zero map scores 0; a failed scene (a CamException for every box, such as all-zero gradients) has no rows. Scenes without a detection: {ScenesWithoutDetections}.\n"));
         return md.ToString();
     }
 
