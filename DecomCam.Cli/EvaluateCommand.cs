@@ -1,4 +1,5 @@
 using DecomCamNet.Batches;
+using DecomCamNet.Detection;
 using DecomCamNet.Evaluation.Runs;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
@@ -67,6 +68,7 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
             Count = options.Count,
             Seed = options.Seed,
             Layout = ModelZoo.DetectionLayoutOf(modelName)!.Value,
+            Detection = new DetectionOptions { ConfidenceThreshold = options.Confidence, MaxDetections = options.MaxDetections },
             Bins = options.Bins,
         };
         var progress = options.Verbosity.Progress(stderr);

@@ -57,11 +57,23 @@ public sealed class EvaluateDetectCliTests : CliRun
     }
 
     [Fact]
+    public void ConfidenceAndMaxDetectionsPickTheDetections()
+    {
+        var (code, output, err) = Run("evaluate", "--model", "scenedet", "--task", "detect", "--methods", "eigencam", "--count", "4", "--confidence", "0.9", "--max-detections", "1", "--out", P("few"));
+        Assert.True(code == 0, err);
+        Assert.Contains("4 held-out generated scenes (seed 1, indices from 20,000,000), 4 detections at confidence 0.9 (at most 1 per scene)", output);
+        Assert.All(File.ReadAllLines(P("few/rows.csv")).Skip(1), l => Assert.True(double.Parse(l.Split(',')[7], CultureInfo.InvariantCulture) > 0.9, l));
+    }
+
+    [Fact]
     public void TaskDetectRefusesImagesAndUnknownTasks()
     {
         var images = Run("evaluate", "--model", "scenedet", "--task", "detect", "--images", P("none"));
         Assert.NotEqual(0, images.Code);
         Assert.Contains("--task detect evaluates on generated scenes", images.Err);
+        var confidence = Run("evaluate", "--confidence", "0.5");
+        Assert.NotEqual(0, confidence.Code);
+        Assert.Contains("--confidence and --max-detections go with --task detect.", confidence.Err);
         var unknown = Run("evaluate", "--task", "segment");
         Assert.NotEqual(0, unknown.Code);
         Assert.Contains("segment", unknown.Err);
