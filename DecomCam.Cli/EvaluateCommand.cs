@@ -22,6 +22,8 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         var device = ExplainCommand.ParseDevice(options.Device);
         if (options.Task == "detect" && ModelZoo.DetectionLayoutOf(modelName) is null)
             throw new CliException($"--task detect needs a detector: {modelName} is a classifier (zoo detectors: {string.Join(", ", ModelZoo.Names.Where(n => ModelZoo.DetectionLayoutOf(n) is not null))}).");
+        if (options.Task == "classify" && ModelZoo.DetectionLayoutOf(modelName) is not null)
+            throw new CliException($"{modelName} is a detector: evaluate it with --task detect.");
         using var model = ZooModelLoader.Load(modelName, options.Weights, randomWeights: false, numClasses: null, device);
         if (options.Task == "detect") return RunDetection(model, modelName);
         var settings = new EvaluationOptions

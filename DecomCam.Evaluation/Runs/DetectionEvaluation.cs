@@ -91,9 +91,9 @@ public static class DetectionEvaluation
         return found.Select((d, k) =>
         {
             bool matched = localisation.MatchedObject[k] >= 0;
-            double Score(float v, bool applies) => !applies ? double.NaN : empty[k] ? 0 : v;
+            double Value(float v, bool applies) => !applies ? double.NaN : empty[k] ? 0 : v;
             return new DetectionEvaluationRow(method, index, boxes[k].Box.ToArray(), d.ClassIndex, d.Score, localisation.MatchedObject[k],
-                Score(hits[k], matched), Score(mask[k], matched), Score(box[k], true), empty[k]);
+                Value(hits[k], matched), Value(mask[k], matched), Value(box[k], true), empty[k]);
         }).ToArray();
     }
 

@@ -48,12 +48,15 @@ public sealed class EvaluateDetectCliTests : CliRun
     }
 
     [Fact]
-    public void AClassifierWithTaskDetectIsAClearError()
+    public void AClassifierWithTaskDetectAndADetectorWithoutItAreClearErrors()
     {
         var (code, _, err) = Run("evaluate", "--model", "scenenet", "--task", "detect", "--count", "1", "--out", P("cls"));
         Assert.NotEqual(0, code);
         Assert.Contains("--task detect needs a detector: scenenet is a classifier (zoo detectors: scenedet)", err);
         Assert.False(Directory.Exists(P("cls")));
+        var detector = Run("evaluate", "--model", "scenedet", "--count", "1", "--out", P("det"));
+        Assert.NotEqual(0, detector.Code);
+        Assert.Contains("scenedet is a detector: evaluate it with --task detect.", detector.Err);
     }
 
     [Fact]
