@@ -14,7 +14,8 @@ internal sealed class EvaluateCommandLine
 {
     public const string Description = "Faithfulness of CAM methods (Average Drop / Increase in Confidence, insertion and deletion " +
         "AUC, pointing and energy pointing games, ROAD; per confidence bin) on generated scenes with true object masks, or on " +
-        "--images, each image explained for its predicted class; the model is the bundled SceneNet demo unless --model.";
+        "--images, each image explained for its predicted class; the model is the bundled SceneNet demo unless --model. --task detect " +
+        "evaluates a detector instead: each detection's map against its object's mask and its box.";
 
     private static readonly EvaluateOptions Defaults = new();
 
