@@ -1,4 +1,5 @@
 using DecomCamNet.Batches;
+using DecomCamNet.Detection;
 using DecomCamNet.Evaluation.Runs;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
@@ -19,7 +20,12 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
         if (options.Threads is int threads) set_num_threads(threads);
         string modelName = options.Model ?? BundledAssets.DemoModel;
         var device = ExplainCommand.ParseDevice(options.Device);
+        if (options.Task == "detect" && ModelZoo.DetectionLayoutOf(modelName) is null)
+            throw new CliException($"--task detect needs a detector: {modelName} is a classifier (zoo detectors: {string.Join(", ", ModelZoo.Names.Where(n => ModelZoo.DetectionLayoutOf(n) is not null))}).");
+        if (options.Task == "classify" && ModelZoo.DetectionLayoutOf(modelName) is not null)
+            throw new CliException($"{modelName} is a detector: evaluate it with --task detect.");
         using var model = ZooModelLoader.Load(modelName, options.Weights, randomWeights: false, numClasses: null, device);
+        if (options.Task == "detect") return RunDetection(model, modelName);
         var settings = new EvaluationOptions
         {
             Methods = options.Methods,
@@ -50,6 +56,29 @@ internal sealed class EvaluateCommand(EvaluateOptions options, TextWriter stdout
             return 0;
         }
         Write(results, options.Out, stdout);
+        if (options.Report) stdout.WriteLine($"wrote {ReportCommandLine.Write(options.Out)}");
+        return 0;
+    }
+
+    private int RunDetection(nn.Module<Tensor, Tensor> model, string modelName)
+    {
+        var settings = new DetectionEvaluationOptions
+        {
+            Methods = options.Methods,
+            Layers = [((CamLayer)(options.Layer ?? ModelZoo.DefaultLayer(modelName))).WithReshape(ModelZoo.DefaultReshape(modelName))],
+            ModelName = modelName,
+            Count = options.Count,
+            Seed = options.Seed,
+            Layout = ModelZoo.DetectionLayoutOf(modelName)!.Value,
+            Detection = new DetectionOptions { ConfidenceThreshold = options.Confidence, MaxDetections = options.MaxDetections },
+            Bins = options.Bins,
+        };
+        var progress = options.Verbosity.Progress(stderr);
+        DetectionEvaluationResults results;
+        try { results = DetectionEvaluation.Run(model, settings, progress); }
+        finally { progress.Finish(); }
+        stdout.Write(results.Write(options.Out));
+        stdout.WriteLine($"wrote {Path.Combine(options.Out, "results.md")} and rows.csv in {options.Out}");
         if (options.Report) stdout.WriteLine($"wrote {ReportCommandLine.Write(options.Out)}");
         return 0;
     }

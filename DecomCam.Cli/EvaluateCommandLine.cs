@@ -14,7 +14,8 @@ internal sealed class EvaluateCommandLine
 {
     public const string Description = "Faithfulness of CAM methods (Average Drop / Increase in Confidence, insertion and deletion " +
         "AUC, pointing and energy pointing games, ROAD; per confidence bin) on generated scenes with true object masks, or on " +
-        "--images, each image explained for its predicted class; the model is the bundled SceneNet demo unless --model.";
+        "--images, each image explained for its predicted class; the model is the bundled SceneNet demo unless --model. --task detect " +
+        "evaluates a detector instead: each detection's map against its object's mask and its box.";
 
     private static readonly EvaluateOptions Defaults = new();
 
@@ -30,6 +31,15 @@ internal sealed class EvaluateCommandLine
         var methods = _bound.Add(new Option<string[]>("--methods") { HelpName = "LIST", Arity = ArgumentArity.ExactlyOne, CustomParser = ParseMethods,
             Description = $"comma-separated, any of --method's names [default: {string.Join(",", Defaults.Methods)}]" },
             (o, v) => o with { Methods = v });
+        var task = _bound.Add(new Option<string>("--task") { HelpName = "TASK", DefaultValueFactory = _ => Defaults.Task,
+            Description = "classify (each image explained for its predicted class), or detect: a detector (--model scenedet) on held-out " +
+                "generated scenes, each detection explained and scored by the pointing game and the energy in its object's mask and in its box" }
+            .AcceptOnlyFromAmong("classify", "detect"),
+            (o, v) => o with { Task = v });
+        var confidence = _bound.Add(CheckedOptions.Number("--confidence", "with --task detect: a detection's class score must be above this", 0, 1, Defaults.Confidence),
+            (o, v) => o with { Confidence = (float)v });
+        var maxDetections = _bound.Add(CheckedOptions.Int("--max-detections", "with --task detect: detections explained per scene, highest scores first", 1, Defaults.MaxDetections),
+            (o, v) => o with { MaxDetections = v });
         var count = _bound.Add(CheckedOptions.Int("--count", "generated scenes", 1, Defaults.Count),
             (o, v) => o with { Count = v });
         var seed = _bound.Add(CheckedOptions.Int("--seed", "scene seed", 0, Defaults.Seed),
@@ -82,6 +92,11 @@ internal sealed class EvaluateCommandLine
         methods.CompletionSources.Add(CamMethods.Names.ToArray());
         _checks = r =>
         {
+            if (r.GetValue(task) == "detect" && r.GetValue(images) is not null)
+                r.AddError("--task detect evaluates on generated scenes (their true boxes and masks); leave out --images.");
+            if (r.GetValue(task) != "detect" && (r.GetResult(confidence) is { Implicit: false } || r.GetResult(maxDetections) is { Implicit: false }))
+                r.AddError("--confidence and --max-detections go with --task detect.");
+            if (r.GetValue(task) == "detect" && r.GetResult(shard) is not null) r.AddError("--task detect has no shards; leave out --shard.");
             if (r.GetValue(masks) is not null && r.GetValue(images) is null) r.AddError("--masks goes with --images.");
             if (r.GetResult(shardBy) is { Implicit: false } && r.GetResult(shard) is null) r.AddError("--shard-by goes with --shard i/n.");
             if (r.GetValue(report) && r.GetResult(shard) is not null)

@@ -9,8 +9,12 @@ namespace DecomCamNet.Cli;
 internal sealed record EvaluateOptions
 {
     private static readonly Evaluation.Runs.EvaluationOptions Library = new();
+    private static readonly DetectionEvaluationOptions Detection = new();
 
     public string[] Methods { get; init; } = Library.Methods.ToArray();
+    public string Task { get; init; } = "classify";
+    public float Confidence { get; init; } = Detection.Detection.ConfidenceThreshold;
+    public int MaxDetections { get; init; } = Detection.Detection.MaxDetections;
     public int Count { get; init; } = 100;
     public int Seed { get; init; } = 1;
     public string Out { get; init; } = "decomcam-evaluation";
