@@ -41,6 +41,7 @@ public class TransformerFullSizeParityTests(ITestOutputHelper output)
         foreach (var model in new[] { "vit", "swin" })
             foreach (var method in new[] { "gradcam", "gradcam++", "eigencam" })
                 data.Add(model, method);
+        data.Add("vit", "scorecam");
         data.Add("swin", "scorecam");
         return data;
     }
