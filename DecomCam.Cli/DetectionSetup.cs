@@ -73,6 +73,16 @@ internal sealed class DetectionSetup
         _rows.Select((r, i) => (r, i)).Where(x => x.r.Image == _rows[row].Image)
             .Select(x => new LabeledBox(x.r.Box.Box, x.r.Label, x.i == row)).ToArray();
 
+    /// <summary>The image row <paramref name="row"/> explains a box of.</summary>
+    public int ImageOf(int row) => _rows[row].Image;
+
+    /// <summary>Row <paramref name="row"/>'s own box alone, highlighted with its label: what its grid panel draws.</summary>
+    public LabeledBox OwnBox(int row) => new(_rows[row].Box.Box, _rows[row].Label);
+
+    /// <summary>A grid panel's caption: <c>1: square 0.97, target 1.97</c> (the row, the box's label, its target score).</summary>
+    public string PanelCaption(int row, float targetScore) =>
+        string.Create(CultureInfo.InvariantCulture, $"{row}: {_rows[row].Label}, target {targetScore:F2}");
+
     private static string Name(DetectionLayout layout) => layout == DetectionLayout.YoloV8 ? "yolov8" : "yolov5";
 
     /// <summary>The class of the anchor whose box overlaps <paramref name="box"/> most in image <paramref name="image"/>.</summary>

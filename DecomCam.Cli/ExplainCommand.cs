@@ -250,11 +250,28 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
                 stdout.WriteLine($"wrote {heat}");
             }
         }
+        if (detection is not null) WriteDetectionGrids(result, maps, pictures, detection, overlay);
         var firstPicture = pictures[(int)result.ImageIndex[0]];
         foreach (var image in result.IntermediateImages)
         {
             if (image.Drawing == IntermediateDrawing.ComponentGrid) WriteComponents(result, image, firstPicture, clip is null ? overlay : Name(overlay, 0));
             else WriteConcepts(result, image, firstPicture, overlay);
+        }
+    }
+
+    /// <summary>
+    /// For each image with two or more explained boxes, one grid next to the overlays (<c>&lt;overlay&gt;_detections.png</c>,
+    /// numbered by image for a batch): a panel per box, its map with its own box, captioned with its row and target score.
+    /// </summary>
+    private void WriteDetectionGrids(CamResult result, Tensor maps, IReadOnlyList<Image<Rgb24>> pictures, DetectionSetup detection, string overlay)
+    {
+        var scores = result.Scores.cpu().data<float>().ToArray();
+        foreach (var rows in Enumerable.Range(0, scores.Length).GroupBy(detection.ImageOf).Where(g => g.Count() > 1))
+        {
+            string path = Numbered(Suffixed(overlay, "detections"), rows.Key, pictures.Count);
+            CamImageWriter.SaveBoxGrid(pictures[rows.Key], rows.Select(r => maps[r]).ToList(), rows.Select(r => (IReadOnlyList<LabeledBox>)[detection.OwnBox(r)]).ToList(),
+                path, alpha: options.Alpha, labels: options.BareOverlay ? null : rows.Select(r => detection.PanelCaption(r, scores[r])).ToList());
+            stdout.WriteLine($"wrote {path}");
         }
     }
 

@@ -8,7 +8,7 @@ namespace DecomCamNet.Imaging;
 
 /// <summary>
 /// Renders class-activation maps as PNG images: jet heat maps, heat maps blended over the input image, and grids of
-/// either (for DecomCAM's sub-maps). An overlay given a caption, and a grid given labels, carry them in a white strip
+/// either (for DecomCAM's sub-maps); for detectors, overlays and grids with the boxes drawn. An overlay given a caption, and a grid given labels, carry them in a white strip
 /// below the picture (dark text in a built-in 5x7 pixel font, ASCII); an overlay's strip also holds a jet colour bar
 /// from 0 to 1, so the map itself is never covered.
 /// </summary>
@@ -109,7 +109,8 @@ public static class CamImageWriter
 
     /// <summary>
     /// The overlay of <see cref="CreateOverlay(Image{Rgb24}, Tensor, float, string)"/> with detection boxes drawn over the
-    /// map, before the caption strip (<see cref="BoxDrawing"/>); boxes are in the image's pixels.
+    /// map, before the caption strip (<see cref="BoxDrawing"/>); boxes are in the image's pixels. A small image is enlarged
+    /// first (<see cref="DrawingScale"/>: a 128-px scene is drawn at 256 px), the map resized bilinearly to that size.
     /// </summary>
     /// <exception cref="ArgumentException">As for <see cref="SaveOverlay(Image{Rgb24}, Tensor, string, float, string)"/>.</exception>
     public static Image<Rgb24> CreateBoxOverlay(Image<Rgb24> image, Tensor map, IReadOnlyList<LabeledBox> boxes, float alpha = 0.5f, string? caption = null)
@@ -117,9 +118,11 @@ public static class CamImageWriter
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(boxes);
         CheckAlpha(alpha);
-        float[] values = ReadMap(map, nameof(map), image.Width, image.Height, out _, out _);
-        var painted = Painted(image, values, alpha);
-        BoxDrawing.Draw(painted, boxes);
+        int factor = DrawingScale.Factor(image.Width, image.Height);
+        float[] values = ReadMap(map, nameof(map), image.Width * factor, image.Height * factor, out _, out _);
+        var painted = DrawingScale.Enlarge(image, factor);
+        Paint(painted, values, alpha);
+        BoxDrawing.Draw(painted, DrawingScale.Enlarge(boxes, factor));
         return Captioned(painted, caption);
     }
 
@@ -128,6 +131,57 @@ public static class CamImageWriter
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var result = CreateBoxOverlay(image, map, boxes, alpha, caption);
+        Save(result, path);
+    }
+
+    /// <summary>
+    /// Renders a grid of detection panels, one per map: each map over <paramref name="image"/> with its own boxes drawn
+    /// (<see cref="BoxDrawing"/>), laid out as <see cref="CreateGrid(IReadOnlyList{Tensor}, Image{Rgb24}?, int, float, IReadOnlyList{string}?)"/>
+    /// lays out overlays. Like <see cref="CreateBoxOverlay"/>, a small image is enlarged first (<see cref="DrawingScale"/>),
+    /// so a panel's picture is the box overlay's picture of the same map and boxes.
+    /// </summary>
+    /// <param name="image">The background of every panel. Not changed.</param>
+    /// <param name="maps">One map per panel, each <c>[H, W]</c> with values in [0, 1]; resized bilinearly to the panel.</param>
+    /// <param name="boxes">Per panel, the boxes to draw over its map, in the image's pixels (normally its own detection, highlighted).</param>
+    /// <param name="columns">Panels per row (at least 1); fewer when there are fewer maps.</param>
+    /// <param name="alpha">Weight of the colour map, in [0, 1].</param>
+    /// <param name="labels">One caption per panel, printed in a strip below it; null for bare panels.</param>
+    /// <returns>A new image (sizes as for the overlay grid, with enlarged cells); the caller owns it.</returns>
+    /// <exception cref="ArgumentException">No maps; a map is null, not rank 2, empty, or not finite; the boxes or the labels are not
+    /// one list per map; <paramref name="columns"/> is below 1; or <paramref name="alpha"/> is outside [0, 1].</exception>
+    public static Image<Rgb24> CreateBoxGrid(Image<Rgb24> image, IReadOnlyList<Tensor> maps, IReadOnlyList<IReadOnlyList<LabeledBox>> boxes,
+        int columns = 5, float alpha = 0.5f, IReadOnlyList<string>? labels = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        CheckGrid(maps, columns, alpha);
+        ArgumentNullException.ThrowIfNull(boxes);
+        if (boxes.Count != maps.Count)
+            throw new ArgumentException($"A grid of {maps.Count} maps needs {maps.Count} box lists; got {boxes.Count}.", nameof(boxes));
+        for (int i = 0; i < boxes.Count; i++)
+        {
+            if (boxes[i] is null)
+                throw new ArgumentException($"boxes[{i}] is null.", nameof(boxes));
+        }
+        int factor = DrawingScale.Factor(image.Width, image.Height);
+        using var background = DrawingScale.Enlarge(image, factor);
+        return Grid(maps.Count, i => CellValues(maps, i, background.Width, background.Height), background.Width, background.Height, background,
+            columns, alpha, labels, (panel, i) => BoxDrawing.Draw(panel, DrawingScale.Enlarge(boxes[i], factor)));
+    }
+
+    /// <summary>Saves <see cref="CreateBoxGrid"/>'s image as PNG.</summary>
+    /// <param name="image">The background of every panel. Not changed.</param>
+    /// <param name="maps">One map per panel.</param>
+    /// <param name="boxes">Per panel, the boxes to draw over its map, in the image's pixels.</param>
+    /// <param name="path">The PNG file to write; its directory is created if needed.</param>
+    /// <param name="columns">Panels per row (at least 1).</param>
+    /// <param name="alpha">Weight of the colour map, in [0, 1].</param>
+    /// <param name="labels">One caption per panel; null for bare panels.</param>
+    /// <exception cref="ArgumentException">As for <see cref="CreateBoxGrid"/>.</exception>
+    public static void SaveBoxGrid(Image<Rgb24> image, IReadOnlyList<Tensor> maps, IReadOnlyList<IReadOnlyList<LabeledBox>> boxes, string path,
+        int columns = 5, float alpha = 0.5f, IReadOnlyList<string>? labels = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var result = CreateBoxGrid(image, maps, boxes, columns, alpha, labels);
         Save(result, path);
     }
 
@@ -174,18 +228,7 @@ public static class CamImageWriter
     public static Image<Rgb24> CreateGrid(IReadOnlyList<Tensor> maps, Image<Rgb24>? background = null, int columns = 5, float alpha = 0.5f,
         IReadOnlyList<string>? labels = null)
     {
-        ArgumentNullException.ThrowIfNull(maps);
-        if (maps.Count == 0)
-            throw new ArgumentException("At least one map is needed for a grid.", nameof(maps));
-        if (columns < 1)
-            throw new ArgumentOutOfRangeException(nameof(columns), columns, "A grid needs at least one column.");
-        CheckAlpha(alpha);
-        for (int i = 0; i < maps.Count; i++)
-        {
-            if (maps[i] is null)
-                throw new ArgumentException($"maps[{i}] is null.", nameof(maps));
-        }
-
+        CheckGrid(maps, columns, alpha);
         int cellWidth, cellHeight;
         if (background is not null)
         {
@@ -197,17 +240,36 @@ public static class CamImageWriter
             (cellHeight, cellWidth) = ((int)maps[0].shape[0], (int)maps[0].shape[1]);
         }
 
-        return Grid(maps.Count, i =>
+        return Grid(maps.Count, i => CellValues(maps, i, cellWidth, cellHeight), cellWidth, cellHeight, background, columns, alpha, labels);
+    }
+
+    // A tensor grid's arguments, checked before any drawing.
+    private static void CheckGrid(IReadOnlyList<Tensor> maps, int columns, float alpha)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        if (maps.Count == 0)
+            throw new ArgumentException("At least one map is needed for a grid.", nameof(maps));
+        if (columns < 1)
+            throw new ArgumentOutOfRangeException(nameof(columns), columns, "A grid needs at least one column.");
+        CheckAlpha(alpha);
+        for (int i = 0; i < maps.Count; i++)
         {
-            try
-            {
-                return ReadMap(maps[i], nameof(maps), cellWidth, cellHeight, out _, out _);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new ArgumentException($"maps[{i}]: {ex.Message}", nameof(maps), ex);
-            }
-        }, cellWidth, cellHeight, background, columns, alpha, labels);
+            if (maps[i] is null)
+                throw new ArgumentException($"maps[{i}] is null.", nameof(maps));
+        }
+    }
+
+    // Map i's values at the cell's size; its errors name it.
+    private static float[] CellValues(IReadOnlyList<Tensor> maps, int i, int cellWidth, int cellHeight)
+    {
+        try
+        {
+            return ReadMap(maps[i], nameof(maps), cellWidth, cellHeight, out _, out _);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"maps[{i}]: {ex.Message}", nameof(maps), ex);
+        }
     }
 
     /// <summary>
@@ -237,9 +299,10 @@ public static class CamImageWriter
         return Grid(maps.Count, i => maps[i], width, height, background, columns, alpha, labels);
     }
 
-    // The grid of count cells of cellWidth x cellHeight values (valuesAt(i): cell i's values at that size).
+    // The grid of count cells of cellWidth x cellHeight values (valuesAt(i): cell i's values at that size); decorate(cell, i)
+    // draws on cell i after its map and before its label.
     private static Image<Rgb24> Grid(int count, Func<int, float[]> valuesAt, int cellWidth, int cellHeight, Image<Rgb24>? background,
-        int columns, float alpha, IReadOnlyList<string>? labels)
+        int columns, float alpha, IReadOnlyList<string>? labels, Action<Image<Rgb24>, int>? decorate = null)
     {
         if (labels is not null && labels.Count != count)
             throw new ArgumentException($"A grid of {count} maps needs {count} labels; got {labels.Count}.", nameof(labels));
@@ -258,6 +321,7 @@ public static class CamImageWriter
 
                 using var painted = background?.Clone() ?? new Image<Rgb24>(cellWidth, cellHeight);
                 Paint(painted, values, background is null ? 1f : alpha);
+                decorate?.Invoke(painted, i);
                 using var labelled = lines is null ? null : CaptionStrip.Below(painted, lines[i], colorBar: false);
                 var cell = labelled ?? painted;
                 int x0 = i % cols * (cellWidth + GridGutter);

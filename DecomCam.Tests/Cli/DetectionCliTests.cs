@@ -35,9 +35,33 @@ public sealed class DetectionCliTests : CliRun
         Assert.Equal(new long[] { rows.Length, 128, 128 }, maps.shape);
         string first = rows.Length == 1 ? P("o.png") : P("o_0.png");
         using var overlay = Image.Load<Rgb24>(first);
+        Assert.Equal(256, overlay.Width); // the 128-px scene drawn at twice its size
         int green = 0;
-        overlay.ProcessPixelRows(a => { for (int y = 0; y < 128; y++) foreach (var p in a.GetRowSpan(y)) if (p.R == 0 && p.G == 255 && p.B == 0) green++; });
-        Assert.True(green > 40, $"{green} pure green pixels: the explained box is not drawn ({output})");
+        overlay.ProcessPixelRows(a => { for (int y = 0; y < 256; y++) foreach (var p in a.GetRowSpan(y)) if (p.R == 0 && p.G == 255 && p.B == 0) green++; });
+        Assert.True(green > 160, $"{green} pure green pixels: the explained box is not drawn ({output})");
+    }
+
+    [Fact]
+    public void WritesAGridOfOnePanelPerDetection()
+    {
+        var (code, output, err) = Run("explain", "--model", "scenedet", "--input", Scene(), "--overlay", P("o.png"));
+        Assert.True(code == 0, err);
+        int detections = output.Split('\n').Count(l => l.StartsWith("image 0: gradcam on block5 for box", StringComparison.Ordinal));
+        Assert.InRange(detections, 2, 5); // a square and a triangle: one row of panels
+        Assert.Contains($"wrote {P("o_detections.png")}", output);
+        using var grid = Image.Load<Rgb24>(P("o_detections.png"));
+        int strip = CaptionStrip.Height(256, 1, colorBar: false);
+        Assert.Equal((detections * 256 + (detections - 1) * CamImageWriter.GridGutter, 256 + strip), (grid.Width, grid.Height));
+        for (int panel = 0; panel < detections; panel++)
+        {
+            int green = 0;
+            grid.ProcessPixelRows(a => { for (int y = 0; y < 256; y++) foreach (var p in a.GetRowSpan(y).Slice(panel * 258, 256)) if (p == new Rgb24(0, 255, 0)) green++; });
+            Assert.True(green > 160, $"panel {panel}: {green} pure green pixels, its box is not drawn");
+        }
+
+        var (one, oneOutput, oneErr) = Run("explain", "--model", "scenedet", "--input", Scene(), "--max-detections", "1", "--overlay", P("single.png"));
+        Assert.True(one == 0, oneErr);
+        Assert.DoesNotContain("_detections", oneOutput); // one detection: its overlay says it all
     }
 
     [Fact]
