@@ -31,6 +31,7 @@ public static class CamKernels
     public static Tensor Resize(Tensor maps, long height, long width, InterpolationMode mode = InterpolationMode.Bilinear, bool alignCorners = false)
     {
         if (maps.shape[^2] == height && maps.shape[^1] == width) return maps;
+        if (mode == InterpolationMode.Bicubic && !alignCorners) return BicubicResize.Apply(maps, height, width);
         bool single = maps.dim() == 3;
         var x = single ? maps.unsqueeze(1) : maps;
         var y = nn.functional.interpolate(x, new[] { height, width }, mode: mode, align_corners: alignCorners);
