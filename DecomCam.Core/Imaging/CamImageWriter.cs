@@ -123,7 +123,7 @@ public static class CamImageWriter
         return Captioned(painted, caption);
     }
 
-    /// <summary>Saves <see cref="CreateBoxOverlay"/>'s image as PNG.</summary>
+    /// <summary>Saves <see cref="CreateBoxOverlay(Image{Rgb24}, Tensor, IReadOnlyList{LabeledBox}, float, string)"/>'s image as PNG.</summary>
     public static void SaveBoxOverlay(Image<Rgb24> image, Tensor map, IReadOnlyList<LabeledBox> boxes, string path, float alpha = 0.5f, string? caption = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -148,6 +148,27 @@ public static class CamImageWriter
         if (!Array.TrueForAll(map, float.IsFinite))
             throw new ArgumentException($"The map contains NaN or infinite values ({image.Height}x{image.Width}).", nameof(map));
         return Captioned(Painted(image, map, alpha), caption);
+    }
+
+    /// <summary>
+    /// The overlay of <see cref="CreateOverlay(Image{Rgb24}, float[], float, string)"/> with detection boxes drawn over the
+    /// map, as <see cref="CreateBoxOverlay(Image{Rgb24}, Tensor, IReadOnlyList{LabeledBox}, float, string)"/> draws them.
+    /// </summary>
+    /// <exception cref="ArgumentException">As for <see cref="SaveOverlay(Image{Rgb24}, float[], string, float, string)"/>.</exception>
+    public static Image<Rgb24> CreateBoxOverlay(Image<Rgb24> image, float[] map, IReadOnlyList<LabeledBox> boxes, float alpha = 0.5f, string? caption = null)
+    {
+        ArgumentNullException.ThrowIfNull(boxes);
+        var painted = CreateOverlay(image, map, alpha); // no caption: the painted image itself
+        BoxDrawing.Draw(painted, boxes);
+        return Captioned(painted, caption);
+    }
+
+    /// <summary>Saves <see cref="CreateBoxOverlay(Image{Rgb24}, float[], IReadOnlyList{LabeledBox}, float, string)"/>'s image as PNG.</summary>
+    public static void SaveBoxOverlay(Image<Rgb24> image, float[] map, IReadOnlyList<LabeledBox> boxes, string path, float alpha = 0.5f, string? caption = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var result = CreateBoxOverlay(image, map, boxes, alpha, caption);
+        Save(result, path);
     }
 
     /// <summary>Renders what <see cref="SaveHeatmap"/> saves, without saving it.</summary>
