@@ -48,7 +48,8 @@ public static class ImageSetReport
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         int failed = rows.Count(r => r.Error is not null);
         int images = rows.Select(r => r.Input).Distinct(StringComparer.Ordinal).Count(); // a detector's image has a row per box
-        string perBox = images == rows.Count ? "" : Inv($" {rows.Count} rows, one per box ({rows.Count(r => r.Detections == 0)} images without detections).");
+        int empty = rows.Count(r => r.Detections == 0);
+        string perBox = images == rows.Count && empty == 0 ? "" : Inv($" {rows.Count} rows, one per box; {empty} image{(empty == 1 ? "" : "s")} without detections.");
         var body = new StringBuilder();
         body.Append("<h1>").Append(HtmlPage.Escape($"Image set {name}")).Append("</h1>\n")
             .Append("<p class=\"meta\">").Append(HtmlPage.Escape(Inv($"{images} images: {images - failed} explained, {failed} failed.{perBox}"))).Append("</p>\n")
