@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using DecomCamNet.Detection;
 using DecomCamNet.Imaging;
 using static TorchSharp.torch;
 
@@ -9,8 +10,9 @@ namespace DecomCamNet.Batches;
 /// <summary>
 /// The explain stage of <see cref="ImageSetRun"/>, on the model's thread: gathers decoded images into batches of equal-sized
 /// images (other sizes wait for their own batch), explains each full batch, copies its maps off the device and posts the
-/// images to <see cref="ImageSetWriter"/>. An image that could not be decoded, and every image of a batch the method refuses,
-/// becomes a failed row. Owns the pictures it holds until they are posted.
+/// images to <see cref="ImageSetWriter"/> (a detector's image with a row per box: <see cref="ImageSetOptions.Detection"/>).
+/// An image that could not be decoded, and every image of a batch the method refuses, becomes a failed row. Owns the
+/// pictures it holds until they are posted.
 /// </summary>
 internal sealed class ImageSetExplainer : IDisposable
 {
@@ -150,7 +152,7 @@ internal sealed class ImageSetExplainer : IDisposable
             rows[i].Add(new ExplainedRow(Row(batch[i].Path, batch[i].Sha256, 0) with { Detections = 0 }, null, []));
         if (found.Length == 0) return rows;
         var explained = found.Length == batch.Count ? input : input.index_select(0, tensor(found.Select(i => (long)i).ToArray(), device: input.device));
-        var target = CamTarget.Boxes(found.Select(i => (IReadOnlyList<Detection.ReferenceBox>)selected[i].Select(b => b.Reference).ToArray()).ToArray(), layout: detection.Layout);
+        var target = CamTarget.Boxes(found.Select(i => (IReadOnlyList<ReferenceBox>)selected[i].Select(b => b.Reference).ToArray()).ToArray(), layout: detection.Layout);
         using var result = _method.Explain(explained, target);
         var copied = Copied.Of(result, _options.WriteComponents);
         for (int row = 0; row < copied.Maps.Length; row++) // image-major, each image's boxes in order
@@ -191,7 +193,7 @@ internal sealed class ImageSetExplainer : IDisposable
     }
 
     /// <summary>The rows of a [M,Q] intermediate as host arrays, or null when it is not named.</summary>
-    internal static float[][]? Rows(CamResult result, string? name)
+    private static float[][]? Rows(CamResult result, string? name)
     {
         if (name is null) return null;
         var values = result.Intermediate(name).cpu().to_type(ScalarType.Float32);

@@ -30,12 +30,7 @@ internal sealed class DetectionSetup
     /// </summary>
     public static DetectionSetup? Create(CliOptions options, nn.Module<Tensor, Tensor> model, string modelName, bool onnx, Tensor input, string[]? labels)
     {
-        var layout = options.Detector ?? (onnx ? null : ModelZoo.DetectionLayoutOf(modelName));
-        if (layout is not DetectionLayout kind)
-        {
-            if (options.Boxes.Length > 0) throw new CliException($"--box needs a detector: {modelName} is not one (give --detector yolov8|yolov5 for a YOLO-style model).");
-            return null;
-        }
+        if (Layout(options, modelName, onnx) is not DetectionLayout kind) return null;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         DecodedPredictions decoded;
@@ -61,12 +56,7 @@ internal sealed class DetectionSetup
     /// </summary>
     public static ImageSetDetection? ForSet(CliOptions options, nn.Module<Tensor, Tensor> model, string modelName, bool onnx, string[]? labels)
     {
-        var layout = options.Detector ?? (onnx ? null : ModelZoo.DetectionLayoutOf(modelName));
-        if (layout is not DetectionLayout kind)
-        {
-            if (options.Boxes.Length > 0) throw new CliException($"--box needs a detector: {modelName} is not one (give --detector yolov8|yolov5 for a YOLO-style model).");
-            return null;
-        }
+        if (Layout(options, modelName, onnx) is not DetectionLayout kind) return null;
         if (options.Targets is not null) throw new CliException("--target explains classifiers; a detector's targets are its boxes (--box, or its detections).");
         return new ImageSetDetection(model, kind)
         {
@@ -84,6 +74,15 @@ internal sealed class DetectionSetup
     public IReadOnlyList<LabeledBox> BoxesOf(int row) =>
         _rows.Select((r, i) => (r, i)).Where(x => x.r.Image == _rows[row].Image)
             .Select(x => new LabeledBox(x.r.Box.Box, x.r.Label, x.i == row)).ToArray();
+
+    /// <summary>The detector's layout (<c>--detector</c>, else a zoo detector's), or null for another model, which takes no <c>--box</c>.</summary>
+    private static DetectionLayout? Layout(CliOptions options, string modelName, bool onnx)
+    {
+        var layout = options.Detector ?? (onnx ? null : ModelZoo.DetectionLayoutOf(modelName));
+        if (layout is null && options.Boxes.Length > 0)
+            throw new CliException($"--box needs a detector: {modelName} is not one (give --detector yolov8|yolov5 for a YOLO-style model).");
+        return layout;
+    }
 
     private static string Name(DetectionLayout layout) => layout == DetectionLayout.YoloV8 ? "yolov8" : "yolov5";
 
