@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using DecomCamNet.Detection;
 using DecomCamNet.Imaging;
 using static TorchSharp.torch;
 
@@ -9,8 +10,9 @@ namespace DecomCamNet.Batches;
 /// <summary>
 /// The explain stage of <see cref="ImageSetRun"/>, on the model's thread: gathers decoded images into batches of equal-sized
 /// images (other sizes wait for their own batch), explains each full batch, copies its maps off the device and posts the
-/// images to <see cref="ImageSetWriter"/>. An image that could not be decoded, and every image of a batch the method refuses,
-/// becomes a failed row. Owns the pictures it holds until they are posted.
+/// images to <see cref="ImageSetWriter"/> (a detector's image with a row per box: <see cref="ImageSetOptions.Detection"/>).
+/// An image that could not be decoded, and every image of a batch the method refuses, becomes a failed row. Owns the
+/// pictures it holds until they are posted.
 /// </summary>
 internal sealed class ImageSetExplainer : IDisposable
 {
@@ -99,34 +101,18 @@ internal sealed class ImageSetExplainer : IDisposable
     }
 
     /// <summary>
-    /// Explains one batch and copies each image's map (and component maps) off the device; the pictures pass to the returned images.
-    /// When the method refuses the batch, every image becomes a failed row and the pictures are disposed.
+    /// Explains one batch and copies each row's map (and component maps) off the device; the pictures pass to the returned
+    /// images. When the method (or the detector) refuses the batch, every image becomes a failed row and the pictures are disposed.
     /// </summary>
     private List<ExplainedImage> ExplainBatch(List<DecodedImage> batch)
     {
         var clock = Stopwatch.StartNew();
-        HostArray[] maps;
-        (string FileSuffix, HostArray Maps)[][] components;
-        long[]? classes;
-        float[] scores;
-        float[][]? weights, singular;
-        long[] order;
+        List<ExplainedRow>[] rows;
         try
         {
             using var scope = NewDisposeScope();
             var input = cat(batch.Select(d => ImageLoader.ToTensor(d.Picture!, _preprocessing, _device)).ToList(), 0);
-            using var result = _method.Explain(input, _options.Target);
-            var cpuMaps = result.Maps.cpu();
-            maps = Enumerable.Range(0, batch.Count).Select(row => HostArray.Of(cpuMaps[row])).ToArray();
-            var stacks = _options.WriteComponents
-                ? result.IntermediateImages.Where(i => i.Drawing == IntermediateDrawing.ComponentGrid).Select(i => (i.FileSuffix, Maps: result.Intermediate(i.Name).cpu())).ToList()
-                : [];
-            components = Enumerable.Range(0, batch.Count).Select(row => stacks.Select(s => (s.FileSuffix, HostArray.Of(s.Maps[row]))).ToArray()).ToArray();
-            classes = result.Classes?.cpu().data<long>().ToArray();
-            scores = result.Scores.cpu().data<float>().ToArray();
-            var weighted = result.IntermediateImages.FirstOrDefault(i => i.Drawing == IntermediateDrawing.ComponentGrid && (i.Weights ?? i.SingularValues) is not null);
-            (weights, singular) = (Rows(result, weighted?.Weights), Rows(result, weighted?.SingularValues));
-            order = result.ImageIndex.ToArray();
+            rows = _options.Detection is { } detection ? ExplainBoxes(batch, input, detection) : ExplainClasses(batch, input);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or CamException or ExternalException)
         {
@@ -135,15 +121,75 @@ internal sealed class ImageSetExplainer : IDisposable
             return batch.Select(d => ExplainedImage.Failed(Row(d.Path, d.Sha256, failedSeconds) with { Error = e.Message })).ToList();
         }
         double seconds = clock.Elapsed.TotalSeconds / batch.Count;
-        return Enumerable.Range(0, batch.Count).Select(row =>
+        return batch.Select((image, i) => new ExplainedImage(image.Picture,
+            rows[i].Select(r => r with { Row = r.Row with { Seconds = seconds } }).ToList())).ToList();
+    }
+
+    /// <summary>One row per image: the target of <see cref="ImageSetOptions.Target"/>, or each image's top class.</summary>
+    private List<ExplainedRow>[] ExplainClasses(List<DecodedImage> batch, Tensor input)
+    {
+        using var result = _method.Explain(input, _options.Target);
+        var copied = Copied.Of(result, _options.WriteComponents);
+        var rows = new List<ExplainedRow>[batch.Count];
+        for (int row = 0; row < copied.Maps.Length; row++)
         {
-            var image = batch[(int)order[row]];
-            var explained = Row(image.Path, image.Sha256, seconds) with
+            var image = batch[(int)result.ImageIndex[row]];
+            rows[result.ImageIndex[row]] = [copied.RowOf(row, Row(image.Path, image.Sha256, 0) with { Class = copied.Classes?[row] })];
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// One row per box of each image (<see cref="ImageSetDetection"/>): the boxes from one forward of the detector, all of
+    /// the batch's boxes explained in one call (<see cref="CamTarget.Boxes"/>); an image without boxes gets one row saying so.
+    /// </summary>
+    private List<ExplainedRow>[] ExplainBoxes(List<DecodedImage> batch, Tensor input, ImageSetDetection detection)
+    {
+        var selected = detection.Select(input);
+        var rows = batch.Select(d => new List<ExplainedRow>()).ToArray();
+        var found = Enumerable.Range(0, batch.Count).Where(i => selected[i].Count > 0).ToArray();
+        foreach (int i in Enumerable.Range(0, batch.Count).Except(found))
+            rows[i].Add(new ExplainedRow(Row(batch[i].Path, batch[i].Sha256, 0) with { Detections = 0 }, null, []));
+        if (found.Length == 0) return rows;
+        var explained = found.Length == batch.Count ? input : input.index_select(0, tensor(found.Select(i => (long)i).ToArray(), device: input.device));
+        var target = CamTarget.Boxes(found.Select(i => (IReadOnlyList<ReferenceBox>)selected[i].Select(b => b.Reference).ToArray()).ToArray(), layout: detection.Layout);
+        using var result = _method.Explain(explained, target);
+        var copied = Copied.Of(result, _options.WriteComponents);
+        for (int row = 0; row < copied.Maps.Length; row++) // image-major, each image's boxes in order
+        {
+            int i = found[(int)result.ImageIndex[row]], k = rows[i].Count;
+            var box = selected[i][k];
+            rows[i].Add(copied.RowOf(row, Row(batch[i].Path, batch[i].Sha256, 0) with
             {
-                Class = classes?[row], Score = scores[row], OssmWeights = weights?[row], OssmSingularValues = singular?[row],
-            };
-            return new ExplainedImage(explained, image.Picture, maps[row], components[row]);
-        }).ToList();
+                Class = box.Reference.ClassIndex, Detection = k, Detections = selected[i].Count, Box = box.Reference.Box.ToArray(),
+                Label = detection.LabelOf(box.Reference.ClassIndex), DetectionScore = box.DetectionScore,
+            }));
+        }
+        return rows;
+    }
+
+    /// <summary>A result's rows copied off the device: maps, component maps, classes, scores, component weights.</summary>
+    private sealed record Copied(HostArray[] Maps, (string FileSuffix, HostArray Maps)[][] Components, long[]? Classes, float[] Scores,
+        float[][]? Weights, float[][]? Singular)
+    {
+        public static Copied Of(CamResult result, bool withComponents)
+        {
+            using var scope = NewDisposeScope();
+            var cpuMaps = result.Maps.cpu();
+            int count = (int)cpuMaps.shape[0];
+            var maps = Enumerable.Range(0, count).Select(row => HostArray.Of(cpuMaps[row])).ToArray();
+            var stacks = withComponents
+                ? result.IntermediateImages.Where(i => i.Drawing == IntermediateDrawing.ComponentGrid).Select(i => (i.FileSuffix, Maps: result.Intermediate(i.Name).cpu())).ToList()
+                : [];
+            var components = Enumerable.Range(0, count).Select(row => stacks.Select(s => (s.FileSuffix, HostArray.Of(s.Maps[row]))).ToArray()).ToArray();
+            var weighted = result.IntermediateImages.FirstOrDefault(i => i.Drawing == IntermediateDrawing.ComponentGrid && (i.Weights ?? i.SingularValues) is not null);
+            return new Copied(maps, components, result.Classes?.cpu().data<long>().ToArray(), result.Scores.cpu().data<float>().ToArray(),
+                Rows(result, weighted?.Weights), Rows(result, weighted?.SingularValues));
+        }
+
+        /// <summary>Row <paramref name="row"/>'s map and component maps, with its score and component weights filled into <paramref name="manifestRow"/>.</summary>
+        public ExplainedRow RowOf(int row, ManifestRow manifestRow) =>
+            new(manifestRow with { Score = Scores[row], OssmWeights = Weights?[row], OssmSingularValues = Singular?[row] }, Maps[row], Components[row]);
     }
 
     /// <summary>The rows of a [M,Q] intermediate as host arrays, or null when it is not named.</summary>

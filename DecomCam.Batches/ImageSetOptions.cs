@@ -38,6 +38,13 @@ public sealed record ImageSetOptions
     /// </summary>
     public CamTarget? Target { get; init; }
 
+    /// <summary>
+    /// Explain a detector's boxes rather than a class: each image's detections (or given boxes), one map, overlay and
+    /// manifest row per box, and a row saying so for an image without any; <c>null</c> for a classifier. Takes no
+    /// <see cref="Target"/>.
+    /// </summary>
+    public ImageSetDetection? Detection { get; init; }
+
     /// <summary>The element type of the written maps and component maps (<c>.npy</c>): float32, or float16 for half the bytes.</summary>
     public NpyDtype MapDtype { get; init; } = NpyDtype.Float32;
 

@@ -37,7 +37,7 @@ internal sealed record ImageSetPlan(string ManifestPath, IReadOnlyList<string> T
         }
         var assigned = Share(sortedInputs, shard, hashThreads);
         ShardPlan.Write(outDir, shard, sortedInputs.Count, assigned, settings);
-        var done = Manifest.Latest(Manifest.Read(manifestPath)).Where(r => r.Error is null).Select(r => r.Input).ToHashSet(StringComparer.Ordinal);
+        var done = Manifest.Explained(Manifest.Read(manifestPath));
         var todo = assigned.Where(p => !done.Contains(p)).ToList();
         return new ImageSetPlan(manifestPath, todo, assigned.Count - todo.Count);
     }

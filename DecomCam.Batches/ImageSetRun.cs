@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace DecomCamNet.Batches;
 
 /// <summary>
-/// Explains a set of image files with one CAM method, in stages joined by bounded queues: the plan (<see cref="ImageSetPlan"/>:
+/// Explains a set of image files with one CAM method (a classifier's, or a detector's boxes: <see cref="ImageSetOptions.Detection"/>), in stages joined by bounded queues: the plan (<see cref="ImageSetPlan"/>:
 /// the shard's share of the set, what is left of it), decoder threads (<see cref="ImageSetDecoder"/>) that read, hash
 /// (SHA-256) and preprocess images while the model explains batches of equal-sized images (<see cref="ImageSetExplainer"/>),
 /// and an output thread (<see cref="ImageSetWriter"/>) that writes each image's map (<c>.npy</c>), overlay and component maps
@@ -39,6 +39,8 @@ public sealed class ImageSetRun
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.Decoders, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.QueueCapacity, 1, nameof(options));
         (_method, _preprocessing, _device, _outDir) = (method, preprocessing, device ?? CPU, outDir);
+        if (_options.Detection is not null && _options.Target is not null)
+            throw new ArgumentException($"A detector's run explains its boxes; it takes no class target ({_options.Target.Description}).", nameof(options));
         Settings = OwnSettings();
         if (_options.Settings.Keys.FirstOrDefault(Settings.ContainsKey) is { } clash)
             throw new ArgumentException($"The setting '{clash}' is one the run records itself; give it another name.", nameof(options));
@@ -47,7 +49,8 @@ public sealed class ImageSetRun
 
     /// <summary>
     /// The settings that decide what the run writes, recorded in its plan: <c>model</c>, <c>method</c>, <c>layers</c>,
-    /// <c>target</c>, <c>preprocessing</c>, <c>map dtype</c>, <c>outputs</c>, and those of <see cref="ImageSetOptions.Settings"/>.
+    /// <c>target</c>, <c>preprocessing</c>, <c>map dtype</c>, <c>outputs</c>, a detector's <c>detection</c> (layout, thresholds or
+    /// given boxes), and those of <see cref="ImageSetOptions.Settings"/>.
     /// Images per batch, decoders and queue sizes are left out: they change speed, and the maps only by float rounding.
     /// </summary>
     public IReadOnlyDictionary<string, string> Settings { get; }
@@ -88,20 +91,26 @@ public sealed class ImageSetRun
     }
 
     /// <summary>Each image's row before its input, hash, seconds and outcome are filled in.</summary>
-    private ManifestRow BlankRow => new("", "", _options.Model, _method.Name, LayerName, _options.Target?.Description, null, null, 0, [], null);
+    private ManifestRow BlankRow => new("", "", _options.Model, _method.Name, LayerName,
+        _options.Detection?.TargetDescription ?? _options.Target?.Description, null, null, 0, [], null);
 
     private string LayerName => string.Join("+", _method.LayerNames);
 
-    private Dictionary<string, string> OwnSettings() => new(StringComparer.Ordinal)
+    private Dictionary<string, string> OwnSettings()
     {
-        ["model"] = _options.Model,
-        ["method"] = _method.Name,
-        ["layers"] = LayerName,
-        ["target"] = _options.Target?.Description ?? "each image's top class",
-        ["preprocessing"] = RunSettings.Describe(_preprocessing),
-        ["map dtype"] = _options.MapDtype.ToString().ToLowerInvariant(),
-        ["outputs"] = string.Join(", ", new[] { "map",
-            _options.WriteOverlay ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"overlay (alpha {_options.Alpha})") : null,
-            _options.WriteComponents ? "components" : null }.OfType<string>()),
-    };
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["model"] = _options.Model,
+            ["method"] = _method.Name,
+            ["layers"] = LayerName,
+            ["target"] = _options.Detection?.TargetDescription ?? _options.Target?.Description ?? "each image's top class",
+            ["preprocessing"] = RunSettings.Describe(_preprocessing),
+            ["map dtype"] = _options.MapDtype.ToString().ToLowerInvariant(),
+            ["outputs"] = string.Join(", ", new[] { "map",
+                _options.WriteOverlay ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"overlay (alpha {_options.Alpha})") : null,
+                _options.WriteComponents ? "components" : null }.OfType<string>()),
+        };
+        if (_options.Detection is { } detection) settings["detection"] = detection.Describe();
+        return settings;
+    }
 }

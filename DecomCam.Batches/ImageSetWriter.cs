@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using DecomCamNet.Detection;
 using DecomCamNet.Imaging;
 using SixLabors.ImageSharp;
 
@@ -102,57 +103,71 @@ internal sealed class ImageSetWriter : IDisposable
 
     private void Finish(ExplainedImage image)
     {
-        var row = image.Row;
-        if (image.Map is not null)
+        var rows = new List<ManifestRow>();
+        try
         {
-            try
-            {
-                row = row with { Outputs = WriteOutputs(image) };
-            }
-            catch (ArgumentException e) // a map the writers refuse (not finite): the image fails, the run goes on
-            {
-                row = row with { Class = null, Score = null, OssmWeights = null, OssmSingularValues = null, Error = e.Message };
-            }
+            foreach (var explained in image.Rows)
+                rows.Add(explained.Map is null ? explained.Row : explained.Row with { Outputs = WriteOutputs(image, explained) });
         }
-        _manifest.Append(row);
-        if (row.Error is null) Interlocked.Increment(ref _explained); else Interlocked.Increment(ref _failed);
+        catch (ArgumentException e) // a map the writers refuse (not finite): the image fails, the run goes on
+        {
+            rows = [image.Rows[0].Row with
+            {
+                Class = null, Score = null, OssmWeights = null, OssmSingularValues = null,
+                Detection = null, Detections = null, Box = null, Label = null, DetectionScore = null, Error = e.Message,
+            }];
+        }
+        _manifest.Append(rows);
+        if (rows.All(r => r.Error is null)) Interlocked.Increment(ref _explained); else Interlocked.Increment(ref _failed);
         _progress?.Report(new CamProgress("images", Explained + Failed, _total));
     }
 
     // Writes from the host arrays the model's thread copied: no tensor (and no libtorch call) on this thread.
-    private List<string> WriteOutputs(ExplainedImage image)
+    // A detector's row writes NAME_detK.npy (and .png), its box highlighted among the image's boxes on the overlay.
+    private List<string> WriteOutputs(ExplainedImage image, ExplainedRow explained)
     {
-        string stem = ImageSetRun.OutputStem(image.Row.Input);
-        var map = image.Map!;
+        var row = explained.Row;
+        string stem = ImageSetRun.OutputStem(row.Input) + (row.Detection is int d ? $"_det{d}" : "");
+        var map = explained.Map!;
         var outputs = new List<string> { stem + ".npy" };
         AtomicFile.Write(Path.Combine(_outDir, outputs[0]), temp => NpyFile.Write(temp, map.Values, map.Shape, _options.MapDtype));
         if (_options.WriteOverlay)
         {
             outputs.Add(stem + ".png");
-            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => CamImageWriter.SaveOverlay(image.Picture!, map.Values, temp, _options.Alpha,
-                _options.CaptionOverlay ? Caption(image.Row) : null));
+            string? caption = _options.CaptionOverlay ? Caption(row) : null;
+            if (row.Box is null)
+                AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => CamImageWriter.SaveOverlay(image.Picture!, map.Values, temp, _options.Alpha, caption));
+            else
+                AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => CamImageWriter.SaveBoxOverlay(image.Picture!, map.Values, Boxes(image, row), temp, _options.Alpha, caption));
         }
-        foreach (var (suffix, components) in image.Components)
+        foreach (var (suffix, components) in explained.Components)
         {
             outputs.Add($"{stem}_{suffix}.npy");
             AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => NpyFile.Write(temp, components.Values, components.Shape, _options.MapDtype));
             if (!_options.WriteOverlay) continue;
             outputs.Add($"{stem}_{suffix}.png");
-            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => SaveGrid(image, components, temp));
+            AtomicFile.Write(Path.Combine(_outDir, outputs[^1]), temp => SaveGrid(image.Picture!, row, components, temp));
         }
         return outputs;
     }
 
+    /// <summary>The image's boxes with their tags, <paramref name="row"/>'s highlighted (as explain draws one image's detections).</summary>
+    private static List<LabeledBox> Boxes(ExplainedImage image, ManifestRow row) =>
+        image.Rows.Select(r => r.Row).Where(r => r.Box is not null)
+            .Select(r => new LabeledBox(BoxOf(r), LabeledBox.Tag(r.Label ?? "", r.DetectionScore), r.Detection == row.Detection)).ToList();
+
+    private static BoundingBox BoxOf(ManifestRow row) => new(row.Box![0], row.Box[1], row.Box[2], row.Box[3]);
+
     // The components as a grid of overlays on the picture, each normalised to [0, 1] and labelled with its number,
     // weight and singular value (as explain draws DecomCAM's OSSM grid).
-    private void SaveGrid(ExplainedImage image, HostArray components, string path)
+    private void SaveGrid(SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> picture, ManifestRow row, HostArray components, string path)
     {
         int count = (int)components.Shape[0], height = (int)components.Shape[1], width = (int)components.Shape[2];
         var maps = Enumerable.Range(0, count).Select(q => MinMax(components.Values.AsSpan(q * height * width, height * width))).ToList();
-        var (weights, singular) = (image.Row.OssmWeights, image.Row.OssmSingularValues);
+        var (weights, singular) = (row.OssmWeights, row.OssmSingularValues);
         var labels = weights is null && singular is null ? null
             : Enumerable.Range(0, count).Select(q => IntermediateImage.PanelLabel(q, weights?[q], singular?[q])).ToList();
-        using var grid = CamImageWriter.CreateGrid(maps, width, height, image.Picture, alpha: _options.Alpha, labels: labels);
+        using var grid = CamImageWriter.CreateGrid(maps, width, height, picture, alpha: _options.Alpha, labels: labels);
         grid.SaveAsPng(path);
     }
 
@@ -166,7 +181,9 @@ internal sealed class ImageSetWriter : IDisposable
         return result;
     }
 
-    // What the overlay explains: the target (each image's top class when none was given) and its score.
-    private static string Caption(ManifestRow row) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{row.Target ?? $"class {row.Class}"}, score {row.Score:F4}");
+    // What the overlay explains: the target (each image's top class when none was given) and its score; a detector's box
+    // as explain captions it.
+    private static string Caption(ManifestRow row) => row.Box is null
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{row.Target ?? $"class {row.Class}"}, score {row.Score:F4}")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"box {BoxOf(row)} {LabeledBox.Tag(row.Label ?? "", row.DetectionScore)}, target score {row.Score:F4}");
 }

@@ -6,7 +6,8 @@ namespace DecomCamNet.Batches;
 /// <summary>
 /// The JSON-lines manifest of a set run: one <see cref="ManifestRow"/> per line, appended and flushed as each image
 /// finishes, so a run killed at any moment leaves every finished row and at most one truncated last line. A resumed run
-/// appends a new row for each image it retries; an input's latest row is its outcome (<see cref="Latest"/>).
+/// appends new rows for each image it retries; an input's latest rows are its outcome (<see cref="Latest"/>). A detector's
+/// image has one row per box (<see cref="ManifestRow.Detection"/>), appended in one write.
 /// </summary>
 public sealed class Manifest : IDisposable
 {
@@ -43,9 +44,21 @@ public sealed class Manifest : IDisposable
     public void Append(ManifestRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        var line = JsonSerializer.SerializeToUtf8Bytes(row, Json);
-        _stream.Write(line);
-        _stream.WriteByte((byte)'\n');
+        Append([row]);
+    }
+
+    /// <summary>Appends <paramref name="rows"/> (one image's rows), a line each, in one write, and flushes them to the operating system.</summary>
+    public void Append(IReadOnlyList<ManifestRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var buffer = new MemoryStream();
+        foreach (var row in rows)
+        {
+            ArgumentNullException.ThrowIfNull(row, nameof(rows));
+            buffer.Write(JsonSerializer.SerializeToUtf8Bytes(row, Json));
+            buffer.WriteByte((byte)'\n');
+        }
+        _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
         _stream.Flush();
     }
 
@@ -75,25 +88,47 @@ public sealed class Manifest : IDisposable
     }
 
     /// <summary>
-    /// The latest row of each input: a resumed run appends a new row for each image it retries (those whose row carries
-    /// an error), so an input's last row is its outcome. Inputs keep the order of their first rows.
+    /// The rows of each input's latest attempt: a resumed run appends new rows for each image it retries (those whose rows
+    /// carry an error or are incomplete), so an input's last attempt is its outcome. An attempt is one row, or a detector's
+    /// rows of one image (a row with <see cref="ManifestRow.Detection"/> 0 and those after it:
+    /// <see cref="ManifestRow.StartsAttempt"/>). Inputs keep the order of their first rows.
     /// </summary>
     public static IReadOnlyList<ManifestRow> Latest(IEnumerable<ManifestRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var latest = new Dictionary<string, int>(StringComparer.Ordinal);
-        var result = new List<ManifestRow>();
+        var attempts = new List<List<ManifestRow>>();
         foreach (var row in rows)
         {
-            if (latest.TryGetValue(row.Input, out int at)) result[at] = row;
-            else
+            if (!latest.TryGetValue(row.Input, out int at))
             {
-                latest[row.Input] = result.Count;
-                result.Add(row);
+                latest[row.Input] = attempts.Count;
+                attempts.Add([row]);
             }
+            else if (row.StartsAttempt) attempts[at] = [row];
+            else attempts[at].Add(row);
         }
-        return result;
+        return attempts.SelectMany(a => a).ToList();
     }
+
+    /// <summary>
+    /// The inputs whose latest attempt (<see cref="Latest"/>) succeeded and is whole: no row carries an error, and a
+    /// detector's image has its rows 0..n-1 for its n boxes (a run killed while appending them leaves it to be retried).
+    /// </summary>
+    public static IReadOnlySet<string> Explained(IEnumerable<ManifestRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return Latest(rows).GroupBy(r => r.Input, StringComparer.Ordinal)
+            .Where(g => g.All(r => r.Error is null) && IsWhole(g.ToList()))
+            .Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether an attempt holds every row it announces: one row, or a detector's rows 0..n-1 of n boxes.</summary>
+    private static bool IsWhole(List<ManifestRow> attempt) => attempt[0].Detections switch
+    {
+        null or 0 => attempt.Count == 1,
+        int n => attempt.Count == n && attempt.Select((r, i) => r.Detection == i && r.Detections == n).All(ok => ok),
+    };
 
     /// <summary>Writes <paramref name="rows"/> as a new manifest at <paramref name="path"/> (replaced atomically).</summary>
     public static void Write(string path, IEnumerable<ManifestRow> rows)

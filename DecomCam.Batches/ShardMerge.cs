@@ -8,7 +8,7 @@ namespace DecomCamNet.Batches;
 /// </summary>
 public static class ShardMerge
 {
-    /// <summary>The merged rows, in the sorted order of their inputs.</summary>
+    /// <summary>The merged rows, in the sorted order of their inputs (a detector's rows of one image in their order).</summary>
     /// <param name="folders">Output folders of the shards (a folder may hold several shards).</param>
     /// <exception cref="InvalidDataException">A shard is missing, the shards disagree, or an input is missing, duplicated or unplanned; the message names them.</exception>
     public static IReadOnlyList<ManifestRow> Merge(IEnumerable<string> folders)
@@ -31,13 +31,17 @@ public static class ShardMerge
 
         // Each shard's manifest lies beside its plan: plan.shard-i-of-n.json, manifest.shard-i-of-n.jsonl.
         // A resumed shard appends a row for each image it retried: its latest row is its outcome.
-        var rows = planFiles.Select(f => Path.Combine(Path.GetDirectoryName(f)!, "manifest" + Path.GetFileNameWithoutExtension(f)["plan".Length..] + ".jsonl"))
-            .SelectMany(m => Manifest.Latest(Manifest.Read(m))).ToList();
-        var duplicated = rows.GroupBy(r => r.Input, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        // A detector's image has one row per box: an input is duplicated when two manifests hold it.
+        var manifests = planFiles.Select(f => Path.Combine(Path.GetDirectoryName(f)!, "manifest" + Path.GetFileNameWithoutExtension(f)["plan".Length..] + ".jsonl"))
+            .Select(m => Manifest.Latest(Manifest.Read(m))).ToList();
+        var rows = manifests.SelectMany(m => m).ToList();
+        var duplicated = manifests.SelectMany(m => m.Select(r => r.Input).Distinct(StringComparer.Ordinal))
+            .GroupBy(i => i, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (duplicated.Count > 0) throw new InvalidDataException($"{Described(duplicated)} {Verb(duplicated, "appear", "appears")} more than once in the manifests.");
         var unplanned = rows.Select(r => r.Input).Where(i => !planned.Contains(i)).ToList();
         if (unplanned.Count > 0) throw new InvalidDataException($"{Described(unplanned)} {Verb(unplanned, "are", "is")} in a manifest but in no plan.");
-        var seen = rows.Select(r => r.Input).ToHashSet(StringComparer.Ordinal);
+        // An attempt cut short (some of a detector's rows) counts as missing, as it does on resume.
+        var seen = Manifest.Explained(rows).Concat(rows.Where(r => r.Error is not null).Select(r => r.Input)).ToHashSet(StringComparer.Ordinal);
         var missing = planned.Where(i => !seen.Contains(i)).Order(StringComparer.Ordinal).ToList();
         if (missing.Count > 0) throw new InvalidDataException($"{Described(missing)} {Verb(missing, "are", "is")} missing from the manifests (resume their shards' runs to explain them).");
         return rows.OrderBy(r => r.Input, StringComparer.Ordinal).ToList();

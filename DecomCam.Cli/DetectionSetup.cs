@@ -1,4 +1,5 @@
 using System.Globalization;
+using DecomCamNet.Batches;
 using DecomCamNet.Detection;
 using DecomCamNet.Imaging;
 using DecomCamNet.Models;
@@ -8,7 +9,8 @@ namespace DecomCamNet.Cli;
 
 /// <summary>
 /// <c>explain</c> on a detector: the boxes to explain (the model's detections, or <c>--box</c>), the box target, what
-/// each row reports and the boxes each row's overlay draws.
+/// each row reports and the boxes each row's overlay draws; for an image set, the <see cref="ImageSetDetection"/> that
+/// chooses each image's boxes as the set runs.
 /// </summary>
 internal sealed class DetectionSetup
 {
@@ -28,40 +30,40 @@ internal sealed class DetectionSetup
     /// </summary>
     public static DetectionSetup? Create(CliOptions options, nn.Module<Tensor, Tensor> model, string modelName, bool onnx, Tensor input, string[]? labels)
     {
-        var layout = options.Detector ?? (onnx ? null : ModelZoo.DetectionLayoutOf(modelName));
-        if (layout is not DetectionLayout kind)
-        {
-            if (options.Boxes.Length > 0) throw new CliException($"--box needs a detector: {modelName} is not one (give --detector yolov8|yolov5 for a YOLO-style model).");
-            return null;
-        }
+        if (Layout(options, modelName, onnx) is not DetectionLayout kind) return null;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         DecodedPredictions decoded;
         try { decoded = DetectionDecoder.Decode(model.call(input), kind); }
         catch (ArgumentException e) { throw new CliException($"--detector {Name(kind)}: {e.Message}"); }
         string ClassName(int c) => labels is not null && c < labels.Length ? labels[c] : $"class {c}";
-        var user = options.Boxes.Select(b => ParseBox(b, labels, decoded.ClassCount)).ToArray();
-        var perImage = new List<ReferenceBox[]>();
+        var given = options.Boxes.Select(b => ParseBox(b, labels, decoded.ClassCount)).ToArray();
+        var selected = BoxSelection.Select(decoded, Detection(options), given);
         var rows = new List<(int, ReferenceBox, string)>();
-        var detections = user.Length > 0 ? null : DetectionDecoder.Detect(decoded, new DetectionOptions { ConfidenceThreshold = options.Confidence, MaxDetections = options.MaxDetections });
-        for (int n = 0; n < input.shape[0]; n++)
+        for (int n = 0; n < selected.Count; n++)
         {
-            ReferenceBox[] boxes;
-            if (detections is null)
-            {
-                boxes = user.Select(u => u.Class is int c ? new ReferenceBox(u.Box, c) : new ReferenceBox(u.Box, ClassOfBestMatch(decoded, n, u.Box))).ToArray();
-                rows.AddRange(boxes.Select(b => (n, b, ClassName(b.ClassIndex))));
-            }
-            else
-            {
-                if (detections[n].Count == 0)
-                    throw new CliException(string.Create(CultureInfo.InvariantCulture, $"Image {n}: no detection scores above --confidence {options.Confidence}; lower it, or give --box."));
-                boxes = detections[n].Select(ReferenceBox.Of).ToArray();
-                rows.AddRange(detections[n].Select(d => (n, ReferenceBox.Of(d), string.Create(CultureInfo.InvariantCulture, $"{ClassName(d.ClassIndex)} {d.Score:F2}"))));
-            }
-            perImage.Add(boxes);
+            if (selected[n].Count == 0)
+                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"Image {n}: no detection scores above --confidence {options.Confidence}; lower it, or give --box."));
+            rows.AddRange(selected[n].Select(b => (n, b.Reference, LabeledBox.Tag(ClassName(b.Reference.ClassIndex), b.DetectionScore))));
         }
+        var perImage = selected.Select(image => (IReadOnlyList<ReferenceBox>)image.Select(b => b.Reference).ToArray()).ToArray();
         return new DetectionSetup(CamTarget.Boxes(perImage, layout: kind), rows.ToArray());
+    }
+
+    /// <summary>
+    /// An image set's detection (<see cref="ImageSetDetection"/>) when the model is a detector, else null: the same layout,
+    /// thresholds and <c>--box</c> list as one image's, each image's boxes chosen as the set runs.
+    /// </summary>
+    public static ImageSetDetection? ForSet(CliOptions options, nn.Module<Tensor, Tensor> model, string modelName, bool onnx, string[]? labels)
+    {
+        if (Layout(options, modelName, onnx) is not DetectionLayout kind) return null;
+        if (options.Targets is not null) throw new CliException("--target explains classifiers; a detector's targets are its boxes (--box, or its detections).");
+        return new ImageSetDetection(model, kind)
+        {
+            Options = Detection(options),
+            Boxes = options.Boxes.Select(b => ParseBox(b, labels, labels?.Length)).ToArray(),
+            Labels = labels,
+        };
     }
 
     /// <summary>What row <paramref name="row"/> explains, with its target score (class score + IoU of the matched prediction).</summary>
@@ -83,17 +85,22 @@ internal sealed class DetectionSetup
     public string PanelCaption(int row, float targetScore) =>
         string.Create(CultureInfo.InvariantCulture, $"{row}: {_rows[row].Label}, target {targetScore:F2}");
 
-    private static string Name(DetectionLayout layout) => layout == DetectionLayout.YoloV8 ? "yolov8" : "yolov5";
-
-    /// <summary>The class of the anchor whose box overlaps <paramref name="box"/> most in image <paramref name="image"/>.</summary>
-    private static int ClassOfBestMatch(DecodedPredictions decoded, int image, BoundingBox box)
+    /// <summary>The detector's layout (<c>--detector</c>, else a zoo detector's), or null for another model, which takes no <c>--box</c>.</summary>
+    private static DetectionLayout? Layout(CliOptions options, string modelName, bool onnx)
     {
-        var reference = tensor(box.ToArray(), new long[] { 1, 4 }, device: decoded.Boxes.device);
-        var anchor = BoxOps.Iou(reference, decoded.Boxes[image]).argmax().item<long>();
-        return (int)decoded.Scores[image, anchor].argmax().item<long>();
+        var layout = options.Detector ?? (onnx ? null : ModelZoo.DetectionLayoutOf(modelName));
+        if (layout is null && options.Boxes.Length > 0)
+            throw new CliException($"--box needs a detector: {modelName} is not one (give --detector yolov8|yolov5 for a YOLO-style model).");
+        return layout;
     }
 
-    private static (BoundingBox Box, int? Class) ParseBox(string text, string[]? labels, long classes)
+    private static string Name(DetectionLayout layout) => layout == DetectionLayout.YoloV8 ? "yolov8" : "yolov5";
+
+    /// <summary>How the CLI's detection options filter detections.</summary>
+    public static DetectionOptions Detection(CliOptions options) => new() { ConfidenceThreshold = options.Confidence, MaxDetections = options.MaxDetections };
+
+    /// <summary>The <c>--box</c> values; a class is checked against <paramref name="classes"/> when the count is known.</summary>
+    public static GivenBox ParseBox(string text, string[]? labels, long? classes)
     {
         var parts = text.Split(':', 2);
         var corners = parts[0].Split(',');
@@ -102,12 +109,12 @@ internal sealed class DetectionSetup
             throw new CliException($"--box takes X1,Y1,X2,Y2[:CLASS] in input pixels; got '{text}'.");
         var box = new BoundingBox(values[0], values[1], values[2], values[3]);
         if (!(box.X2 > box.X1 && box.Y2 > box.Y1)) throw new CliException($"--box '{text}': x2 must exceed x1 and y2 must exceed y1.");
-        if (parts.Length == 1) return (box, null);
+        if (parts.Length == 1) return new GivenBox(box);
         string cls = parts[1].Trim();
         int index = int.TryParse(cls, NumberStyles.None, CultureInfo.InvariantCulture, out int k) ? k
             : labels is not null && Array.FindIndex(labels, l => string.Equals(l, cls, StringComparison.OrdinalIgnoreCase)) is int found and >= 0 ? found
             : throw new CliException($"--box '{text}': '{cls}' is neither a class index nor one of the labels{(labels is null ? "" : $" ({string.Join(", ", labels)})")}.");
         if (index >= classes) throw new CliException($"--box '{text}': class {index} is out of range: the detector has {classes} classes (valid 0..{classes - 1}).");
-        return (box, index);
+        return new GivenBox(box, index);
     }
 }

@@ -44,12 +44,11 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
         var settings = options.Settings;
         if (set)
         {
-            if (isClip) throw new CliException("Image sets take classifiers; CLIP models explain one image at a time.");
-            if (options.Detector is not null || (onnx is null && ModelZoo.DetectionLayoutOf(modelName) is not null))
-                throw new CliException("Image sets take classifiers; a detector explains one image (or a .npy batch) at a time.");
+            if (isClip) throw new CliException("Image sets take classifiers and detectors; CLIP models explain one image at a time.");
+            var setDetection = DetectionSetup.ForSet(options, model, modelName, onnx is not null, ZooModelLoader.Labels(options.Labels, modelName));
             var setLayers = Layers(null, onnx, modelName, SetProbeShape(onnx, preprocessing));
             using var setMethod = CreateMethod(options.Method, model, setLayers, settings, logger);
-            return new ImageSetCommand(options, stdout, stderr).Run(setMethod, modelName, settings, preprocessing, device);
+            return new ImageSetCommand(options, stdout, stderr).Run(setMethod, modelName, settings, preprocessing, device, setDetection);
         }
         var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
         if (options.ListLayers) return ListLayers(model, clip, onnx, modelName, input.shape);

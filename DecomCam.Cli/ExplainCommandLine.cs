@@ -222,7 +222,7 @@ internal sealed class ExplainCommandLine
 
         _bound.Group("Image sets (--input DIR|GLOB|LIST.txt --out DIR)");
         var @out = _bound.Add(new Option<string?>("--out") { HelpName = "DIR", Description = "image set: folder for each image's map " +
-            "(.npy), overlay (.png) and the manifest (manifest.jsonl: one JSON row per image, appended as it finishes)" },
+            "(.npy), overlay (.png) and the manifest (manifest.jsonl: one JSON row per image, a detector's per box, appended as it finishes)" },
             (o, v) => o with { Out = v });
         var resume = _bound.Add(new Option<bool>("--resume") { Description = "image set: skip the images already in the manifest (after a kill or a failure)" },
             (o, v) => o with { Resume = v });

@@ -7,7 +7,7 @@ namespace DecomCamNet.Cli;
 
 /// <summary>
 /// <c>decomcam explain --input DIR|GLOB|LIST.txt --out DIR</c>: lists the set, takes this shard's share, runs
-/// <see cref="ImageSetRun"/> and prints a summary. Exit code 0 when every image was explained, else 100 + the number of
+/// <see cref="ImageSetRun"/> (on a detector, one row per box: <see cref="ImageSetDetection"/>) and prints a summary. Exit code 0 when every image was explained, else 100 + the number of
 /// failed images (at most 199).
 /// </summary>
 internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, TextWriter stderr)
@@ -15,7 +15,8 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
     /// <summary>The exit code of a run in which <paramref name="failed"/> images failed.</summary>
     public static int ExitCode(int failed) => failed == 0 ? 0 : 100 + Math.Min(failed, 99);
 
-    public int Run(ICamMethod method, string modelName, CamMethodSettings methodSettings, ImagePreprocessing preprocessing, Device device)
+    public int Run(ICamMethod method, string modelName, CamMethodSettings methodSettings, ImagePreprocessing preprocessing, Device device,
+        ImageSetDetection? detection = null)
     {
         if (options.Targets is { Length: > 1 } && !options.SumTargets)
             throw new CliException("An image set takes one --target for every image, several with --sum-targets, or none (each image's top class).");
@@ -32,7 +33,8 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
             CaptionOverlay = !options.BareOverlay,
             WriteComponents = options.SaveOssms,
             Alpha = options.Alpha,
-            Target = ClassTargets.Create(options.Targets, options.SumTargets, options.Score),
+            Target = detection is null ? ClassTargets.Create(options.Targets, options.SumTargets, options.Score) : null,
+            Detection = detection,
             MapDtype = options.MapDtype,
             Model = modelName,
             Settings = Settings(modelName, methodSettings),

@@ -32,7 +32,8 @@ internal static class MergeCommandLine
             catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException) { throw new CliException(e.Message + Hint(dirs)); }
             Manifest.Write(path, rows);
             int failed = rows.Count(r => r.Error is not null);
-            p.InvocationConfiguration.Output.WriteLine($"merged {rows.Count} images ({failed} failed) into {path}");
+            int images = rows.Select(r => r.Input).Distinct(StringComparer.Ordinal).Count(); // a detector's image has a row per box
+            p.InvocationConfiguration.Output.WriteLine($"merged {images} images ({failed} failed{(rows.Count == images ? "" : $", {rows.Count} rows")}) into {path}");
             return ImageSetCommand.ExitCode(failed);
         });
         return command;

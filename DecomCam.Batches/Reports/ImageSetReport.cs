@@ -47,9 +47,12 @@ public static class ImageSetReport
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         int failed = rows.Count(r => r.Error is not null);
+        int images = rows.Select(r => r.Input).Distinct(StringComparer.Ordinal).Count(); // a detector's image has a row per box
+        int empty = rows.Count(r => r.Detections == 0);
+        string perBox = images == rows.Count && empty == 0 ? "" : Inv($" {rows.Count} rows, one per box; {empty} image{(empty == 1 ? "" : "s")} without detections.");
         var body = new StringBuilder();
         body.Append("<h1>").Append(HtmlPage.Escape($"Image set {name}")).Append("</h1>\n")
-            .Append("<p class=\"meta\">").Append(HtmlPage.Escape(Inv($"{rows.Count} images: {rows.Count - failed} explained, {failed} failed."))).Append("</p>\n")
+            .Append("<p class=\"meta\">").Append(HtmlPage.Escape(Inv($"{images} images: {images - failed} explained, {failed} failed.{perBox}"))).Append("</p>\n")
             .Append(HtmlPage.Table(["setting", "value"], Settings(rows)))
             .Append("<div class=\"controls\">\n")
             .Append(Select("sort", "Sort", [("input", "input order"), ("score-desc", "score, high first"), ("score-asc", "score, low first"), ("name", "file name")]))
@@ -133,7 +136,7 @@ public static class ImageSetReport
             if (r.overlay) c.append(image(r.overlay, r.name));
             const name = el('div', 'name', r.name); name.title = r.input; c.append(name);
             if (r.error != null) c.append(el('div', 'error', r.error));
-            else c.append(el('div', 'meta', (r.class == null ? r.target : 'class ' + r.class) + (r.score == null ? '' : ' · score ' + r.score.toFixed(4))));
+            else c.append(el('div', 'meta', (r.box != null ? 'box ' + r.box : r.class == null ? r.target : 'class ' + r.class) + (r.score == null ? '' : ' · score ' + r.score.toFixed(4))));
             for (const p of r.images) c.append(image(p, p));
             if (r.files.length) { const f = el('div', 'files'); for (const p of r.files) { const a = el('a', null, p.split('/').pop()); a.href = url(p); f.append(a); } c.append(f); }
             return c;

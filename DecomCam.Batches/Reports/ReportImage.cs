@@ -13,8 +13,9 @@ namespace DecomCamNet.Batches.Reports;
 /// <param name="Overlay">The overlay PNG (relative to the page), or <c>null</c> when none was written.</param>
 /// <param name="Images">The other PNGs written for the image.</param>
 /// <param name="Files">The other files written for the image.</param>
+/// <param name="Box">A detector's row: the box, its label and detection score in words; <c>null</c> otherwise.</param>
 internal sealed record ReportImage(string Name, string Input, long? Class, float? Score, string Target, string? Error,
-    string? Overlay, IReadOnlyList<string> Images, IReadOnlyList<string> Files)
+    string? Overlay, IReadOnlyList<string> Images, IReadOnlyList<string> Files, string? Box)
 {
     /// <summary>The image of <paramref name="row"/>: its overlay is the PNG named as its map (<see cref="ImageSetRun.OutputStem"/>).</summary>
     public static ReportImage Of(ManifestRow row)
@@ -23,6 +24,9 @@ internal sealed record ReportImage(string Name, string Input, long? Class, float
         var pngs = row.Outputs.Where(o => o != overlay && o.EndsWith(".png", StringComparison.OrdinalIgnoreCase)).ToArray();
         var files = row.Outputs.Where(o => o != overlay && !pngs.Contains(o)).ToArray();
         string name = Path.GetFileName(row.Input.Replace('\\', '/').TrimEnd('/'));
-        return new ReportImage(name.Length > 0 ? name : row.Input, row.Input, row.Class, row.Score, row.Target ?? "top class", row.Error, overlay, pngs, files);
+        string? box = row.Box is { Count: 4 } b
+            ? $"{new Detection.BoundingBox(b[0], b[1], b[2], b[3])} {Imaging.LabeledBox.Tag(row.Label ?? $"class {row.Class}", row.DetectionScore)}" : null;
+        string target = row.Detections == 0 ? "no detection" : row.Target ?? "top class";
+        return new ReportImage(name.Length > 0 ? name : row.Input, row.Input, row.Class, row.Score, target, row.Error, overlay, pngs, files, box);
     }
 }

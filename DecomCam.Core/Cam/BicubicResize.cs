@@ -14,14 +14,15 @@ public static class BicubicResize
 {
     private const double A = -0.75;
 
-    /// <summary>Resizes <paramref name="maps"/> [..., h, w] to [..., <paramref name="height"/>, <paramref name="width"/>].</summary>
+    /// <summary>Resizes <paramref name="maps"/> [..., h, w] to [..., <paramref name="height"/>, <paramref name="width"/>]; leaves no other tensor behind.</summary>
     public static Tensor Apply(Tensor maps, long height, long width)
     {
         if (maps.dim() < 2) throw new ArgumentException($"Bicubic resizing expects [..., h, w]; got [{string.Join(",", maps.shape)}].", nameof(maps));
         if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), $"The output size must be positive; got {height}x{width}.");
-        using var rows = Matrix(maps.shape[^2], height, maps.dtype, maps.device);
-        using var columns = Matrix(maps.shape[^1], width, maps.dtype, maps.device);
-        return rows.matmul(maps).matmul(columns.t());
+        using var scope = NewDisposeScope();
+        var rows = Matrix(maps.shape[^2], height, maps.dtype, maps.device);
+        var columns = Matrix(maps.shape[^1], width, maps.dtype, maps.device);
+        return rows.matmul(maps).matmul(columns.t()).MoveToOuterDisposeScope();
     }
 
     /// <summary>The [<paramref name="outputSize"/>, <paramref name="inputSize"/>] matrix of the 1-D cubic interpolation.</summary>
@@ -42,7 +43,7 @@ public static class BicubicResize
             for (int k = 0; k < 4; k++)
                 weights[o * inputSize + Math.Clamp(floor - 1 + k, 0, inputSize - 1)] += taps[k];
         }
-        return tensor(weights, new[] { outputSize, inputSize }, dtype: dtype, device: device);
+        return tensor(weights, new[] { outputSize, inputSize }).to(dtype, device);
     }
 
     /// <summary>The cubic convolution kernel for distances |x| ≤ 1: (A+2)|x|³ − (A+3)|x|² + 1.</summary>

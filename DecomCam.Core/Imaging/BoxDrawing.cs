@@ -8,7 +8,12 @@ namespace DecomCamNet.Imaging;
 /// <param name="Box">Where.</param>
 /// <param name="Label">The text in the box's tag; null for none.</param>
 /// <param name="Highlight">The explained box (a thick green frame); other boxes get a thin white one.</param>
-public sealed record LabeledBox(BoundingBox Box, string? Label, bool Highlight = true);
+public sealed record LabeledBox(BoundingBox Box, string? Label, bool Highlight = true)
+{
+    /// <summary>A box's label: its class name, and the detection's score (two decimals) when a detector found it.</summary>
+    public static string Tag(string className, float? detectionScore) =>
+        detectionScore is float s ? FormattableString.Invariant($"{className} {s:F2}") : className;
+}
 
 /// <summary>Draws detection boxes and their labels on an image (the pixel font of the caption strips).</summary>
 public static class BoxDrawing

@@ -118,15 +118,20 @@ public static class CamImageWriter
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(boxes);
         CheckAlpha(alpha);
+        return BoxOverlay(image, ReadMap(map, nameof(map), image.Width, image.Height, out _, out _), boxes, alpha, caption);
+    }
+
+    // The box overlay of a map already read at the image's size: both overloads of CreateBoxOverlay draw through here.
+    private static Image<Rgb24> BoxOverlay(Image<Rgb24> image, float[] values, IReadOnlyList<LabeledBox> boxes, float alpha, string? caption)
+    {
         int factor = DrawingScale.Factor(image.Width, image.Height);
-        float[] values = ReadMap(map, nameof(map), image.Width * factor, image.Height * factor, out _, out _);
         var painted = DrawingScale.Enlarge(image, factor);
-        Paint(painted, values, alpha);
+        Paint(painted, DrawingScale.EnlargeMap(values, image.Width, image.Height, factor), alpha);
         BoxDrawing.Draw(painted, DrawingScale.Enlarge(boxes, factor));
         return Captioned(painted, caption);
     }
 
-    /// <summary>Saves <see cref="CreateBoxOverlay"/>'s image as PNG.</summary>
+    /// <summary>Saves <see cref="CreateBoxOverlay(Image{Rgb24}, Tensor, IReadOnlyList{LabeledBox}, float, string)"/>'s image as PNG.</summary>
     public static void SaveBoxOverlay(Image<Rgb24> image, Tensor map, IReadOnlyList<LabeledBox> boxes, string path, float alpha = 0.5f, string? caption = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -137,7 +142,7 @@ public static class CamImageWriter
     /// <summary>
     /// Renders a grid of detection panels, one per map: each map over <paramref name="image"/> with its own boxes drawn
     /// (<see cref="BoxDrawing"/>), laid out as <see cref="CreateGrid(IReadOnlyList{Tensor}, Image{Rgb24}?, int, float, IReadOnlyList{string}?)"/>
-    /// lays out overlays. Like <see cref="CreateBoxOverlay"/>, a small image is enlarged first (<see cref="DrawingScale"/>),
+    /// lays out overlays. Like <see cref="CreateBoxOverlay(Image{Rgb24}, Tensor, IReadOnlyList{LabeledBox}, float, string)"/>, a small image is enlarged first (<see cref="DrawingScale"/>),
     /// so a panel's picture is the box overlay's picture of the same map and boxes.
     /// </summary>
     /// <param name="image">The background of every panel. Not changed.</param>
@@ -164,7 +169,8 @@ public static class CamImageWriter
         }
         int factor = DrawingScale.Factor(image.Width, image.Height);
         using var background = DrawingScale.Enlarge(image, factor);
-        return Grid(maps.Count, i => CellValues(maps, i, background.Width, background.Height), background.Width, background.Height, background,
+        return Grid(maps.Count, i => DrawingScale.EnlargeMap(CellValues(maps, i, image.Width, image.Height), image.Width, image.Height, factor),
+            background.Width, background.Height, background,
             columns, alpha, labels, (panel, i) => BoxDrawing.Draw(panel, DrawingScale.Enlarge(boxes[i], factor)));
     }
 
@@ -194,14 +200,28 @@ public static class CamImageWriter
     /// <exception cref="ArgumentException">As for <see cref="SaveOverlay(Image{Rgb24}, float[], string, float, string)"/>.</exception>
     public static Image<Rgb24> CreateOverlay(Image<Rgb24> image, float[] map, float alpha = 0.5f, string? caption = null)
     {
-        ArgumentNullException.ThrowIfNull(image);
-        ArgumentNullException.ThrowIfNull(map);
-        CheckAlpha(alpha);
-        if (map.Length != (long)image.Width * image.Height)
-            throw new ArgumentException($"The map has {map.Length} values; a {image.Width}x{image.Height} image needs {(long)image.Width * image.Height} (resize the map to the image first).", nameof(map));
-        if (!Array.TrueForAll(map, float.IsFinite))
-            throw new ArgumentException($"The map contains NaN or infinite values ({image.Height}x{image.Width}).", nameof(map));
+        CheckHostMap(image, map, alpha);
         return Captioned(Painted(image, map, alpha), caption);
+    }
+
+    /// <summary>
+    /// The overlay of <see cref="CreateOverlay(Image{Rgb24}, float[], float, string)"/> with detection boxes drawn over the
+    /// map, as <see cref="CreateBoxOverlay(Image{Rgb24}, Tensor, IReadOnlyList{LabeledBox}, float, string)"/> draws them.
+    /// </summary>
+    /// <exception cref="ArgumentException">As for <see cref="SaveOverlay(Image{Rgb24}, float[], string, float, string)"/>.</exception>
+    public static Image<Rgb24> CreateBoxOverlay(Image<Rgb24> image, float[] map, IReadOnlyList<LabeledBox> boxes, float alpha = 0.5f, string? caption = null)
+    {
+        ArgumentNullException.ThrowIfNull(boxes);
+        CheckHostMap(image, map, alpha);
+        return BoxOverlay(image, map, boxes, alpha, caption);
+    }
+
+    /// <summary>Saves <see cref="CreateBoxOverlay(Image{Rgb24}, float[], IReadOnlyList{LabeledBox}, float, string)"/>'s image as PNG.</summary>
+    public static void SaveBoxOverlay(Image<Rgb24> image, float[] map, IReadOnlyList<LabeledBox> boxes, string path, float alpha = 0.5f, string? caption = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var result = CreateBoxOverlay(image, map, boxes, alpha, caption);
+        Save(result, path);
     }
 
     /// <summary>Renders what <see cref="SaveHeatmap"/> saves, without saving it.</summary>
@@ -241,6 +261,18 @@ public static class CamImageWriter
         }
 
         return Grid(maps.Count, i => CellValues(maps, i, cellWidth, cellHeight), cellWidth, cellHeight, background, columns, alpha, labels);
+    }
+
+    // A host map's arguments: one finite value per pixel of the image, and the colour map's weight.
+    private static void CheckHostMap(Image<Rgb24> image, float[] map, float alpha)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(map);
+        CheckAlpha(alpha);
+        if (map.Length != (long)image.Width * image.Height)
+            throw new ArgumentException($"The map has {map.Length} values; a {image.Width}x{image.Height} image needs {(long)image.Width * image.Height} (resize the map to the image first).", nameof(map));
+        if (!Array.TrueForAll(map, float.IsFinite))
+            throw new ArgumentException($"The map contains NaN or infinite values ({image.Height}x{image.Width}).", nameof(map));
     }
 
     // A tensor grid's arguments, checked before any drawing.

@@ -9,7 +9,7 @@ namespace DecomCamNet.Imaging;
 /// that the 5x7 pixel font stays readable: a picture whose short side is under <see cref="MinShortSide"/> pixels is
 /// enlarged by the smallest factor that brings it there (a 128-px scene: 2, to 256 px), unless that would take its
 /// long side past <see cref="MaxLongSide"/>. The picture is enlarged by pixel replication (nearest neighbour); maps are
-/// resized bilinearly to the enlarged size, and boxes are scaled by the same factor.
+/// enlarged bilinearly by the same factor (<see cref="EnlargeMap"/>), and boxes are scaled by the same factor.
 /// </summary>
 public static class DrawingScale
 {
@@ -45,6 +45,47 @@ public static class DrawingScale
             }
         });
         return result;
+    }
+
+    /// <summary>
+    /// <paramref name="map"/> (row-major, <paramref name="width"/> x <paramref name="height"/>) enlarged
+    /// <paramref name="factor"/> times bilinearly, as <c>interpolate(mode="bilinear", align_corners=False)</c> does (source
+    /// position (i + 0.5) / factor − 0.5, clamped to the edge pixels); the map itself when the factor is 1.
+    /// </summary>
+    internal static float[] EnlargeMap(float[] map, int width, int height, int factor)
+    {
+        if (factor == 1) return map;
+        int outWidth = width * factor, outHeight = height * factor;
+        var (x0, x1, fx) = Taps(width, factor);
+        var (y0, y1, fy) = Taps(height, factor);
+        var result = new float[outWidth * outHeight];
+        for (int y = 0; y < outHeight; y++)
+        {
+            int top = y0[y] * width, bottom = y1[y] * width;
+            float wy = fy[y];
+            for (int x = 0; x < outWidth; x++)
+            {
+                float upper = map[top + x0[x]] + fx[x] * (map[top + x1[x]] - map[top + x0[x]]);
+                float lower = map[bottom + x0[x]] + fx[x] * (map[bottom + x1[x]] - map[bottom + x0[x]]);
+                result[y * outWidth + x] = upper + wy * (lower - upper);
+            }
+        }
+        return result;
+    }
+
+    // Per output position along one axis: the two source indices and the weight of the second.
+    private static (int[] First, int[] Second, float[] Weight) Taps(int size, int factor)
+    {
+        int count = size * factor;
+        var (first, second, weight) = (new int[count], new int[count], new float[count]);
+        for (int i = 0; i < count; i++)
+        {
+            double source = Math.Max(0, (i + 0.5) / factor - 0.5);
+            first[i] = Math.Min((int)source, size - 1);
+            second[i] = Math.Min(first[i] + 1, size - 1);
+            weight[i] = (float)(source - first[i]);
+        }
+        return (first, second, weight);
     }
 
     /// <summary>The boxes with their corners multiplied by <paramref name="factor"/>.</summary>

@@ -100,6 +100,70 @@ public sealed class ManifestTests
         Assert.Equal(inputs, ShardMerge.Merge([dir.Path]).Select(r => r.Input));
     }
 
+    /// <summary>A detector's row: box <paramref name="detection"/> of <paramref name="detections"/> in <paramref name="input"/>.</summary>
+    internal static ManifestRow BoxRow(string input, int detection, int detections) =>
+        Row(input) with { Detection = detection, Detections = detections, Box = [detection, 2, 30 + detection, 40], Label = "square", DetectionScore = detection == 0 ? 0.9f : 0.75f };
+
+    [Fact]
+    public void DetectorRowsRoundTripAndAnImagesRowsAreOneAttemptThatMustBeWhole()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("manifest.jsonl");
+        using (var manifest = Manifest.OpenForAppend(path))
+        {
+            manifest.Append([BoxRow("/a.png", 0, 2), BoxRow("/a.png", 1, 2)]);
+            manifest.Append(Row("/b.png") with { Class = null, Score = null, Outputs = [], Detections = 0 });
+            manifest.Append([BoxRow("/c.png", 0, 2)]); // a kill before its second row
+            manifest.Append(Row("/d.png", error: "corrupt"));
+            manifest.Append(Row("/e.png")); // a classifier's row: none of the new fields
+        }
+        var lines = File.ReadAllLines(path);
+        Assert.Contains("\"detection\":1,\"detections\":2,\"box\":[1,2,31,40],\"label\":\"square\",\"detection_score\":0.75}", lines[1]);
+        Assert.DoesNotContain("detection", lines[^1]);
+        var read = Manifest.Read(path);
+        Assert.Equal(((int?)1, (int?)2, "square", (float?)0.75f), (read[1].Detection, read[1].Detections, read[1].Label, read[1].DetectionScore));
+        Assert.Equal([1f, 2f, 31f, 40f], read[1].Box);
+        Assert.Equal(((int?)null, (int?)0, (IReadOnlyList<float>?)null), (read[2].Detection, read[2].Detections, read[2].Box));
+        Assert.Equal(["/a.png", "/b.png", "/e.png"], Manifest.Explained(read).Order(StringComparer.Ordinal));
+
+        // Retries: /a.png failed once, then explained with three boxes; /c.png whole this time. The latest attempts alone remain.
+        using (var manifest = Manifest.OpenForAppend(path))
+        {
+            manifest.Append(Row("/a.png", error: "out of memory"));
+            manifest.Append([BoxRow("/a.png", 0, 3), BoxRow("/a.png", 1, 3), BoxRow("/a.png", 2, 3)]);
+            manifest.Append([BoxRow("/c.png", 0, 2), BoxRow("/c.png", 1, 2)]);
+        }
+        var latest = Manifest.Latest(Manifest.Read(path));
+        Assert.Equal(["/a.png 0/3", "/a.png 1/3", "/a.png 2/3", "/b.png /0", "/c.png 0/2", "/c.png 1/2", "/d.png /", "/e.png /"],
+            latest.Select(r => $"{r.Input} {r.Detection}/{r.Detections}"));
+        Assert.Equal(["/a.png", "/b.png", "/c.png", "/e.png"], Manifest.Explained(latest).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void MergeTakesAnImagesRowsPerBoxAndCountsAnAttemptCutShortAsMissing()
+    {
+        using var dir = new TempDir();
+        var inputs = new[] { "/set/0.png", "/set/1.png", "/set/2.png" };
+        var rows = new Dictionary<string, ManifestRow[]>
+        {
+            ["/set/0.png"] = [BoxRow("/set/0.png", 0, 2), BoxRow("/set/0.png", 1, 2)],
+            ["/set/1.png"] = [Row("/set/1.png") with { Detections = 0, Outputs = [] }],
+            ["/set/2.png"] = [BoxRow("/set/2.png", 0, 1)],
+        };
+        for (int i = 0; i < 2; i++)
+        {
+            var shard = new ShardSpec(i, 2);
+            ShardPlan.Write(dir.Path, shard, inputs.Length, shard.Select(inputs));
+            Manifest.Write(dir.File(Manifest.FileName(shard)), shard.Select(inputs).SelectMany(p => rows[p]));
+        }
+        Assert.Equal(["/set/0.png 0", "/set/0.png 1", "/set/1.png ", "/set/2.png 0"], ShardMerge.Merge([dir.Path]).Select(r => $"{r.Input} {r.Detection}"));
+
+        var first = new ShardSpec(0, 2);
+        Manifest.Write(dir.File(Manifest.FileName(first)), first.Select(inputs).SelectMany(p => rows[p].Take(1)));
+        var e = Assert.Throws<InvalidDataException>(() => ShardMerge.Merge([dir.Path]));
+        Assert.Contains("1 input ('/set/0.png') is missing from the manifests", e.Message);
+    }
+
     private sealed class RowComparer : IEqualityComparer<ManifestRow>
     {
         public bool Equals(ManifestRow? x, ManifestRow? y) =>

@@ -19,7 +19,8 @@ public class BicubicResizeTests
         var expected = nn.functional.interpolate(maps, new[] { height, width }, mode: InterpolationMode.Bicubic, align_corners: false);
         var actual = BicubicResize.Apply(maps, height, width);
         Assert.Equal(expected.shape, actual.shape);
-        Assert.True(actual.allclose(expected, rtol: 0, atol: 2e-6), $"max difference {(actual - expected).abs().max().item<float>()}");
+        // libtorch computes the source positions in float32, these matrices in float64: 1e-6 of values up to ~5.
+        Assert.True(actual.allclose(expected, rtol: 0, atol: 1e-5), $"max difference {(actual - expected).abs().max().item<float>()}");
     }
 
     [Fact]

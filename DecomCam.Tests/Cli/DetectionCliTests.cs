@@ -1,4 +1,6 @@
 using System.Text.Json;
+using DecomCamNet.Batches;
+using DecomCamNet.Detection;
 using DecomCamNet.Evaluation.Scenes;
 using DecomCamNet.Evaluation.Training;
 using DecomCamNet.Imaging;
@@ -11,7 +13,8 @@ namespace DecomCamNet.Tests.Cli;
 
 /// <summary>
 /// <c>explain</c> on the bundled detector (scenedet): every detection of a held-out scene explained, a user's box,
-/// the maps [D,H,W], the boxes on the overlays, and the mistakes; <c>train-demo --task detect</c> on a few steps.
+/// the maps [D,H,W], the boxes on the overlays, and the mistakes; image sets (a row per detection); <c>train-demo --task
+/// detect</c> on a few steps.
 /// </summary>
 public sealed class DetectionCliTests : CliRun
 {
@@ -85,6 +88,81 @@ public sealed class DetectionCliTests : CliRun
         Assert.Contains("class 2 0.97, target score", output); // the triangle, as through the zoo model
         using var maps = NpyFile.Read(P("m.npy"));
         Assert.Equal(new long[] { 2, 128, 128 }, maps.shape);
+    }
+
+    /// <summary>Held-out scenes 20,000,003-5 of seed 1 and a blank grey image in one folder.</summary>
+    private string Scenes()
+    {
+        Directory.CreateDirectory(P("scenes"));
+        for (int i = 0; i < 3; i++)
+        {
+            using var image = new SceneGenerator(1).Generate(DemoTrainer.HeldOutIndexBase + 3 + i).ToImage();
+            image.SaveAsPng(P($"scenes/scene{i}.png"));
+        }
+        using (var blank = new Image<Rgb24>(128, 128, new Rgb24(128, 128, 128))) blank.SaveAsPng(P("scenes/z-blank.png"));
+        return P("scenes");
+    }
+
+    [Fact]
+    public void AnImageSetWritesARowPerDetectionAsOneImageExplainsItAndResumesAndReports()
+    {
+        var (code, output, err) = Run("explain", "--model", "scenedet", "--input", Scenes(), "--out", P("out"), "--images-per-batch", "1", "--report");
+        Assert.True(code == 0, err);
+        Assert.Contains("explained 4, failed 0, skipped 0", output);
+        Assert.True(File.Exists(P("out/report.html")));
+        var rows = Manifest.Read(P("out/manifest.jsonl"));
+        var blank = Assert.Single(rows, r => r.Input.EndsWith("z-blank.png", StringComparison.Ordinal));
+        Assert.Equal((0, 0), (blank.Detections!.Value, blank.Outputs.Count));
+        for (int i = 0; i < 3; i++)
+        {
+            string scene = P($"scenes/scene{i}.png");
+            var one = Run("explain", "--model", "scenedet", "--input", scene, "--save-map", P($"m{i}.npy"), "--overlay", P($"o{i}.png"));
+            Assert.True(one.Code == 0, one.Err);
+            var lines = one.Out.Split('\n').Where(l => l.StartsWith("image 0: gradcam on block5 for box", StringComparison.Ordinal)).ToArray();
+            var mine = rows.Where(r => r.Input == scene).ToArray();
+            Assert.Equal(lines.Length, mine.Length);
+            using var maps = NpyFile.Read(P($"m{i}.npy"));
+            for (int d = 0; d < mine.Length; d++)
+            {
+                var box = new BoundingBox(mine[d].Box![0], mine[d].Box![1], mine[d].Box![2], mine[d].Box![3]);
+                Assert.Equal(FormattableString.Invariant($"image 0: gradcam on block5 for box {box} {mine[d].Label} {mine[d].DetectionScore:F2}, target score {mine[d].Score:F4}"), lines[d]);
+                using var map = NpyFile.Read(Path.Combine(P("out"), mine[d].Outputs[0]));
+                Assert.True(TestTensors.MaxAbsDiff(maps[d], map) <= 1e-5f, $"scene {i} box {d}: max diff {TestTensors.MaxAbsDiff(maps[d], map)}"); // a batch of 4 against one image
+            }
+        }
+        var resumed = Run("explain", "--model", "scenedet", "--input", P("scenes"), "--out", P("out"), "--resume");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("explained 0, failed 0, skipped 4", resumed.Out);
+        Assert.Equal(rows.Count, Manifest.Read(P("out/manifest.jsonl")).Count);
+        var other = Run("explain", "--model", "scenedet", "--input", P("scenes"), "--out", P("out"), "--resume", "--confidence", "0.5");
+        Assert.Equal(2, other.Code);
+        Assert.Contains("detection: YoloV8, confidence above 0.25", other.Err);
+
+        var none = Run("explain", "--model", "scenedet", "--input", P("scenes"), "--out", P("none"), "--confidence", "1");
+        Assert.True(none.Code == 0, none.Err);
+        Assert.All(Manifest.Read(P("none/manifest.jsonl")), r => Assert.Equal((0, (string?)null), (r.Detections!.Value, r.Error)));
+    }
+
+    [Fact]
+    public void AnImageSetTakesTheOnnxExportThroughDetectorAndGivenBoxes()
+    {
+        Directory.CreateDirectory(P("set"));
+        File.Copy(RepoPaths.Golden("detection", "scene.png"), P("set/scene.png"));
+        var (code, output, err) = Run("explain", "--model", RepoPaths.Golden("detection", "scenedet_opset13.onnx"), "--detector", "yolov8",
+            "--layer", "/block5/block5.2/Relu", "--input", P("set"), "--out", P("out"));
+        Assert.True(code == 0, output + err);
+        var rows = Manifest.Read(P("out/manifest.jsonl"));
+        Assert.Equal(2, rows.Count);
+        Assert.Contains(rows, r => r.Class == 2 && r.Label == "class 2" && r.DetectionScore > 0.95f); // the triangle, as through the zoo model
+
+        var given = Run("explain", "--model", "scenedet", "--input", P("set"), "--out", P("given"), "--method", "eigencam", "--box", "10,10,60,60:ring", "--box", "40,40,90,90");
+        Assert.True(given.Code == 0, given.Err);
+        var boxes = Manifest.Read(P("given/manifest.jsonl"));
+        Assert.Equal(("ring", (float?)null, "given boxes"), (boxes[0].Label, boxes[0].DetectionScore, boxes[0].Target));
+        Assert.Equal([40f, 40f, 90f, 90f], boxes[1].Box);
+        var target = Run("explain", "--model", "scenedet", "--input", P("set"), "--out", P("t"), "--target", "1");
+        Assert.Equal(2, target.Code);
+        Assert.Contains("a detector's targets are its boxes", target.Err);
     }
 
     [Theory]

@@ -130,4 +130,20 @@ public class DetectionDecoderTests
         var e = Assert.Throws<ArgumentException>(() => DetectionDecoder.Decode(zeros(1, 10, 5), DetectionLayout.YoloV5));
         Assert.Contains("at least 6 values per anchor", e.Message);
     }
+
+    [Fact]
+    public void BoxSelectionTakesTheDetectionsWithTheirScoresOrTheGivenBoxesWithTheClassPredictedThere()
+    {
+        using var scope = NewDisposeScope();
+        var decoded = DetectionDecoder.Decode(YoloV8Output(), DetectionLayout.YoloV8);
+        var detected = Assert.Single(BoxSelection.Select(decoded));
+        Assert.Equal(Expected.Select(d => new SelectedBox(new ReferenceBox(d.Box, d.ClassIndex), d.Score)), detected);
+        // (36,31)-(44,49) overlaps anchor 3 most (class 1 there); (6,6)-(14,13) anchor 0 (class 0); a given class is kept.
+        var given = Assert.Single(BoxSelection.Select(decoded, given: [new GivenBox(new BoundingBox(36, 31, 44, 49)), new GivenBox(new BoundingBox(6, 6, 14, 13)),
+            new GivenBox(new BoundingBox(6, 6, 14, 13), 1)]));
+        Assert.Equal(new int[] { 1, 0, 1 }, given.Select(b => b.Reference.ClassIndex));
+        Assert.All(given, b => Assert.Null(b.DetectionScore));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => BoxSelection.Select(decoded, given: [new GivenBox(new BoundingBox(1, 1, 5, 5), 2)]));
+        Assert.Contains("asks for class 2: the detector has 2 classes (valid 0..1)", e.Message);
+    }
 }

@@ -73,6 +73,25 @@ public sealed class ImageSetReportTests
     }
 
     [Fact]
+    public void ADetectorsSetCountsImagesNotRowsAndEachBoxCardSaysItsBox()
+    {
+        ManifestRow Box(string input, int k, int n) => new(input, "ab", "scenedet", "gradcam", "block5", "each detection", 2, 1.9f, 0.01,
+            [$"x_det{k}.npy", $"x_det{k}.png"], null, Detection: k, Detections: n, Box: [10 + k, 20, 50, 60.5f], Label: "triangle", DetectionScore: 0.97f);
+        var rows = new List<ManifestRow>
+        {
+            Box("/s/a.png", 0, 2), Box("/s/a.png", 1, 2),
+            new("/s/blank.png", "ab", "scenedet", "gradcam", "block5", "each detection", null, null, 0.01, [], null, Detections: 0),
+            new("/s/bad.png", "", "scenedet", "gradcam", "block5", "each detection", null, null, 0, [], "truncated"),
+        };
+        string page = ImageSetReport.Build(rows, "scenes");
+        Assert.Contains("3 images: 2 explained, 1 failed. 4 rows, one per box; 1 image without detections.", page);
+        var embedded = ReportPages.EmbeddedRows(page);
+        Assert.Equal("(11,20)-(50,60.5) triangle 0.97", embedded[1].GetProperty("box").GetString());
+        Assert.Equal("x_det1.png", embedded[1].GetProperty("overlay").GetString());
+        Assert.Equal(("no detection", System.Text.Json.JsonValueKind.Null), (embedded[2].GetProperty("target").GetString(), embedded[2].GetProperty("box").ValueKind));
+    }
+
+    [Fact]
     public void TwoThousandRowsMakeOnePageOfDataAndNoElementsPerRow()
     {
         var rows = ReportPages.FakeRows(2000);
