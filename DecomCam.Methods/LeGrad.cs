@@ -85,11 +85,25 @@ public sealed class LeGrad : CamMethod
         using var mode = enable_grad();
         for (int l = 0; l < maps.Length; l++)
         {
-            var score = context.TargetScores(_classifier.ClassifyTokens(tokens[l]));
+            var score = context.TargetScores(BlockOutput(context, tokens[l]));
             var keys = nn.functional.relu(LayerGradientOf(score, pass, l)).mean(new long[] { 1, 2 }); // [M, T]
             maps[l] = AttentionFlow.TokenMap(keys, _tokens, LayerNames[l]);
         }
         return maps;
+    }
+
+    /// <summary>Block <paramref name="tokens"/> scored as the model's output, checked to have that output's shape.</summary>
+    /// <exception cref="CamException">The classifier's output is not shaped as the model's (a named head that scores the
+    /// class token of a detector whose head reads the patch tokens, for example).</exception>
+    private Tensor BlockOutput(CamContext context, Tensor tokens)
+    {
+        var output = _classifier.ClassifyTokens(tokens);
+        if (!output.shape.SequenceEqual(context.Output.shape))
+            throw new CamException($"LeGrad scores each block's tokens as the model's output, but they give [{string.Join(",", output.shape)}] " +
+                $"where the model returns [{string.Join(",", context.Output.shape)}]: a final norm and head given by name score the class token, " +
+                $"as a classifier does. A model whose head reads other tokens (a detector on the patch tokens) must implement " +
+                $"{nameof(ITokenClassifier)} to map a block's tokens to its output.");
+        return output;
     }
 
     private static (ITokenClassifier, CamLayer[]) Classifier(nn.Module model, LeGradOptions options, RolloutOptions tokens)
