@@ -12,7 +12,10 @@ namespace DecomCamNet;
 /// is the class token's row of the final R over the patch tokens, on the patch grid. The layers are every
 /// <see cref="AttentionProbabilities"/> module of the model (<see cref="AttentionLayers.Find"/>); target layers given
 /// are ignored (with a logged notice). <see cref="CamResult.RawMaps"/> holds, per attention layer, the class token's
-/// row of R after that layer; the final map is the last one's (ReLU, min-max, bilinear resize).
+/// row of R after that layer; the final map is the last one's (ReLU, min-max, bilinear resize). Any target applies,
+/// box targets of a detector whose head reads the patch tokens included: the gradient methods then see the box score
+/// through what the class token attends to in the blocks before the last (the later patch tokens attend to it), and
+/// refuse a row whose score reaches the attention but never the class token's row (a one-block such detector).
 /// </summary>
 public abstract class AttentionRelevanceCam : CamMethod
 {

@@ -9,11 +9,12 @@ namespace DecomCamNet;
 /// LeGrad (Bousselham, Boggust, Chaybouti, Strobelt and Kuehne, 2024, "LeGrad: An Explainability Method for Vision
 /// Transformers via Feature Formation Sensitivity"): each block l is explained by the target scored on its own tokens,
 /// s_l = target(head(norm(z_l[class token]))) (the model's final norm and head applied to block l's output z_l:
-/// <see cref="ITokenClassifier"/>, or the names in <see cref="LeGradOptions"/>), through the gradient with respect to
-/// that block's attention probabilities A_l: E_l = mean over heads and queries of ReLU(∂s_l/∂A_l), the prefix keys
-/// dropped, on the patch grid; the map is the mean of E_l over the blocks (ReLU, min-max, bilinear resize).
-/// <see cref="CamResult.RawMaps"/> holds E_l per attention layer. One forward and one backward per block. Only
-/// <see cref="RolloutOptions.PrefixTokens"/> and the grid of the token options apply. Our reference
+/// <see cref="ITokenClassifier"/>, or the names in <see cref="LeGradOptions"/>; a detector whose head reads the patch
+/// tokens implements <see cref="ITokenClassifier"/> to decode them instead, and a box target scores that output),
+/// through the gradient with respect to that block's attention probabilities A_l: E_l = mean over heads and queries of
+/// ReLU(∂s_l/∂A_l), the prefix keys dropped, on the patch grid; the map is the mean of E_l over the blocks (ReLU,
+/// min-max, bilinear resize). <see cref="CamResult.RawMaps"/> holds E_l per attention layer. One forward and one
+/// backward per block. Only <see cref="RolloutOptions.PrefixTokens"/> and the grid of the token options apply. Our reference
 /// (reference/attention_reference.py) is written from the paper: torch-cam's LeGrad needs PyTorch 2.
 /// Needs a model whose attention follows the <see cref="AttentionProbabilities"/> convention.
 /// </summary>

@@ -69,7 +69,7 @@ public class TransformerBoxTargetTests
             Assert.True(diff < 1e-5f, $"{method}: box {i} with the other box differs from it alone by {diff}");
         }
         float between = TestTensors.MaxAbsDiff(both.Maps[0], both.Maps[1]);
-        if (method == "rollout") Assert.True(between < 1e-6f, $"rollout ignores the target, yet its two maps differ by {between}");
+        if (method == "rollout") Assert.True(between < 1e-5f, $"rollout ignores the target, yet its two maps differ by {between}");
         else Assert.True(between > 1e-2f, $"{method}: the two boxes gave the same map (max difference {between})");
     }
 
@@ -106,7 +106,7 @@ public class TransformerBoxTargetTests
         using var custom = cam.Explain(x, CamTarget.Custom(o => BoxScore(o, boxes[0]), "box 0 by hand"));
         Assert.True(expected.abs().max().item<float>() > 1e-3f, $"{method}: the class token's row over the patches is empty");
         // Relevances up to about 0.05 (rollout) and 0.015 (the gradient methods) after three 65x65 products in float32.
-        Assert.True(TestTensors.MaxAbsDiff(expected, result.RawMaps[^1][0]) < 1e-7f, $"{method}: {TestTensors.MaxAbsDiff(expected, result.RawMaps[^1][0])}");
+        Assert.True(TestTensors.MaxAbsDiff(expected, result.RawMaps[^1][0]) < 1e-6f, $"{method}: {TestTensors.MaxAbsDiff(expected, result.RawMaps[^1][0])}");
         Assert.True(TestTensors.MaxAbsDiff(result.Maps, custom.Maps) < 1e-6f);
         Assert.Equal(result.Scores.item<float>(), custom.Scores.item<float>());
     }
@@ -125,7 +125,7 @@ public class TransformerBoxTargetTests
             // E_l = mean over heads and queries of ReLU(∂s_l/∂A_l), s_l the box score of block l's tokens decoded.
             var g = autograd.grad(new[] { BoxScore(model.ClassifyTokens(blocks[l]), boxes[1]) }, new[] { probs[l] }, retain_graph: true)[0];
             var expected = nn.functional.relu(g[0]).mean(new long[] { 0, 1 }).narrow(0, 1, 64).reshape(8, 8);
-            Assert.True(expected.abs().max().item<float>() > 1e-6f, $"block {l}: no gradient reached the attention");
+            Assert.True(expected.abs().max().item<float>() > 1e-4f, $"block {l}: no gradient reached the attention");
             Assert.True(TestTensors.MaxAbsDiff(expected, result.RawMaps[l][0]) < 1e-6f, $"block {l}: {TestTensors.MaxAbsDiff(expected, result.RawMaps[l][0])}");
         }
     }
