@@ -9,11 +9,12 @@ namespace DecomCamNet;
 /// LeGrad (Bousselham, Boggust, Chaybouti, Strobelt and Kuehne, 2024, "LeGrad: An Explainability Method for Vision
 /// Transformers via Feature Formation Sensitivity"): each block l is explained by the target scored on its own tokens,
 /// s_l = target(head(norm(z_l[class token]))) (the model's final norm and head applied to block l's output z_l:
-/// <see cref="ITokenClassifier"/>, or the names in <see cref="LeGradOptions"/>), through the gradient with respect to
-/// that block's attention probabilities A_l: E_l = mean over heads and queries of ReLU(∂s_l/∂A_l), the prefix keys
-/// dropped, on the patch grid; the map is the mean of E_l over the blocks (ReLU, min-max, bilinear resize).
-/// <see cref="CamResult.RawMaps"/> holds E_l per attention layer. One forward and one backward per block. Only
-/// <see cref="RolloutOptions.PrefixTokens"/> and the grid of the token options apply. Our reference
+/// <see cref="ITokenClassifier"/>, or the names in <see cref="LeGradOptions"/>; a detector whose head reads the patch
+/// tokens implements <see cref="ITokenClassifier"/> to decode them instead, and a box target scores that output),
+/// through the gradient with respect to that block's attention probabilities A_l: E_l = mean over heads and queries of
+/// ReLU(∂s_l/∂A_l), the prefix keys dropped, on the patch grid; the map is the mean of E_l over the blocks (ReLU,
+/// min-max, bilinear resize). <see cref="CamResult.RawMaps"/> holds E_l per attention layer. One forward and one
+/// backward per block. Only <see cref="RolloutOptions.PrefixTokens"/> and the grid of the token options apply. Our reference
 /// (reference/attention_reference.py) is written from the paper: torch-cam's LeGrad needs PyTorch 2.
 /// Needs a model whose attention follows the <see cref="AttentionProbabilities"/> convention.
 /// </summary>
@@ -85,11 +86,25 @@ public sealed class LeGrad : CamMethod
         using var mode = enable_grad();
         for (int l = 0; l < maps.Length; l++)
         {
-            var score = context.TargetScores(_classifier.ClassifyTokens(tokens[l]));
+            var score = context.TargetScores(BlockOutput(context, tokens[l]));
             var keys = nn.functional.relu(LayerGradientOf(score, pass, l)).mean(new long[] { 1, 2 }); // [M, T]
             maps[l] = AttentionFlow.TokenMap(keys, _tokens, LayerNames[l]);
         }
         return maps;
+    }
+
+    /// <summary>Block <paramref name="tokens"/> scored as the model's output, checked to have that output's shape.</summary>
+    /// <exception cref="CamException">The classifier's output is not shaped as the model's (a named head that scores the
+    /// class token of a detector whose head reads the patch tokens, for example).</exception>
+    private Tensor BlockOutput(CamContext context, Tensor tokens)
+    {
+        var output = _classifier.ClassifyTokens(tokens);
+        if (!output.shape.SequenceEqual(context.Output.shape))
+            throw new CamException($"LeGrad scores each block's tokens as the model's output, but they give [{string.Join(",", output.shape)}] " +
+                $"where the model returns [{string.Join(",", context.Output.shape)}]: a final norm and head given by name score the class token, " +
+                $"as a classifier does. A model whose head reads other tokens (a detector on the patch tokens) must implement " +
+                $"{nameof(ITokenClassifier)} to map a block's tokens to its output.");
+        return output;
     }
 
     private static (ITokenClassifier, CamLayer[]) Classifier(nn.Module model, LeGradOptions options, RolloutOptions tokens)

@@ -3,8 +3,10 @@ using static TorchSharp.torch;
 namespace DecomCamNet.Models;
 
 /// <summary>
-/// A transformer that can score any block's tokens as it scores its last block's: the block's class token through the
-/// model's final norm and head (LeGrad explains each block by that score). CLIP's ViT implements it.
+/// A transformer that can score any block's tokens as it scores its last block's: for a classifier the block's class
+/// token through the model's final norm and head; for a detector whose head reads the patch tokens, those tokens through
+/// the norm and head, giving the detector's output layout (LeGrad explains each block by the target's score of that
+/// output, a box target included). CLIP's ViT and the zoo ViT implement it.
 /// </summary>
 public interface ITokenClassifier
 {
@@ -16,7 +18,8 @@ public interface ITokenClassifier
 
     /// <summary>
     /// What the model outputs when <paramref name="blockOutput"/> (a block's output, in the blocks' layout) is taken as
-    /// the last block's: its class token through the final norm and head. Differentiable.
+    /// the last block's (a classifier: its class token through the final norm and head), shaped as the model's output.
+    /// Differentiable.
     /// </summary>
     Tensor ClassifyTokens(Tensor blockOutput);
 }
