@@ -158,7 +158,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
     private static string Shape(long[] shape) => $"[{string.Join(",", shape)}]";
 
     /// <summary>The most extra warm-up calls <see cref="Time"/> makes while masked forwards still tune across calls.</summary>
-    private const int MaxTuningWarmups = 16;
+    private const int MaxTuningWarmups = 32;
 
     private void Time(ICamMethod method, object model, Tensor input, CamTarget? target, ProgressBar progress)
     {

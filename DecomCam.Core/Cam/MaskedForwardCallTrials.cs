@@ -4,23 +4,26 @@ namespace DecomCamNet.Cam;
 /// Tuning across calls, for calls with too few masked inputs to tune within one (DecomCAM's Q blends of one image): each
 /// call runs all of its inputs in one setting and is timed as a whole. The first call for a model and shape runs the
 /// default setting untimed (warm-up); the following calls try each candidate in turn, every layout with every batch size
-/// that splits the call differently (<see cref="MaskedForwards.Balanced"/> of the candidate sizes and the default); once
-/// all have run, the fastest per input is the outcome, kept by <see cref="MaskedForwardTuner"/> like an in-call tuning,
-/// unless it is less than <see cref="RequiredGain"/> faster than the default setting's trial: one timed call per
-/// candidate is noisy, so the default is only left for a clear gain.
+/// that splits the call differently (<see cref="MaskedForwards.Balanced"/> of the candidate sizes and the default), in
+/// <see cref="Rounds"/> rounds; once all have run, the fastest median per input is the outcome, kept by
+/// <see cref="MaskedForwardTuner"/> like an in-call tuning, unless it is less than <see cref="RequiredGain"/> faster than
+/// the default setting's median: the default is only left for a clear gain.
 /// A call that finds every remaining candidate taken by calls still running on other threads runs the default untimed.
 /// Thread-safe.
 /// </summary>
 internal sealed class MaskedForwardCallTrials
 {
-    /// <summary>How much faster per input a candidate must be than the default setting to replace it: 10%.</summary>
-    public const double RequiredGain = 0.1;
+    /// <summary>How much faster per input a candidate's median must be than the default setting's to replace it: 5%.</summary>
+    public const double RequiredGain = 0.05;
+
+    /// <summary>How many timed calls each candidate gets, round after round (one call is noisy; the median of three is
+    /// not thrown by one slow call).</summary>
+    public const int Rounds = 3;
 
     private readonly int _defaultBatch;
     private readonly bool _defaultChannelsLast;
     private readonly Queue<(int BatchSize, bool ChannelsLast)> _pending;
-    private readonly List<MaskedForwardTrial> _trials = [];
-    private readonly List<long> _inputs = [];
+    private readonly List<(MaskedForwardTrial Trial, long Inputs)> _timed = [];
     private bool _warmedUp;
     private int _running;
     private double _seconds;
@@ -30,7 +33,8 @@ internal sealed class MaskedForwardCallTrials
     private MaskedForwardCallTrials(long count, int defaultBatch, bool defaultChannelsLast, IEnumerable<(int, bool)> candidates)
     {
         (_count, _defaultBatch, _defaultChannelsLast) = (count, defaultBatch, defaultChannelsLast);
-        _pending = new(candidates);
+        var list = candidates.ToList();
+        _pending = new(Enumerable.Range(0, Rounds).SelectMany(_ => list));
     }
 
     private bool IsDefault(MaskedForwardTrial trial) => trial.ChannelsLast == _defaultChannelsLast &&
@@ -71,21 +75,30 @@ internal sealed class MaskedForwardCallTrials
         }
     }
 
-    /// <summary>Records a timed call; returns the outcome once every candidate has been timed (once), else null.</summary>
+    /// <summary>Records a timed call; returns the outcome once every candidate has had its rounds, else null. The outcome's
+    /// trials are the candidates' medians per input, in the order they first ran.</summary>
     public MaskedForwardTuning? Record(int batchSize, bool channelsLast, long inputs, double seconds)
     {
         lock (_pending)
         {
             _running--;
             _seconds += seconds;
-            _trials.Add(new MaskedForwardTrial(batchSize, channelsLast, seconds / inputs));
-            _inputs.Add(inputs);
+            _timed.Add((new MaskedForwardTrial(batchSize, channelsLast, seconds / inputs), inputs));
             if (_pending.Count > 0 || _running > 0) return null;
-            var best = _trials.MinBy(t => t.SecondsPerInput)!;
-            if (_trials.FirstOrDefault(IsDefault) is { } fallback && best.SecondsPerInput > (1 - RequiredGain) * fallback.SecondsPerInput)
+            var medians = _timed.GroupBy(t => (t.Trial.BatchSize, t.Trial.ChannelsLast))
+                .Select(g => new MaskedForwardTrial(g.Key.BatchSize, g.Key.ChannelsLast, Median(g.Select(t => t.Trial.SecondsPerInput))))
+                .ToList();
+            var best = medians.MinBy(t => t.SecondsPerInput)!;
+            if (medians.FirstOrDefault(IsDefault) is { } fallback && best.SecondsPerInput > (1 - RequiredGain) * fallback.SecondsPerInput)
                 best = fallback;
-            double extra = _trials.Select((t, i) => (t.SecondsPerInput - best.SecondsPerInput) * _inputs[i]).Sum();
-            return new MaskedForwardTuning(best.BatchSize, best.ChannelsLast, _trials.ToList(), _seconds, Math.Max(0, extra));
+            double extra = _timed.Sum(t => (t.Trial.SecondsPerInput - best.SecondsPerInput) * t.Inputs);
+            return new MaskedForwardTuning(best.BatchSize, best.ChannelsLast, medians, _seconds, Math.Max(0, extra));
         }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

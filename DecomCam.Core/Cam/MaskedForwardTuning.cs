@@ -13,7 +13,8 @@ public sealed record MaskedForwardTrial(int BatchSize, bool ChannelsLast, double
 /// <param name="BatchSize">The fastest batch size per input among the trials; later calls split their work into equal
 /// batches of at most this many (<see cref="MaskedForwards.Balanced"/>).</param>
 /// <param name="ChannelsLast">Whether the fastest trial was channels-last.</param>
-/// <param name="Trials">Every timed candidate, in the order they ran.</param>
+/// <param name="Trials">Every timed candidate, in the order they ran (tuned across calls: each candidate once, with the median
+/// of its rounds).</param>
 /// <param name="TuningSeconds">Time spent in the tuning batches (the untimed warm-up batch and the trials), all of them
 /// work the call needed anyway.</param>
 /// <param name="ExtraSeconds">Estimated cost of tuning: what the tuning batches took beyond the chosen setting's time
