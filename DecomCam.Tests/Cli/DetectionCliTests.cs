@@ -68,6 +68,24 @@ public sealed class DetectionCliTests : CliRun
     }
 
     [Fact]
+    public void ANpyBatchWritesOneGridPerImage()
+    {
+        using (var image = ImageLoader.Load(Scene(), ModelZoo.Preprocessing("scenedet")))
+        using (var batch = TorchSharp.torch.cat(new[] { image, image.flip(3) }, 0))
+            NpyFile.Write(P("two.npy"), batch);
+        var (code, output, err) = Run("explain", "--model", "scenedet", "--input", P("two.npy"), "--overlay", P("o.png"));
+        Assert.True(code == 0, err);
+        for (int n = 0; n < 2; n++)
+        {
+            int detections = output.Split('\n').Count(l => l.StartsWith($"image {n}: gradcam on block5 for box", StringComparison.Ordinal));
+            Assert.InRange(detections, 2, 5); // the scene and its mirror image: the same objects, mirrored
+            using var grid = Image.Load<Rgb24>(P($"o_detections_{n}.png"));
+            Assert.Equal(detections * 256 + (detections - 1) * CamImageWriter.GridGutter, grid.Width);
+        }
+        Assert.False(File.Exists(P("o_detections.png")));
+    }
+
+    [Fact]
     public void ExplainsAGivenBoxWithAClassByName()
     {
         var (code, output, err) = Run("explain", "--model", "scenedet", "--input", Scene(), "--method", "eigencam", "--box", "10,10,60,60:ring",
