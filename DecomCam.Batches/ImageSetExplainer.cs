@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using DecomCamNet.Detection;
 using DecomCamNet.Imaging;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Batches;
@@ -11,8 +13,10 @@ namespace DecomCamNet.Batches;
 /// The explain stage of <see cref="ImageSetRun"/>, on the model's thread: gathers decoded images into batches of equal-sized
 /// images (other sizes wait for their own batch), explains each full batch, copies its maps off the device and posts the
 /// images to <see cref="ImageSetWriter"/> (a detector's image with a row per box: <see cref="ImageSetOptions.Detection"/>).
-/// An image that could not be decoded, and every image of a batch the method refuses, becomes a failed row. Owns the
-/// pictures it holds until they are posted.
+/// An image that could not be decoded becomes a failed row. A batch of several images that the method refuses with a
+/// <see cref="CamException"/> (a problem of one image's: a NaN output, all-zero gradients) is explained again one image at
+/// a time, so that only the images it refuses alone fail; every image of a batch refused otherwise (a bad argument, a
+/// native error such as running out of memory) becomes a failed row. Owns the pictures it holds until they are posted.
 /// </summary>
 internal sealed class ImageSetExplainer : IDisposable
 {
@@ -22,6 +26,7 @@ internal sealed class ImageSetExplainer : IDisposable
     private readonly ImageSetOptions _options;
     private readonly ManifestRow _blank;
     private readonly ImageSetWriter _writer;
+    private readonly ILogger _logger;
     private readonly Dictionary<(int, int), List<DecodedImage>> _pending = [];
     private readonly Stopwatch _modelClock = new();
     private readonly Stopwatch _waitClock = new();
@@ -34,11 +39,16 @@ internal sealed class ImageSetExplainer : IDisposable
     /// <param name="options">Batch size, target and outputs.</param>
     /// <param name="blank">Each image's row before its input, hash, seconds and outcome are filled in.</param>
     /// <param name="writer">The output stage.</param>
-    public ImageSetExplainer(ICamMethod method, ImagePreprocessing preprocessing, Device device, ImageSetOptions options, ManifestRow blank, ImageSetWriter writer) =>
-        (_method, _preprocessing, _device, _options, _blank, _writer) = (method, preprocessing, device, options, blank, writer);
+    /// <param name="logger">Where a batch explained again one image at a time is logged; <c>null</c> for nowhere.</param>
+    public ImageSetExplainer(ICamMethod method, ImagePreprocessing preprocessing, Device device, ImageSetOptions options, ManifestRow blank, ImageSetWriter writer,
+        ILogger? logger) =>
+        (_method, _preprocessing, _device, _options, _blank, _writer, _logger) = (method, preprocessing, device, options, blank, writer, logger ?? NullLogger.Instance);
 
     /// <summary>Time spent in the model: explaining batches and copying their maps off the device.</summary>
     public double ModelSeconds => _modelClock.Elapsed.TotalSeconds;
+
+    /// <summary>Batches of several images that the method refused and that were explained again one image at a time.</summary>
+    public int RetriedBatches { get; private set; }
 
     /// <summary>Time spent waiting for decoded input.</summary>
     public double WaitSeconds => _waitClock.Elapsed.TotalSeconds;
@@ -102,9 +112,12 @@ internal sealed class ImageSetExplainer : IDisposable
 
     /// <summary>
     /// Explains one batch and copies each row's map (and component maps) off the device; the pictures pass to the returned
-    /// images. When the method (or the detector) refuses the batch, every image becomes a failed row and the pictures are disposed.
+    /// images. A batch of several images that the method refuses with a <see cref="CamException"/> is explained again one
+    /// image at a time (each image's seconds then add its share of the refused call, <paramref name="refusedShare"/>). When
+    /// the method (or the detector) refuses the batch otherwise, or refuses an image alone, every image of it becomes a
+    /// failed row with the error and the pictures are disposed.
     /// </summary>
-    private List<ExplainedImage> ExplainBatch(List<DecodedImage> batch)
+    private List<ExplainedImage> ExplainBatch(List<DecodedImage> batch, double refusedShare = 0)
     {
         var clock = Stopwatch.StartNew();
         List<ExplainedRow>[] rows;
@@ -114,13 +127,22 @@ internal sealed class ImageSetExplainer : IDisposable
             var input = cat(batch.Select(d => ImageLoader.ToTensor(d.Picture!, _preprocessing, _device)).ToList(), 0);
             rows = _options.Detection is { } detection ? ExplainBoxes(batch, input, detection) : ExplainClasses(batch, input);
         }
+        catch (CamException e) when (batch.Count > 1)
+        {
+            RetriedBatches++;
+            _logger.LogInformation("The method refused a batch of {Images} images ({Error}); explaining them one at a time.", batch.Count, e.Message);
+            double share = clock.Elapsed.TotalSeconds / batch.Count;
+            var explained = new List<ExplainedImage>(batch.Count);
+            foreach (var image in batch) explained.AddRange(ExplainBatch([image], share));
+            return explained;
+        }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or CamException or ExternalException)
         {
-            double failedSeconds = clock.Elapsed.TotalSeconds / batch.Count;
+            double failedSeconds = refusedShare + clock.Elapsed.TotalSeconds / batch.Count;
             foreach (var item in batch) item.Picture!.Dispose();
             return batch.Select(d => ExplainedImage.Failed(Row(d.Path, d.Sha256, failedSeconds) with { Error = e.Message })).ToList();
         }
-        double seconds = clock.Elapsed.TotalSeconds / batch.Count;
+        double seconds = refusedShare + clock.Elapsed.TotalSeconds / batch.Count;
         return batch.Select((image, i) => new ExplainedImage(image.Picture,
             rows[i].Select(r => r with { Row = r.Row with { Seconds = seconds } }).ToList())).ToList();
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using DecomCamNet.Imaging;
+using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Batches;
@@ -12,7 +13,8 @@ namespace DecomCamNet.Batches;
 /// under temporary names, renames them, then appends the image's row to the manifest. A file that cannot be
 /// decoded becomes a row with its error and the run goes on. On resume, inputs whose latest manifest row is a success are
 /// skipped and those whose row carries an error are tried again (a new row), so a killed run resumes where it stopped,
-/// losing and duplicating nothing, and a transient failure is not recorded for ever. The run's <see cref="Settings"/> are
+/// losing and duplicating nothing, and a transient failure is not recorded for ever. A batch that the method refuses with a
+/// <see cref="CamException"/> is explained again one image at a time, so that one bad image fails alone. The run's <see cref="Settings"/> are
 /// recorded in its plan, and a resume with other settings is refused rather than mixing two runs in one manifest.
 /// </summary>
 public sealed class ImageSetRun
@@ -22,6 +24,7 @@ public sealed class ImageSetRun
     private readonly Device _device;
     private readonly ImageSetOptions _options;
     private readonly string _outDir;
+    private readonly ILogger? _logger;
 
     /// <summary>A run of <paramref name="method"/> writing into <paramref name="outDir"/>.</summary>
     /// <param name="method">The method, bound to the model and layers (used from the calling thread only).</param>
@@ -29,7 +32,8 @@ public sealed class ImageSetRun
     /// <param name="device">The model's device.</param>
     /// <param name="outDir">Folder for outputs and the manifest; created if needed.</param>
     /// <param name="options">Batching, queue and outputs.</param>
-    public ImageSetRun(ICamMethod method, ImagePreprocessing preprocessing, Device device, string outDir, ImageSetOptions? options = null)
+    /// <param name="logger">Where the run logs (a batch explained again one image at a time); <c>null</c> for nowhere.</param>
+    public ImageSetRun(ICamMethod method, ImagePreprocessing preprocessing, Device device, string outDir, ImageSetOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(preprocessing);
@@ -38,7 +42,7 @@ public sealed class ImageSetRun
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.ImagesPerBatch, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.Decoders, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.QueueCapacity, 1, nameof(options));
-        (_method, _preprocessing, _device, _outDir) = (method, preprocessing, device ?? CPU, outDir);
+        (_method, _preprocessing, _device, _outDir, _logger) = (method, preprocessing, device ?? CPU, outDir, logger);
         if (_options.Detection is not null && _options.Target is not null)
             throw new ArgumentException($"A detector's run explains its boxes; it takes no class target ({_options.Target.Description}).", nameof(options));
         Settings = OwnSettings();
@@ -70,13 +74,13 @@ public sealed class ImageSetRun
         // Disposed in reverse: pictures of unexplained batches, then the decoders stopped, then the writer drained.
         using var writer = new ImageSetWriter(_outDir, _options, manifest, plan.Todo.Count, 2 * _options.ImagesPerBatch, progress);
         using var decoder = new ImageSetDecoder(plan.Todo, _preprocessing, _options.Decoders, _options.QueueCapacity, cancellationToken);
-        using var explainer = new ImageSetExplainer(_method, _preprocessing, _device, _options, BlankRow, writer);
+        using var explainer = new ImageSetExplainer(_method, _preprocessing, _device, _options, BlankRow, writer, _logger);
         explainer.ExplainAll(decoder.Reader, cancellationToken);
         decoder.Complete(); // rethrows a decoder's unexpected failure
         explainer.Flush();
         writer.Complete();
         return new ImageSetSummary(writer.Explained, writer.Failed, plan.Skipped, explainer.ModelSeconds, explainer.WaitSeconds,
-            explainer.StartupWaitSeconds, writer.BlockedSeconds);
+            explainer.StartupWaitSeconds, writer.BlockedSeconds, explainer.RetriedBatches);
     }
 
     /// <summary>

@@ -9,7 +9,10 @@ namespace DecomCamNet.Batches;
 /// <param name="StartupWaitSeconds">The part of <paramref name="WaitSeconds"/> before the first batch: the decoders starting
 /// and the queue filling.</param>
 /// <param name="WriterWaitSeconds">Time the model waited for the output stage (its queue full: the disk slower than the model).</param>
-public sealed record ImageSetSummary(int Explained, int Failed, int Skipped, double ModelSeconds, double WaitSeconds, double StartupWaitSeconds, double WriterWaitSeconds)
+/// <param name="RetriedBatches">Batches of several images that the method refused with a <see cref="CamException"/> and
+/// that were explained again one image at a time (so that only the images it refuses alone fail).</param>
+public sealed record ImageSetSummary(int Explained, int Failed, int Skipped, double ModelSeconds, double WaitSeconds, double StartupWaitSeconds, double WriterWaitSeconds,
+    int RetriedBatches = 0)
 {
     /// <summary>The model thread's time: explaining, waiting for input and waiting for the output stage.</summary>
     public double ThreadSeconds => ModelSeconds + WaitSeconds + WriterWaitSeconds;

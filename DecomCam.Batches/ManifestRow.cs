@@ -18,7 +18,8 @@ namespace DecomCamNet.Batches;
 /// <param name="Class">The class explained (a detector's: the box's class), or <c>null</c> on error, for a target of several
 /// classes (a sum), and for an image without detections.</param>
 /// <param name="Score">The target's score (a detector's: the box-match score, class score plus IoU), or <c>null</c> on error.</param>
-/// <param name="Seconds">Model time for the image: its batch's time divided by the batch's size.</param>
+/// <param name="Seconds">Model time for the image: its batch's time divided by the batch's size (an image explained again
+/// alone after the method refused its batch: its own call's time plus its share of the refused one).</param>
 /// <param name="Outputs">Files written for the image, relative to the output folder.</param>
 /// <param name="Error">Why the image failed, or <c>null</c>.</param>
 /// <param name="OssmWeights">The weight of each component map the method declares with weights

@@ -48,7 +48,7 @@ internal sealed class ExplainCommand(CliOptions options, TextWriter stdout, Text
             var setDetection = DetectionSetup.ForSet(options, model, modelName, onnx is not null, ZooModelLoader.Labels(options.Labels, modelName));
             var setLayers = Layers(null, onnx, modelName, SetProbeShape(onnx, preprocessing));
             using var setMethod = CreateMethod(options.Method, model, setLayers, settings, logger);
-            return new ImageSetCommand(options, stdout, stderr).Run(setMethod, modelName, settings, preprocessing, device, setDetection);
+            return new ImageSetCommand(options, stdout, stderr).Run(setMethod, modelName, settings, preprocessing, device, setDetection, logger);
         }
         var (input, pictures) = InputImages.Load(options.Input ?? BundledAssets.SampleImage, preprocessing, device);
         if (options.ListLayers) return ListLayers(model, clip, onnx, modelName, input.shape);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DecomCamNet.Batches;
 using DecomCamNet.Imaging;
+using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Cli;
@@ -16,7 +17,7 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
     public static int ExitCode(int failed) => failed == 0 ? 0 : 100 + Math.Min(failed, 99);
 
     public int Run(ICamMethod method, string modelName, CamMethodSettings methodSettings, ImagePreprocessing preprocessing, Device device,
-        ImageSetDetection? detection = null)
+        ImageSetDetection? detection = null, ILogger? logger = null)
     {
         if (options.Targets is { Length: > 1 } && !options.SumTargets)
             throw new CliException("An image set takes one --target for every image, several with --sum-targets, or none (each image's top class).");
@@ -38,7 +39,7 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
             MapDtype = options.MapDtype,
             Model = modelName,
             Settings = Settings(modelName, methodSettings),
-        });
+        }, logger);
         string manifest = Path.Combine(options.Out!, Manifest.FileName(shard));
         if (!options.Resume && File.Exists(manifest))
             throw new CliException($"'{manifest}' exists: pass --resume to continue that run, or choose another --out.");
@@ -49,6 +50,7 @@ internal sealed class ImageSetCommand(CliOptions options, TextWriter stdout, Tex
         progress.Finish();
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"shard {shard}{(shard.By == ShardBy.ContentHash ? " (by content hash)" : "")} of {inputs.Count} images: explained {summary.Explained}, failed {summary.Failed}, skipped {summary.Skipped} (already in the manifest); " +
+            $"{(summary.RetriedBatches > 0 ? summary.RetriedBatches.ToString(CultureInfo.InvariantCulture) + " refused batch(es) explained again one image at a time; " : "")}" +
             $"model {summary.ModelSeconds:F1} s, waiting for input {summary.WaitSeconds:F1} s ({100 * summary.WaitShare:F1}%; " +
             $"{100 * summary.SteadyWaitShare:F1}% after the first batch), waiting for the writer {summary.WriterWaitSeconds:F1} s ({100 * summary.WriterWaitShare:F1}%)"));
         stdout.WriteLine($"manifest {manifest}");
