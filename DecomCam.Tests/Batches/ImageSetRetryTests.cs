@@ -84,6 +84,31 @@ public sealed class ImageSetRetryTests
         Assert.Empty(Manifest.Read(dir.File("out/manifest.jsonl")));
     }
 
+    [Fact]
+    public void ACancellationStopsALongMethodCallBetweenItsMaskedBatches()
+    {
+        using var dir = new TempDir();
+        var inputs = Inputs(dir).Where(p => !p.EndsWith(Blank, StringComparison.Ordinal)).ToList();
+        using var model = new ChannelRangeNet();
+        using var cam = new ScoreCam(model, "net.features", new ScoreCamOptions(BatchSize: 1));
+        using var cancel = new CancellationTokenSource();
+        int calls = 0;
+        // The user cancels during the first forward of the call; Score-CAM's masked forwards (one per channel, batches of
+        // one) check the run's token before each batch, so none of them runs.
+        var target = CamTarget.Custom(output =>
+        {
+            calls++;
+            cancel.Cancel();
+            return output.select(1, 1);
+        }, "cancelling");
+        var options = new ImageSetOptions { ImagesPerBatch = 3, Decoders = 1, WriteOverlay = false, Target = target, Model = "channel-range" };
+        var run = new ImageSetRun(cam, ImagePreprocessing.None, CPU, dir.File("out"), options);
+
+        Assert.ThrowsAny<OperationCanceledException>(() => run.Run(inputs, ShardSpec.All, resume: false, cancellationToken: cancel.Token));
+        Assert.Equal(1, calls);
+        Assert.Empty(Manifest.Read(dir.File("out/manifest.jsonl")));
+    }
+
     /// <summary>Three random 48-px images and a black one, sorted (the black one second).</summary>
     private static IReadOnlyList<string> Inputs(TempDir dir)
     {
