@@ -110,7 +110,7 @@ public sealed class DetectionCliTests : CliRun
 
     /// <summary>
     /// The ViT detector's ONNX export (reference/export_onnx_vit_detector.py) with a transformer method and a given box:
-    /// the detector's best detection shrunk as <see cref="VitDetector.BestBoxes"/> does, with its class (1; a class that
+    /// the detector's best detection shrunk as <see cref="VitDetector.BestBoxes"/> does, with its class (2; a class that
     /// no anchor overlapping the box predicts scores 0, and the gradient methods refuse the all-zero gradients).
     /// </summary>
     [Fact]
@@ -122,6 +122,7 @@ public sealed class DetectionCliTests : CliRun
         var x = DeterministicInit.Input(new long[] { 1, 3, 64, 64 });
         NpyFile.Write(P("x.npy"), x);
         var (box, k) = model.BestBoxes(x).Boxes[0];
+        Assert.Equal(2, k);
         var b = new BoundingBox(MathF.Round(box.X1, 2), MathF.Round(box.Y1, 2), MathF.Round(box.X2, 2), MathF.Round(box.Y2, 2));
         var (code, output, err) = Run("explain", "--model", RepoPaths.Golden("detection", "vitdet_opset14.onnx"), "--detector", "yolov8",
             "--method", "chefer", "--box", FormattableString.Invariant($"{b.X1},{b.Y1},{b.X2},{b.Y2}:{k}"), "--input", P("x.npy"), "--save-map", P("m.npy"));
