@@ -108,6 +108,36 @@ public sealed class DetectionCliTests : CliRun
         Assert.Equal(new long[] { 2, 128, 128 }, maps.shape);
     }
 
+    /// <summary>
+    /// The ViT detector's ONNX export (reference/export_onnx_vit_detector.py) with a transformer method and a given box:
+    /// the detector's best detection shrunk as <see cref="VitDetector.BestBoxes"/> does, with its class (2; a class that
+    /// no anchor overlapping the box predicts scores 0, and the gradient methods refuse the all-zero gradients).
+    /// </summary>
+    [Fact]
+    public void ExplainsAGivenBoxOnTheOnnxVitDetectorWithChefer()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var model = new VitDetector();
+        model.eval();
+        var x = DeterministicInit.Input(new long[] { 1, 3, 64, 64 });
+        NpyFile.Write(P("x.npy"), x);
+        var (box, k) = model.BestBoxes(x).Boxes[0];
+        Assert.Equal(2, k);
+        var b = new BoundingBox(MathF.Round(box.X1, 2), MathF.Round(box.Y1, 2), MathF.Round(box.X2, 2), MathF.Round(box.Y2, 2));
+        var (code, output, err) = Run("explain", "--model", RepoPaths.Golden("detection", "vitdet_opset14.onnx"), "--detector", "yolov8",
+            "--method", "chefer", "--box", FormattableString.Invariant($"{b.X1},{b.Y1},{b.X2},{b.Y2}:{k}"), "--input", P("x.npy"), "--save-map", P("m.npy"));
+        Assert.True(code == 0, output + err);
+        Assert.Contains($"class {k}, target score", output);
+        using var maps = NpyFile.Read(P("m.npy"));
+        Assert.Equal(new long[] { 1, 64, 64 }, maps.shape);
+        // The TorchSharp detector explains the same box alike (no layer, reshape or labels needed: the attention layers
+        // are found from the graph, the box's class is an index).
+        using var cam = CamMethods.Create("chefer", model, Array.Empty<CamLayer>());
+        using var expected = cam.Explain(x, CamTarget.Boxes(new[] { new[] { new ReferenceBox(b, k) } }));
+        Assert.True(expected.Maps.std().item<float>() > 1e-2f, "a flat map");
+        Assert.True(TestTensors.MaxAbsDiff(maps, expected.Maps) < 1e-4f, $"max |map difference| {TestTensors.MaxAbsDiff(maps, expected.Maps):g3}");
+    }
+
     /// <summary>Held-out scenes 20,000,003-5 of seed 1 and a blank grey image in one folder.</summary>
     private string Scenes()
     {

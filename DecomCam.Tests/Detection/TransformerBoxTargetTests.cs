@@ -18,24 +18,14 @@ public class TransformerBoxTargetTests
     /// <summary>No discarding, so that the hand-written rollouts below need no top-k.</summary>
     private static CamMethodSettings Settings => new() { Rollout = new RolloutOptions(DiscardRatio: 0) };
 
-    /// <summary>The detector, its input and its two best detections, each shrunk by 2.5% of its width and height on every
-    /// side (IoU 0.9 with its anchor's box): a detection's own box matches its anchor at IoU 1, a kink of the IoU whose
-    /// one-sided gradient rounding picks (README, "Detection").</summary>
+    /// <summary>The detector, its input and its two best detections as shrunk box targets (<see cref="VitDetector.BestBoxes"/>).</summary>
     private static (VitDetector Model, Tensor X, ReferenceBox[] Boxes, IReadOnlyList<DetectedBox> Detections) Detector(int layers = 3)
     {
         var model = new VitDetector(layers);
         model.eval();
         var x = DeterministicInit.Input(new long[] { 1, 3, 64, 64 });
-        using var noGrad = no_grad();
-        var detections = DetectionDecoder.Detect(DetectionDecoder.Decode(model.call(x)), new DetectionOptions { ConfidenceThreshold = 0, MaxDetections = 2 })[0];
-        var boxes = detections.Select(d => new ReferenceBox(Shrunk(d.Box), d.ClassIndex)).ToArray();
+        var (boxes, detections) = model.BestBoxes(x);
         return (model, x, boxes, detections);
-    }
-
-    private static BoundingBox Shrunk(BoundingBox b)
-    {
-        float dx = 0.025f * (b.X2 - b.X1), dy = 0.025f * (b.Y2 - b.Y1);
-        return new BoundingBox(b.X1 + dx, b.Y1 + dy, b.X2 - dx, b.Y2 - dy);
     }
 
     private static CamTarget Both(ReferenceBox[] boxes) => CamTarget.Boxes(new[] { boxes });
