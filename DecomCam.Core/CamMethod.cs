@@ -263,8 +263,11 @@ public abstract partial class CamMethod : ICamMethod
             for (int l = 0; l < gradients.Count; l++)
                 if (ValueRange.AllZero(gradients[l]))
                     throw new CamException($"The gradients at layer '{LayerNames[l]}' are all zero, so a gradient-based map would be empty. " +
-                        "In a vision transformer the last block's output reaches the score only through the class token: " +
-                        "explain that block's ln_1 (or an earlier block) instead.");
+                        (target.IsBox
+                            ? "A box scores 0, with no gradient, when no anchor predicting its class overlaps it above the IoU threshold, " +
+                              "and a class score saturated at 1 has no gradient either: check each box's class and corners (model-input pixels)."
+                            : "In a vision transformer the last block's output reaches the score only through the class token: " +
+                              "explain that block's ln_1 (or an earlier block) instead."));
             x.requires_grad_(false);
         }
         return new CamContext(Model, x.detach(), output.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),

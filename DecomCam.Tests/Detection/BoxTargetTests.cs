@@ -175,6 +175,20 @@ public class BoxTargetTests
     }
 
     [Fact]
+    public void ABoxThatMatchesNothingIsRefusedNamingTheBoxNotTheTransformerHint()
+    {
+        using var scope = NewDisposeScope();
+        var (model, x, _) = SeededDetector();
+        using var _ = model;
+        using var cam = CamMethods.Create("gradcam", model, new CamLayer[] { "block5" });
+        // A box far outside the 128-px input overlaps no anchor: score 0, no gradient.
+        var e = Assert.Throws<CamException>(() => cam.Explain(x, CamTarget.Box(new BoundingBox(500, 500, 520, 520), 0)));
+        Assert.Contains("are all zero", e.Message);
+        Assert.Contains("no anchor predicting its class overlaps it", e.Message);
+        Assert.DoesNotContain("vision transformer", e.Message);
+    }
+
+    [Fact]
     public void OneBoxForEveryImageGivesOneMapPerImage()
     {
         using var scope = NewDisposeScope();
