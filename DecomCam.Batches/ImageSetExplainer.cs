@@ -32,6 +32,9 @@ internal sealed class ImageSetExplainer : IDisposable
     private readonly Stopwatch _waitClock = new();
     private double? _startup;
 
+    /// <summary>The run's token, handed to each method call so that a cancel also stops a long call (Score-CAM's masked forwards).</summary>
+    private CancellationToken _cancellation;
+
     /// <summary>A stage explaining with <paramref name="method"/> and posting to <paramref name="writer"/>.</summary>
     /// <param name="method">The method, bound to the model and layers (used from the calling thread only).</param>
     /// <param name="preprocessing">How pictures become model inputs.</param>
@@ -62,6 +65,7 @@ internal sealed class ImageSetExplainer : IDisposable
     /// </summary>
     public void ExplainAll(ChannelReader<DecodedImage> input, CancellationToken cancellationToken)
     {
+        _cancellation = cancellationToken;
         while (true)
         {
             if (!input.TryRead(out var item))
@@ -150,7 +154,7 @@ internal sealed class ImageSetExplainer : IDisposable
     /// <summary>One row per image: the target of <see cref="ImageSetOptions.Target"/>, or each image's top class.</summary>
     private List<ExplainedRow>[] ExplainClasses(List<DecodedImage> batch, Tensor input)
     {
-        using var result = _method.Explain(input, _options.Target);
+        using var result = _method.Explain(input, _options.Target, cancellationToken: _cancellation);
         var copied = Copied.Of(result, _options.WriteComponents);
         var rows = new List<ExplainedRow>[batch.Count];
         for (int row = 0; row < copied.Maps.Length; row++)
@@ -175,7 +179,7 @@ internal sealed class ImageSetExplainer : IDisposable
         if (found.Length == 0) return rows;
         var explained = found.Length == batch.Count ? input : input.index_select(0, tensor(found.Select(i => (long)i).ToArray(), device: input.device));
         var target = CamTarget.Boxes(found.Select(i => (IReadOnlyList<ReferenceBox>)selected[i].Select(b => b.Reference).ToArray()).ToArray(), layout: detection.Layout);
-        using var result = _method.Explain(explained, target);
+        using var result = _method.Explain(explained, target, cancellationToken: _cancellation);
         var copied = Copied.Of(result, _options.WriteComponents);
         for (int row = 0; row < copied.Maps.Length; row++) // image-major, each image's boxes in order
         {
