@@ -1,3 +1,4 @@
+using DecomCamNet.Native;
 using static TorchSharp.torch;
 
 namespace DecomCamNet.Cam;
@@ -23,6 +24,17 @@ internal static class ValueRange
     {
         var (min, max) = Ends(tensor);
         return min == 0 && max == 0;
+    }
+
+    /// <summary>The indices along dimension 0 of <paramref name="tensor"/> whose values are all zero (one host copy of one flag per row).</summary>
+    public static int[] ZeroRows(Tensor tensor)
+    {
+        if (tensor.dim() == 0 || tensor.shape[0] == 0) return [];
+        using var mode = no_grad();
+        using var scope = NewDisposeScope();
+        var empty = tensor.flatten(1).abs().amax(new long[] { 1 }).eq(CachedScalars.Zero).cpu();
+        var flags = empty.data<bool>().ToArray();
+        return Enumerable.Range(0, flags.Length).Where(i => flags[i]).ToArray();
     }
 
     private static (double Min, double Max) Ends(Tensor tensor)

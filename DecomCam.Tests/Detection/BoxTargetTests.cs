@@ -189,6 +189,24 @@ public class BoxTargetTests
     }
 
     [Fact]
+    public void AnUnmatchedBoxBesideAMatchedOneGetsAnEmptyMapAndAWarningNamingItsRow()
+    {
+        using var scope = NewDisposeScope();
+        var (model, x, detections) = SeededDetector();
+        using var _ = model;
+        var logger = new ListLogger();
+        using var cam = CamMethods.Create("gradcam", model, new CamLayer[] { "block5" }, logger: logger);
+        var boxes = new[] { ReferenceBox.Of(detections[0]), new ReferenceBox(new BoundingBox(500, 500, 520, 520), 0) };
+        var result = cam.Explain(x, CamTarget.Boxes(new[] { boxes }));
+        Assert.Equal(detections[0].Score + 1, result.Scores[0].item<float>(), 4); // matched at IoU 1
+        Assert.Equal(0f, result.Scores[1].item<float>()); // nothing there: score 0, no gradient
+        Assert.Equal(0f, result.Maps[1].abs().max().item<float>());
+        var warning = Assert.Single(logger.Messages, m => m.Contains("all-zero gradients"));
+        Assert.StartsWith("Row(s) 1 of 2 have all-zero gradients at layer 'block5'", warning);
+        Assert.Contains("no anchor predicting its class overlaps it", warning);
+    }
+
+    [Fact]
     public void OneBoxForEveryImageGivesOneMapPerImage()
     {
         using var scope = NewDisposeScope();
