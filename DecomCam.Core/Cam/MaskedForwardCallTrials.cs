@@ -4,10 +4,12 @@ namespace DecomCamNet.Cam;
 /// Tuning across calls, for calls with too few masked inputs to tune within one (DecomCAM's Q blends of one image): each
 /// call runs all of its inputs in one setting and is timed as a whole. The first call for a model and shape runs the
 /// default setting untimed (warm-up); the following calls try each candidate in turn, every layout with every batch size
-/// that splits the call differently (<see cref="MaskedForwards.Balanced"/> of the candidate sizes and the default), in
-/// <see cref="Rounds"/> rounds; once all have run, the fastest median per input is the outcome, kept by
+/// that splits the call differently (<see cref="MaskedForwards.Balanced"/> of the candidate sizes and the default), each
+/// for <see cref="Rounds"/> consecutive calls; once all have run, the fastest median per input is the outcome, kept by
 /// <see cref="MaskedForwardTuner"/> like an in-call tuning, unless it is less than <see cref="RequiredGain"/> faster than
-/// the default setting's median: the default is only left for a clear gain.
+/// the default setting's median: the default is only left for a clear gain. <see cref="Next"/> says when a call's
+/// setting differs from the previous call's, where the tuner gives freed heap memory back (the first call of a setting
+/// then starts on a fresh heap; the median of its rounds is a warm one).
 /// A call that finds every remaining candidate taken by calls still running on other threads runs the default untimed.
 /// Thread-safe.
 /// </summary>
@@ -25,6 +27,7 @@ internal sealed class MaskedForwardCallTrials
     private readonly Queue<(int BatchSize, bool ChannelsLast)> _pending;
     private readonly List<(MaskedForwardTrial Trial, long Inputs)> _timed = [];
     private bool _warmedUp;
+    private (int BatchSize, bool ChannelsLast)? _last;
     private int _running;
     private double _seconds;
 
@@ -34,7 +37,7 @@ internal sealed class MaskedForwardCallTrials
     {
         (_count, _defaultBatch, _defaultChannelsLast) = (count, defaultBatch, defaultChannelsLast);
         var list = candidates.ToList();
-        _pending = new(Enumerable.Range(0, Rounds).SelectMany(_ => list));
+        _pending = new(list.SelectMany(candidate => Enumerable.Repeat(candidate, Rounds)));
     }
 
     private bool IsDefault(MaskedForwardTrial trial) => trial.ChannelsLast == _defaultChannelsLast &&
@@ -59,19 +62,20 @@ internal sealed class MaskedForwardCallTrials
         }
     }
 
-    /// <summary>The setting the next call runs in, and whether it is timed (a trial).</summary>
-    public (int BatchSize, bool ChannelsLast, bool Timed) Next()
+    /// <summary>The setting the next call runs in, whether it is timed (a trial), and whether it differs from the setting
+    /// of the call before (false for the first call).</summary>
+    public (int BatchSize, bool ChannelsLast, bool Timed, bool Changed) Next()
     {
         lock (_pending)
         {
-            if (!_warmedUp)
-            {
-                _warmedUp = true;
-                return (_defaultBatch, _defaultChannelsLast, false);
-            }
-            if (!_pending.TryDequeue(out var candidate)) return (_defaultBatch, _defaultChannelsLast, false);
-            _running++;
-            return (candidate.BatchSize, candidate.ChannelsLast, true);
+            (int BatchSize, bool ChannelsLast) setting;
+            bool timed = _warmedUp && _pending.Count > 0;
+            if (!_warmedUp) _warmedUp = true;
+            setting = timed ? _pending.Dequeue() : (_defaultBatch, _defaultChannelsLast);
+            if (timed) _running++;
+            bool changed = _last is { } last && last != setting;
+            _last = setting;
+            return (setting.BatchSize, setting.ChannelsLast, timed, changed);
         }
     }
 

@@ -190,7 +190,8 @@ public class MaskedForwardTunerTests
     {
         // Batches of 5 are the fastest per input; channels-last 0.8 times contiguous.
         var work = new FakeWork((batch, channelsLast) => (batch == 5 ? 0.5 : 1.0) * (channelsLast ? 0.8 : 1.0));
-        var tuner = new MaskedForwardTuner(work.Clock);
+        int switches = 0;
+        var tuner = new MaskedForwardTuner(work.Clock, settingChanged: () => switches++);
         var request = Request(new object());
         var calls = new List<List<(long Start, long Length, bool ChannelsLast)>>();
         for (int call = 0; call < 20; call++)
@@ -200,13 +201,15 @@ public class MaskedForwardTunerTests
             calls.Add(work.Batches.ToList());
             Assert.Equal(call >= 18, tuner.Tuned(request) is not null); // kept once the sixth candidate's third round has run
         }
-        // Call 1: the default, untimed (warm-up). Calls 2-19: three rounds of each layout with the distinct splits of 10
-        // (at most 10, 8 -> 5+5, 4 -> 4+4+2), largest first, each call in one setting. Call 20: the kept setting, untimed.
-        (int, bool)[] round = [(10, false), (5, false), (4, false), (10, true), (5, true), (4, true)];
-        (int, bool)[] settings = [(10, false), .. round, .. round, .. round, (5, true)];
+        // Call 1: the default, untimed (warm-up). Calls 2-19: each layout with the distinct splits of 10 (at most 10,
+        // 8 -> 5+5, 4 -> 4+4+2), largest first, three calls in a row each. Call 20: the kept setting, untimed.
+        (int, bool)[] candidates = [(10, false), (5, false), (4, false), (10, true), (5, true), (4, true)];
+        (int, bool)[] settings = [(10, false), .. candidates.SelectMany(c => Enumerable.Repeat(c, 3)), (5, true)];
         for (int call = 0; call < 20; call++)
             Assert.All(calls[call], b => Assert.True(b.Length <= settings[call].Item1 && b.ChannelsLast == settings[call].Item2, $"call {call}: {b}"));
-        Assert.Equal(new long[] { 4, 4, 2 }, calls[3].Select(b => b.Length));
+        Assert.Equal(new long[] { 4, 4, 2 }, calls[7].Select(b => b.Length));
+        // The heap is trimmed at each move to another setting: five between the candidates, one to the kept setting.
+        Assert.Equal(6, switches);
         var tuned = tuner.Tuned(request)!;
         Assert.Equal((8, true), (tuned.BatchSize, tuned.ChannelsLast));
         Assert.Equal(new[] { 1.0, 0.5, 1.0, 0.8, 0.4, 0.8 }, tuned.Trials.Select(t => Math.Round(t.SecondsPerInput, 6)));
