@@ -130,7 +130,7 @@ public sealed class MaskedForwardTuner
             if ((outcome.BatchSize, outcome.ChannelsLast) != (batchSize, channelsLast)) _settingChanged();
             _cache.GetValue(request.Model, _ => new()).TryAdd(request.Key, outcome);
             logger?.LogDebug("Masked forwards on {Shape} ({Device}, {Dtype}), tuned across {Calls} calls of a few inputs: batch {Batch}, {Layout}; tried {Trials}; the trials took {Extra:F3} s more than the chosen setting would have",
-                string.Join('x', request.InputShape), request.Device, request.Dtype, outcome.Trials.Count + 1, outcome.BatchSize,
+                string.Join('x', request.InputShape), request.Device, request.Dtype, outcome.Trials.Count * MaskedForwardCallTrials.Rounds + 1, outcome.BatchSize,
                 outcome.ChannelsLast ? "channels-last" : "contiguous",
                 string.Join(", ", outcome.Trials.Select(t => $"{t.BatchSize} {(t.ChannelsLast ? "channels-last" : "contiguous")} {t.SecondsPerInput * 1e3:F2} ms/input")),
                 outcome.ExtraSeconds);
