@@ -18,8 +18,8 @@ internal sealed class MaskedForwardCallTrials
     /// <summary>How much faster per input a candidate's median must be than the default setting's to replace it: 5%.</summary>
     public const double RequiredGain = 0.05;
 
-    /// <summary>How many timed calls each candidate gets, round after round (one call is noisy; the median of three is
-    /// not thrown by one slow call).</summary>
+    /// <summary>How many timed calls in a row each candidate gets (one call is noisy, and the first after a change of setting
+    /// is cold; the median of three is not thrown by one slow call).</summary>
     public const int Rounds = 3;
 
     private readonly int _defaultBatch;
@@ -36,8 +36,7 @@ internal sealed class MaskedForwardCallTrials
     private MaskedForwardCallTrials(long count, int defaultBatch, bool defaultChannelsLast, IEnumerable<(int, bool)> candidates)
     {
         (_count, _defaultBatch, _defaultChannelsLast) = (count, defaultBatch, defaultChannelsLast);
-        var list = candidates.ToList();
-        _pending = new(list.SelectMany(candidate => Enumerable.Repeat(candidate, Rounds)));
+        _pending = new(candidates.SelectMany(candidate => Enumerable.Repeat(candidate, Rounds)));
     }
 
     private bool IsDefault(MaskedForwardTrial trial) => trial.ChannelsLast == _defaultChannelsLast &&
@@ -68,10 +67,9 @@ internal sealed class MaskedForwardCallTrials
     {
         lock (_pending)
         {
-            (int BatchSize, bool ChannelsLast) setting;
             bool timed = _warmedUp && _pending.Count > 0;
-            if (!_warmedUp) _warmedUp = true;
-            setting = timed ? _pending.Dequeue() : (_defaultBatch, _defaultChannelsLast);
+            _warmedUp = true;
+            (int BatchSize, bool ChannelsLast) setting = timed ? _pending.Dequeue() : (_defaultBatch, _defaultChannelsLast);
             if (timed) _running++;
             bool changed = _last is { } last && last != setting;
             _last = setting;
