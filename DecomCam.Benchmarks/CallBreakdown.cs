@@ -67,7 +67,7 @@ internal static class CallBreakdown
             ("recording hook (layer4 output kept)", "gradcam step", () => activation.contiguous()),
             ("output check (finite)", "gradcam step", () => ValueRange.AllFinite(output)),
             ("target scoring", "gradcam step", () => target.Score(output, target.Expand(1))),
-            ("gradient checks (finite, not all zero)", "gradcam step", () => _ = ValueRange.AllFinite(gradient) && !ValueRange.AllZero(gradient)),
+            ("gradient checks (finite, not all zero)", "gradcam step", () => _ = ValueRange.AllFinite(gradient) && ValueRange.ZeroRows(gradient).Length == 0),
             ("Grad-CAM weights + channel sum", "gradcam step", () => LayerMap.Weighted(gradient.mean(new long[] { 2, 3 }), activation).WeightedChannels!.sum(1)),
             ("Eigen-CAM first component (SVD)", "eigencam step", () => Pca.FirstComponentMaps(activation)),
             ("ReLU, min-max, resize to 224", "gradcam step", () => CamKernels.Resize(CamKernels.ReluNormalize(raw), 224, 224)),

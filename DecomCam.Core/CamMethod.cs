@@ -260,32 +260,34 @@ public abstract partial class CamMethod : ICamMethod
                 grads = grads.Take(outputs.Count).ToList();
             }
             gradients = _recorder.ToFeatureMaps(grads.Select(g => g.detach()).ToList(), x.shape[0]);
-            for (int l = 0; l < gradients.Count; l++)
-                if (ValueRange.AllZero(gradients[l]))
-                    throw new CamException($"The gradients at layer '{LayerNames[l]}' are all zero, so a gradient-based map would be empty. " +
-                        (target.IsBox
-                            ? "A box scores 0, with no gradient, when no anchor predicting its class overlaps it above the IoU threshold, " +
-                              "and a class score saturated at 1 has no gradient either: check each box's class and corners (model-input pixels)."
-                            : "In a vision transformer the last block's output reaches the score only through the class token: " +
-                              "explain that block's ln_1 (or an earlier block) instead."));
-            if (x.shape[0] > 1) WarnOfEmptyRows(gradients, target);
+            RefuseOrWarnOfEmptyRows(gradients, target);
             x.requires_grad_(false);
         }
         return new CamContext(Model, x.detach(), output.detach(), target, scores.detach(), classes, activations.Select(a => a.detach()).ToList(),
             gradients, inputGradient, LayerNames, MaskedLayout, TuneMaskedForwards, largest, held, progress, ct, Logger);
     }
 
-    /// <summary>Rows of a batch whose gradients at a layer are all zero get empty gradient maps there (the batch as a whole
-    /// was not refused): logged as a warning naming them, so that an unmatched box of several is not silently blank.</summary>
-    private void WarnOfEmptyRows(IReadOnlyList<Tensor> gradients, CamTarget target)
+    /// <summary>
+    /// Gradients that are all zero at a layer: for every row, the call is refused (a gradient-based map would be empty);
+    /// for some rows of a batch, they get empty maps there, and a warning names them so that an unmatched box of several
+    /// is not silently blank.
+    /// </summary>
+    private void RefuseOrWarnOfEmptyRows(IReadOnlyList<Tensor> gradients, CamTarget target)
     {
+        const string boxes = "a box scores 0, with no gradient, when no anchor predicting its class overlaps it above the IoU " +
+            "threshold, and a class score saturated at 1 has no gradient either";
         for (int l = 0; l < gradients.Count; l++)
         {
             var rows = ValueRange.ZeroRows(gradients[l]);
-            if (rows.Length == 0) continue;
-            Logger.LogWarning("Row(s) {Rows} of {Count} have all-zero gradients at layer '{Layer}', so their gradient-based maps are empty{Why}.",
-                string.Join(", ", rows), gradients[l].shape[0], LayerNames[l],
-                target.IsBox ? ": a box scores 0, with no gradient, when no anchor predicting its class overlaps it above the IoU threshold or its class score saturated at 1" : "");
+            if (rows.Length == gradients[l].shape[0])
+                throw new CamException($"The gradients at layer '{LayerNames[l]}' are all zero, so a gradient-based map would be empty. " +
+                    (target.IsBox
+                        ? $"Under box targets, {boxes}: check each box's class and corners (model-input pixels)."
+                        : "In a vision transformer the last block's output reaches the score only through the class token: " +
+                          "explain that block's ln_1 (or an earlier block) instead."));
+            if (rows.Length > 0)
+                Logger.LogWarning("Row(s) {Rows} of {Count} have all-zero gradients at layer '{Layer}', so their gradient-based maps are empty{Why}.",
+                    string.Join(", ", rows), gradients[l].shape[0], LayerNames[l], target.IsBox ? $": {boxes}" : "");
         }
     }
 

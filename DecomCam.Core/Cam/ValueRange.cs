@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 namespace DecomCamNet.Cam;
 
 /// <summary>
-/// The checks the pipeline makes on its inputs, outputs and gradients (every value finite; not all zero), from one
-/// <c>aminmax</c> reduction and one copy of two numbers to the host: NaN propagates to both ends and an infinity shows
-/// at one, so the ends are finite exactly when every value is, and both are zero exactly when every value is. Measured
-/// at about a sixth of <c>isfinite(t).all()</c> on a 224-px image, which allocates a mask as large as the tensor.
+/// The checks the pipeline makes on its inputs, outputs and gradients. Every value finite: one <c>aminmax</c> reduction
+/// and one copy of two numbers to the host (NaN propagates to both ends and an infinity shows at one, so the ends are
+/// finite exactly when every value is); measured at about a sixth of <c>isfinite(t).all()</c> on a 224-px image, which
+/// allocates a mask as large as the tensor. Rows all zero: one <c>amax</c> of |t| per row and one flag per row to the host.
 /// </summary>
 internal static class ValueRange
 {
@@ -19,20 +19,17 @@ internal static class ValueRange
         return double.IsFinite(min) && double.IsFinite(max);
     }
 
-    /// <summary>Whether every value of <paramref name="tensor"/> is zero (true for an empty tensor; false where a value is NaN).</summary>
-    public static bool AllZero(Tensor tensor)
-    {
-        var (min, max) = Ends(tensor);
-        return min == 0 && max == 0;
-    }
-
-    /// <summary>The indices along dimension 0 of <paramref name="tensor"/> whose values are all zero (one host copy of one flag per row).</summary>
+    /// <summary>
+    /// The indices along dimension 0 of <paramref name="tensor"/> [N,...] whose values are all zero (a row without values
+    /// counts as zero; one holding NaN does not).
+    /// </summary>
     public static int[] ZeroRows(Tensor tensor)
     {
-        if (tensor.dim() == 0 || tensor.shape[0] == 0) return [];
+        long rows = tensor.dim() == 0 ? 0 : tensor.shape[0];
+        if (tensor.numel() == 0) return Enumerable.Range(0, (int)rows).ToArray();
         using var mode = no_grad();
         using var scope = NewDisposeScope();
-        var empty = tensor.flatten(1).abs().amax(new long[] { 1 }).eq(CachedScalars.Zero).cpu();
+        var empty = tensor.reshape(rows, -1).abs().amax(new long[] { 1 }).eq(CachedScalars.Zero).cpu();
         var flags = empty.data<bool>().ToArray();
         return Enumerable.Range(0, flags.Length).Where(i => flags[i]).ToArray();
     }
